@@ -1,0 +1,237 @@
+"""What a slide, a page, a playlist and a plan are: frozen values passed between the parts.
+
+Readers turn file bytes into a `Slide` (or a `Problem`); layout turns a slide plus a canvas
+into `Page`s; the planner picks slides for a moment; only the player draws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+Role = Literal["title", "heading", "body", "signature", "date", "meta"]
+Align = Literal["left", "center", "right", "justify"]
+SlideKind = Literal["notice", "document", "meeting", "image", "pdf"]
+Fit = Literal["contain", "cover"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A file (or playlist, or setting) that is refused, and why, in words staff understand."""
+
+    path: str
+    """Relative to the content root, posix separators ("slides/x.jpg"); "" for the root."""
+    message: str
+    line: int | None = None
+
+    def describe(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}" if where else self.message
+
+
+class ContentError(Exception):
+    """Raised by readers for bad input; the message names the problem, the caller adds the path."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+# --- text documents -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Span:
+    """A run of text with one emphasis; a block's spans concatenate to its text."""
+
+    text: str
+    bold: bool = False
+
+
+@dataclass(frozen=True)
+class Block:
+    """One structural unit of a document: a title line, a heading, a paragraph, a signature."""
+
+    role: Role
+    text: str
+    level: int | None = None
+    """Heading level 1-4 (一、 / （一） / 1. / （1）); None for other roles."""
+    align: Align | None = None
+    """None: the role's usual alignment."""
+    spans: tuple[Span, ...] = ()
+    """Emphasis within the text; empty means one plain span."""
+    indent: bool = True
+    """Body paragraphs get a two-character first-line indent unless this is False (lists, attachments)."""
+
+
+@dataclass(frozen=True)
+class Document:
+    """A notice or document, independent of any canvas."""
+
+    title: str | None
+    blocks: tuple[Block, ...]
+    """All blocks in reading order, the title block(s) included."""
+
+
+@dataclass(frozen=True)
+class Meeting:
+    title: str
+    start: datetime
+    end: datetime | None = None
+    place: str = ""
+    host: str = ""
+    attendees: str = ""
+    agenda: tuple[str, ...] = ()
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class ImageBody:
+    """An image file; decoded and fitted only when a page is prepared for a screen."""
+
+    width: int
+    height: int
+    """Size after EXIF orientation."""
+    format: str
+
+
+@dataclass(frozen=True)
+class PdfBody:
+    page_count: int
+    page_texts: tuple[str, ...] = ()
+    """Text of each page where the PDF has any: it sets each page's time on screen."""
+
+
+Body = Document | Meeting | ImageBody | PdfBody
+
+
+@dataclass(frozen=True)
+class Slide:
+    """A file that can be shown: parsed, validated, ready for layout at any size."""
+
+    path: str
+    """Relative to the content root, posix separators: "slides/notices/x.txt"."""
+    kind: SlideKind
+    title: str
+    body: Body
+    digest: str
+    """SHA-256 of the file's bytes: identifies this version in caches and the play log."""
+    encoding: str | None = None
+    show_from: datetime | None = None
+    show_until: datetime | None = None
+    urgent: bool = False
+    duration: float | None = None
+    """Seconds per page from the file itself (front matter); None means automatic."""
+    warnings: tuple[str, ...] = ()
+
+
+# --- layout ---------------------------------------------------------------------------------
+
+FontRole = Literal["sans", "sans-bold", "serif-bold", "kai"]
+ColorRole = Literal["text", "title", "accent", "muted", "urgent_text"]
+
+
+@dataclass(frozen=True)
+class Glyphs:
+    """A run of text drawn starting at x (relative to the canvas), on the line's baseline."""
+
+    text: str
+    x: float
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    role: Role
+    x: int
+    y: int
+    """Top of the line's ink box on the canvas."""
+    width: int
+    size: int
+    """Font size in pixels."""
+    level: int | None = None
+    font: FontRole = "sans"
+    color: ColorRole = "text"
+    baseline: int = 0
+    """Baseline y on the canvas."""
+    runs: tuple[Glyphs, ...] = ()
+    """Where each piece of the line goes; justified lines have many. Empty: text at x."""
+
+
+PageStyle = Literal["notice", "document", "meeting", "urgent", "image", "pdf", "idle"]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One screenful of one slide on one canvas."""
+
+    style: PageStyle
+    duration: float
+    lines: tuple[Line, ...] = ()
+    number: int = 0
+    count: int = 1
+    image_path: str | None = None
+    """For image and pdf pages: the slide path the picture comes from."""
+    pdf_page: int | None = None
+    fit: Fit = "contain"
+
+
+# --- playlists and plans --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """When a playlist is active; every part that is set must hold."""
+
+    days: str | tuple[str, ...] = "everyday"
+    """"workdays", "holidays", "everyday" or weekday names ("mon" …)."""
+    hours: tuple[tuple[int, int], ...] = ()
+    """Minute-of-day ranges [start, end); end < start crosses midnight. Empty: all day."""
+    dates: tuple[tuple[datetime, datetime], ...] = ()
+    """Inclusive local date ranges as [start of first day, end of last day]."""
+
+
+@dataclass(frozen=True)
+class PlaylistItem:
+    slides: str
+    """A file, folder or glob under slides/."""
+    duration: float | None = None
+    fit: Fit | None = None
+    show_from: datetime | None = None
+    show_until: datetime | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Playlist:
+    path: str
+    name: str
+    items: tuple[PlaylistItem, ...]
+    priority: int = 0
+    screens: tuple[str, ...] = ()
+    when: TimeWindow | None = None
+    digest: str = ""
+
+
+@dataclass(frozen=True)
+class PlannedItem:
+    slide: Slide
+    duration: float | None = None
+    """Seconds per page set by the playlist; None: the slide's own or automatic."""
+    fit: Fit | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    at: datetime
+    screen: str
+    playlist: str | None
+    items: tuple[PlannedItem, ...]
+    left_out: tuple[tuple[str, str], ...] = ()
+    """(path, reason) for slides that exist but do not play now."""
+    problems: tuple[Problem, ...] = ()
+    display: Literal["on", "off"] = "on"
+    urgent: bool = False
+    notes: tuple[str, ...] = field(default=())

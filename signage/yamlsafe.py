@@ -1,0 +1,84 @@
+"""YAML from untrusted files: the safe loader, a size cap, and a cap on aliases.
+
+PyYAML's safe loader shares aliased nodes instead of copying them, but anything that walks
+the result (validation, json.dumps) still pays for every expansion, so a "billion laughs"
+file is refused before it is constructed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+MAX_YAML_BYTES = 1_000_000
+MAX_ALIASES = 100
+
+
+class YamlError(Exception):
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+class _CountingLoader(yaml.SafeLoader):
+    aliases = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > MAX_ALIASES:
+                mark = self.peek_event().start_mark
+                raise YamlError(
+                    f"too many aliases (more than {MAX_ALIASES}): refused as a possible alias bomb",
+                    mark.line + 1,
+                )
+        return super().compose_node(parent, index)
+
+
+# Dates stay strings: "2026-12-01" and "2026-12-01 09:00" are interpreted by our own parser in
+# local time, instead of PyYAML's mix of date objects and naive/UTC datetimes.
+for _first, _resolvers in list(_CountingLoader.yaml_implicit_resolvers.items()):
+    _CountingLoader.yaml_implicit_resolvers = dict(_CountingLoader.yaml_implicit_resolvers)
+    _CountingLoader.yaml_implicit_resolvers[_first] = [
+        (tag, regexp) for tag, regexp in _resolvers if tag != "tag:yaml.org,2002:timestamp"
+    ]
+
+
+def load_yaml_text(text: str) -> Any:
+    """Parse one YAML document; YamlError carries a plain message and the 1-based line."""
+    if len(text) > MAX_YAML_BYTES:
+        raise YamlError(f"the file is too large for a settings file ({len(text)} characters)")
+    loader = _CountingLoader(text)
+    try:
+        return loader.get_single_data()
+    except YamlError:
+        raise
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark is not None else None
+        what = err.problem or "syntax error"
+        raise YamlError(f"YAML syntax error: {what}", line) from None
+    except yaml.YAMLError as err:
+        raise YamlError(f"YAML error: {err}") from None
+    finally:
+        loader.dispose()
+
+
+def load_yaml_file(path: Path) -> Any:
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise YamlError(f"cannot read the file: {err.strerror or err}") from None
+    if len(raw) > MAX_YAML_BYTES:
+        raise YamlError(f"the file is too large for a settings file ({len(raw)} bytes)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = raw.decode("gb18030")
+        except UnicodeDecodeError:
+            raise YamlError("the file is not text (neither UTF-8 nor GBK)") from None
+    return load_yaml_text(text)
