@@ -24,6 +24,9 @@ class Problem:
     """Relative to the content root, posix separators ("slides/x.jpg"); "" for the root."""
     message: str
     line: int | None = None
+    code: str = ""
+    """A stable name for the kind of problem ("image-truncated", "yaml-syntax" …) from which
+    the staff status page words its plain-Chinese explanation."""
 
     def describe(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
@@ -33,10 +36,11 @@ class Problem:
 class ContentError(Exception):
     """Raised by readers for bad input; the message names the problem, the caller adds the path."""
 
-    def __init__(self, message: str, line: int | None = None) -> None:
+    def __init__(self, message: str, line: int | None = None, code: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.line = line
+        self.code = code
 
 
 # --- text documents -------------------------------------------------------------------------
