@@ -140,8 +140,10 @@ def parse_size(text: str) -> tuple[int, int]:
 def _color(value: Any) -> tuple[int, int, int]:
     if isinstance(value, str) and value.startswith("#") and len(value) == 7:
         return (int(value[1:3], 16), int(value[3:5], 16), int(value[5:7], 16))
-    if isinstance(value, list | tuple) and len(value) == 3 and all(
-        isinstance(c, int) and 0 <= c <= 255 for c in value
+    if (
+        isinstance(value, list | tuple)
+        and len(value) == 3
+        and all(isinstance(c, int) and 0 <= c <= 255 for c in value)
     ):
         return (value[0], value[1], value[2])
     raise ValueError(f"{value!r} is not a colour like '#a81818' or [168, 24, 24]")
@@ -178,7 +180,11 @@ def apply_mapping(
 
     for key, value in data.items():
         if key not in allowed:
-            hint = "" if trusted or key not in MACHINE_KEYS else " (only the machine configuration may set it)"
+            hint = (
+                ""
+                if trusted or key not in MACHINE_KEYS
+                else " (only the machine configuration may set it)"
+            )
             bad(str(key), f"unknown setting{hint}")
             continue
         try:
@@ -210,9 +216,13 @@ def apply_mapping(
                 theme_changes = {}
                 for k, v in value.items():
                     if k not in names:
-                        raise ValueError(f"unknown colour {k!r} (known: {', '.join(sorted(names))})")
+                        raise ValueError(
+                            f"unknown colour {k!r} (known: {', '.join(sorted(names))})"
+                        )
                     theme_changes[k] = _color(v)
-                changes["theme"] = dataclasses.replace(changes.get("theme", settings.theme), **theme_changes)
+                changes["theme"] = dataclasses.replace(
+                    changes.get("theme", settings.theme), **theme_changes
+                )
             elif key == "display":
                 if not isinstance(value, Mapping):
                     raise ValueError("should be a mapping")
@@ -243,7 +253,9 @@ def apply_mapping(
             elif key in ("content", "status_file", "play_log", "state_dir"):
                 changes[key] = None if value is None else Path(str(value))
             elif key == "size":
-                changes["size"] = None if value in (None, "native", "auto") else parse_size(str(value))
+                changes["size"] = (
+                    None if value in (None, "native", "auto") else parse_size(str(value))
+                )
             elif key == "rotation":
                 if int(value) not in (0, 90, 180, 270):
                     raise ValueError(f"{value!r} is not 0, 90, 180 or 270")

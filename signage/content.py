@@ -59,7 +59,9 @@ def resolve_inside(root: Path, rel: str) -> Path:
         raise ContentError("the path contains a NUL character")
     pure = PurePosixPath(rel.replace("\\", "/"))
     if pure.is_absolute() or (len(rel) > 1 and rel[1] == ":"):
-        raise ContentError(f"absolute path {rel!r} is not allowed; name a path under the content folder")
+        raise ContentError(
+            f"absolute path {rel!r} is not allowed; name a path under the content folder"
+        )
     if ".." in pure.parts:
         raise ContentError(f"path {rel!r} goes outside the content folder ('..' is not allowed)")
     real_root = root.resolve()
@@ -146,7 +148,9 @@ def read_bytes_limited(path: Path, limit: int) -> bytes:
     if not stat_mod.S_ISREG(st.st_mode):
         raise ContentError("this is not a regular file")
     if st.st_size > limit:
-        raise ContentError(f"the file is too large ({st.st_size // 1_000_000} MB; the limit is {limit // 1_000_000} MB)")
+        raise ContentError(
+            f"the file is too large ({st.st_size // 1_000_000} MB; the limit is {limit // 1_000_000} MB)"
+        )
     if st.st_size == 0:
         raise ContentError("the file is empty (0 bytes)")
     try:

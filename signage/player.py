@@ -1,0 +1,526 @@
+"""The player loop: the only part that touches the display.
+
+Event driven: it sleeps in pygame.event.wait() until the next deadline (page switch, clock
+minute, a file settling, a schedule boundary, a heartbeat) or an event (file change, key,
+signal). A static slide draws no frames.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pygame
+
+from signage.clock import Clock
+from signage.content import resolve_inside
+from signage.frame import frame_for
+from signage.library import Library
+from signage.model import Page, Plan, PlannedItem, Problem
+from signage.render import draw_header, header_lines, render_idle, render_page
+from signage.show import Show, Showing
+from signage.status import problem_key, status_dict, write_status
+
+if TYPE_CHECKING:
+    from signage.fonts import FontBook
+
+log = logging.getLogger(__name__)
+
+STATUS_INTERVAL_S = 10.0
+WAKE_EVENT_NAME = "signage-wake"
+
+
+class SurfaceCache:
+    """Prepared page surfaces, least recently used first out, bounded in bytes."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.used = 0
+        self._items: OrderedDict[tuple[Any, ...], pygame.Surface] = OrderedDict()
+
+    def get(self, key: tuple[Any, ...]) -> pygame.Surface | None:
+        surface = self._items.get(key)
+        if surface is not None:
+            self._items.move_to_end(key)
+        return surface
+
+    def put(self, key: tuple[Any, ...], surface: pygame.Surface) -> None:
+        size = surface.get_width() * surface.get_height() * surface.get_bytesize()
+        old = self._items.pop(key, None)
+        if old is not None:
+            self.used -= old.get_width() * old.get_height() * old.get_bytesize()
+        self._items[key] = surface
+        self.used += size
+        while self.used > self.max_bytes and len(self._items) > 1:
+            _, dropped = self._items.popitem(last=False)
+            self.used -= dropped.get_width() * dropped.get_height() * dropped.get_bytesize()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def parse_quit_keys(text: str) -> tuple[int, int]:
+    """'ctrl+alt+q' -> (modifier mask, key code); ValueError quoting a bad name."""
+    mods = 0
+    key: int | None = None
+    for part in text.lower().replace(" ", "").split("+"):
+        if part in ("ctrl", "control"):
+            mods |= pygame.KMOD_CTRL
+        elif part == "alt":
+            mods |= pygame.KMOD_ALT
+        elif part == "shift":
+            mods |= pygame.KMOD_SHIFT
+        else:
+            code = pygame.key.key_code(part)
+            if code == pygame.K_UNKNOWN:
+                raise ValueError(f"{text!r}: unknown key {part!r}")
+            key = code
+    if key is None:
+        raise ValueError(f"{text!r} names no key")
+    return mods, key
+
+
+@dataclass
+class Hooks:
+    """What the appliance layer plugs in; every call must be cheap and must not raise."""
+
+    on_first_frame: Callable[[], None] = lambda: None
+    on_heartbeat: Callable[[], None] = lambda: None
+    heartbeat_s: float | None = None
+    on_page: Callable[[Showing, Plan, float], None] = lambda showing, plan, seconds: None
+    """Called when a page leaves the screen, with its seconds on screen (the play log)."""
+    on_stop: Callable[[], None] = lambda: None
+    on_display: Callable[[str], None] = lambda state: None
+    on_status: Callable[[dict[str, Any]], None] = lambda status: None
+    extra_problems: Callable[[], list[Problem]] = field(default=lambda: [])
+
+
+class Display:
+    """The window or full screen, with software rotation for portrait panels."""
+
+    def __init__(self, size: tuple[int, int] | None, windowed: bool, rotation: int) -> None:
+        self.rotation = rotation
+        if size is None or not windowed:
+            flags = pygame.FULLSCREEN
+            # (0, 0) asks SDL for the desktop's native mode.
+            want = (0, 0) if size is None else (size[1], size[0]) if rotation % 180 else size
+        else:
+            flags = 0
+            want = (size[1], size[0]) if rotation % 180 else size
+        self.screen = pygame.display.set_mode(want, flags)
+        pygame.display.set_caption("signage")
+        if not windowed:
+            pygame.mouse.set_visible(False)
+        w, h = self.screen.get_size()
+        self.canvas = (h, w) if rotation % 180 else (w, h)
+
+    def oriented(self, surface: pygame.Surface) -> pygame.Surface:
+        if self.rotation == 0:
+            return surface
+        # pygame rotates counter-clockwise; the setting is clockwise.
+        return pygame.transform.rotate(surface, -self.rotation)
+
+    def present(self, surface: pygame.Surface) -> None:
+        self.screen.blit(self.oriented(surface), (0, 0))
+        pygame.display.flip()
+
+
+class Player:
+    def __init__(
+        self,
+        library: Library,
+        clock: Clock,
+        fonts: FontBook,
+        display: Display,
+        *,
+        status_file: Path | None = None,
+        hooks: Hooks | None = None,
+        watcher: Any = None,
+    ) -> None:
+        self.library = library
+        self.clock = clock
+        self.fonts = fonts
+        self.display = display
+        self.canvas = display.canvas
+        self.frame = frame_for(self.canvas)
+        self.status_file = status_file
+        self.hooks = hooks or Hooks()
+        self.watcher = watcher
+        self.show = Show(self._pages)
+        self.cache = SurfaceCache(max(64, library.settings.cache_mb) * 1_000_000)
+        self._page_cache: OrderedDict[tuple[Any, ...], tuple[Page, ...]] = OrderedDict()
+        self.plan: Plan | None = None
+        self.running = True
+        self.frames = 0
+        self._composed: pygame.Surface | None = None
+        self._minute: tuple[int, int, int, int, int] | None = None
+        self._status_due = 0.0
+        self._status_written: dict[str, Any] | None = None
+        self._problem_since: dict[str, datetime] = {}
+        self._first_frame = False
+        self._display_state = "on"
+        self._showing_since_wall: datetime | None = None
+        self._next_heartbeat = 0.0
+        self._quit_mods, self._quit_key = parse_quit_keys(library.settings.quit_keys)
+        self.wake_event = pygame.event.custom_type()
+
+    # --- pages and surfaces ----------------------------------------------------------------
+
+    def _pages(self, item: PlannedItem) -> tuple[Page, ...]:
+        from signage.pages import pages_for
+
+        now = self.clock.now()
+        slide = item.slide
+        # Meeting pages carry 今天/明天/即将开始 labels: lay them out again each minute.
+        moment = now.strftime("%Y%m%d%H%M") if slide.kind == "meeting" else ""
+        key = (slide.path, slide.digest, item.duration, item.fit, self.canvas, moment)
+        pages = self._page_cache.get(key)
+        if pages is None:
+            try:
+                pages = pages_for(item, self.canvas, self.fonts, self.library.settings, now)
+            except Exception as err:  # a layout bug on one file must not stop the screen
+                log.exception("cannot lay out %s: %s", slide.path, err)
+                pages = ()
+            self._page_cache[key] = pages
+            while len(self._page_cache) > 256:
+                self._page_cache.popitem(last=False)
+        return pages
+
+    def _source(self, rel: str) -> bytes:
+        path = resolve_inside(self.library.root, rel)
+        with open(path, "rb") as fh:
+            return fh.read()
+
+    def _surface(self, item: PlannedItem, index: int, page: Page) -> pygame.Surface | None:
+        moment = self.clock.now().strftime("%Y%m%d%H%M") if item.slide.kind == "meeting" else ""
+        key = (item.slide.path, item.slide.digest, index, page.duration, page.fit, moment)
+        surface = self.cache.get(key)
+        if surface is None:
+            try:
+                surface = render_page(
+                    page, self.canvas, self.fonts, self.library.settings.theme, self._source
+                )
+            except Exception as err:  # a file replaced by a broken one mid-show, a bug
+                log.warning("cannot draw %s page %d: %s", item.slide.path, index + 1, err)
+                return None
+            self.cache.put(key, surface)
+        return surface
+
+    def prepare_next(self) -> None:
+        """Render what comes next while the current page is up, so the switch is one blit."""
+        nxt = self.show.peek()
+        if nxt is None:
+            return
+        item, index = nxt
+        pages = self._pages(item)
+        if 0 <= index < len(pages):
+            self._surface(item, index, pages[index])
+
+    # --- drawing ---------------------------------------------------------------------------
+
+    def _compose(self, body: pygame.Surface) -> pygame.Surface:
+        frame = body.copy()
+        now = self.clock.now()
+        draw_header(
+            frame,
+            self.frame,
+            header_lines(self.frame, self.library.settings.organisation, now, self.fonts),
+            self.fonts,
+            self.library.settings.theme,
+        )
+        return frame
+
+    def _present(self, frame: pygame.Surface, fade: bool) -> None:
+        settings = self.library.settings
+        old = self._composed
+        if (
+            fade
+            and old is not None
+            and settings.transition == "fade"
+            and settings.transition_ms > 0
+        ):
+            self._fade(old, frame, settings.transition_ms / 1000.0)
+        else:
+            self.display.present(frame)
+            self.frames += 1
+        self._composed = frame
+        if not self._first_frame:
+            self._first_frame = True
+            self.hooks.on_first_frame()
+
+    def _fade(self, old: pygame.Surface, new: pygame.Surface, seconds: float) -> None:
+        a = self.display.oriented(old)
+        b = self.display.oriented(new).convert()
+        start = self.clock.monotonic()
+        screen = self.display.screen
+        while True:
+            t = (self.clock.monotonic() - start) / seconds
+            if t >= 1.0 or not self.running:
+                break
+            b.set_alpha(round(255 * t))
+            screen.blit(a, (0, 0))
+            screen.blit(b, (0, 0))
+            pygame.display.flip()
+            self.frames += 1
+            for event in pygame.event.get((pygame.QUIT, pygame.KEYDOWN)):
+                self._handle(event)
+        b.set_alpha(None)
+        screen.blit(b, (0, 0))
+        pygame.display.flip()
+        self.frames += 1
+
+    def _show_idle(self) -> None:
+        settings = self.library.settings
+        body = render_idle(
+            self.canvas, settings.organisation, self.clock.now(), self.fonts, settings.theme
+        )
+        self._present(self._compose(body), fade=True)
+
+    def _show_dark(self) -> None:
+        black = pygame.Surface(self.canvas)
+        black.fill((0, 0, 0))
+        self._composed = None
+        self.display.present(black)
+        self.frames += 1
+
+    # --- the loop --------------------------------------------------------------------------
+
+    def replan(self) -> bool:
+        """Recompute the plan for now; True if what is on screen must change at once."""
+        now_wall = self.clock.now()
+        plan = self.library.plan(now_wall)
+        old = self.plan
+        self.plan = plan
+        display = plan.display
+        if display != self._display_state:
+            self._display_state = display
+            self.hooks.on_display(display)
+            return True
+        switch = self.show.set_plan(plan, self.clock.monotonic())
+        if old is not None and old.urgent != plan.urgent:
+            switch = True
+        return switch or old is None
+
+    def advance(self, fade: bool = True) -> None:
+        now = self.clock.monotonic()
+        self._finish_current(now)
+        if self._display_state == "off":
+            self.show.current = None
+            self._show_dark()
+            return
+        for _ in range(max(1, len(self.show.rotation)) * 2):
+            showing = self.show.advance(now)
+            if showing is None:
+                self._show_idle()
+                return
+            surface = self._surface(showing.item, showing.page_index, showing.page)
+            if surface is not None:
+                self._showing_since_wall = self.clock.now()
+                self._present(self._compose(surface), fade)
+                self._write_status(force=True)
+                return
+        self.show.current = None
+        self._show_idle()
+
+    def _finish_current(self, now: float) -> None:
+        cur = self.show.current
+        if cur is not None and self.plan is not None:
+            self.hooks.on_page(cur, self.plan, max(0.0, now - cur.started))
+
+    def _refresh_clock(self) -> None:
+        now = self.clock.now()
+        minute = (now.year, now.month, now.day, now.hour, now.minute)
+        if minute == self._minute:
+            return
+        self._minute = minute
+        if self._composed is None or self._display_state == "off":
+            return
+        if self.show.current is None:
+            self._show_idle_now()
+            return
+        frame = self._composed
+        draw_header(
+            frame,
+            self.frame,
+            header_lines(self.frame, self.library.settings.organisation, now, self.fonts),
+            self.fonts,
+            self.library.settings.theme,
+        )
+        self.display.present(frame)
+        self.frames += 1
+
+    def _show_idle_now(self) -> None:
+        settings = self.library.settings
+        body = render_idle(
+            self.canvas, settings.organisation, self.clock.now(), self.fonts, settings.theme
+        )
+        self._present(self._compose(body), fade=False)
+
+    def next_deadline(self) -> float:
+        """Monotonic time of the next thing that must happen with no event."""
+        mono = self.clock.monotonic()
+        now = self.clock.now()
+        next_minute = now.replace(second=0, microsecond=0) + timedelta(minutes=1) - now
+        candidates = [mono + next_minute.total_seconds(), self._status_due]
+        page_end = self.show.next_deadline()
+        if page_end is not None and self._display_state == "on":
+            candidates.append(page_end)
+        settle = self.library.next_deadline()
+        if settle is not None:
+            candidates.append(settle)
+        if self.hooks.heartbeat_s:
+            candidates.append(self._next_heartbeat)
+        boundary = self._next_boundary(now)
+        if boundary is not None:
+            candidates.append(mono + max(0.0, (boundary - now).total_seconds()))
+        return min(candidates)
+
+    def _next_boundary(self, now: datetime) -> datetime | None:
+        try:
+            from signage.schedule import next_boundary_for_plan
+        except ImportError:
+            return None
+        return next_boundary_for_plan(self.library, now)
+
+    def start(self) -> None:
+        """Scan, plan and put the first page up."""
+        self.library.scan()
+        self.replan()
+        self._minute = None
+        self.advance(fade=False)
+        self._refresh_clock()
+        self.prepare_next()
+
+    def tick(self) -> None:
+        """One pass: take changes, switch pages that are due, refresh the clock, report."""
+        mono = self.clock.monotonic()
+        changed = False
+        if self.watcher is not None:
+            paths = self.watcher.drain()
+            if paths:
+                changed |= self.library.update(paths)
+            if getattr(self.watcher, "rescan_due", lambda: False)():
+                changed |= self.library.scan()
+        deadline = self.library.next_deadline()
+        if deadline is not None and mono >= deadline:
+            changed |= self.library.settle()
+        switch = self.replan()
+        if switch:
+            self.advance()
+            self.prepare_next()
+        elif self.show.due(mono) and self._display_state == "on":
+            self.advance()
+            self.prepare_next()
+        elif changed:
+            self.prepare_next()
+        self._refresh_clock()
+        if self.hooks.heartbeat_s and mono >= self._next_heartbeat:
+            self.hooks.on_heartbeat()
+            self._next_heartbeat = mono + self.hooks.heartbeat_s / 2
+        self._write_status(force=changed)
+
+    def _write_status(self, force: bool = False) -> None:
+        mono = self.clock.monotonic()
+        if not force and mono < self._status_due:
+            return
+        self._status_due = mono + STATUS_INTERVAL_S
+        now = self.clock.now()
+        problems = self.library.problems() + list(self.plan.problems if self.plan else ())
+        problems += self.hooks.extra_problems()
+        problems = _unique(problems)
+        keys = {problem_key(p) for p in problems}
+        for key in keys - self._problem_since.keys():
+            self._problem_since[key] = now
+        for key in self._problem_since.keys() - keys:
+            del self._problem_since[key]
+        cur = self.show.current
+        status = status_dict(
+            now=now,
+            screen=self.library.settings.screen,
+            playlist=self.plan.playlist if self.plan else None,
+            current=None
+            if cur is None or self._display_state == "off"
+            else (cur.item.slide.path, cur.page_index, self._showing_since_wall or now),
+            rotation=self.show.rotation if self._display_state == "on" else (),
+            problems=problems,
+            problem_since=self._problem_since,
+            display=self._display_state,
+        )
+        self.hooks.on_status(status)
+        if self.status_file is None:
+            return
+        comparable = {k: v for k, v in status.items() if k != "updated_at"}
+        if not force and comparable == self._status_written and mono < self._status_due:
+            return
+        self._status_written = comparable
+        try:
+            write_status(self.status_file, status)
+        except OSError as err:
+            log.warning("cannot write the status file %s: %s", self.status_file, err)
+
+    def _handle(self, event: pygame.event.Event) -> None:
+        if event.type == pygame.QUIT:
+            self.running = False
+        elif event.type == pygame.KEYDOWN:
+            if event.key == pygame.K_ESCAPE and self.library.settings.windowed:
+                self.running = False
+            elif event.key == self._quit_key and (event.mod & self._quit_mods) == self._quit_mods:
+                self.running = False
+
+    def wait(self) -> None:
+        """Sleep until the next deadline or an event; handle what arrives."""
+        timeout = self.next_deadline() - self.clock.monotonic()
+        ms = max(1, min(60_000, int(timeout * 1000) + 1))
+        event = pygame.event.wait(ms)
+        while event.type != pygame.NOEVENT:
+            self._handle(event)
+            event = pygame.event.poll()
+
+    def run(self) -> None:
+        self.start()
+        while self.running:
+            self.wait()
+            if not self.running:
+                break
+            self.tick()
+        self._finish_current(self.clock.monotonic())
+        self.hooks.on_stop()
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    seen: set[str] = set()
+    out = []
+    for p in problems:
+        key = problem_key(p)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
+
+
+def install_signal_handlers(player: Player) -> None:
+    """SIGTERM and SIGINT end the loop cleanly (systemd stop, Ctrl-C on a console)."""
+
+    def stop(signum: int, frame: object) -> None:
+        player.running = False
+        try:
+            pygame.event.post(pygame.event.Event(pygame.QUIT))
+        except pygame.error:
+            pass
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+
+
+def sdl_environment(driver: str | None) -> None:
+    if driver:
+        os.environ["SDL_VIDEODRIVER"] = driver
+    # A lobby screen must never blank or dim by itself.
+    os.environ.setdefault("SDL_VIDEO_ALLOW_SCREENSAVER", "0")

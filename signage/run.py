@@ -1,0 +1,155 @@
+"""`signage run`: wire settings, content, watcher, display, heartbeat and play log together."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from signage.clock import Clock, ManualClock, SystemClock, local_zone, parse_when
+from signage.config import Settings
+from signage.model import Problem
+
+log = logging.getLogger("signage")
+
+
+def run_player(
+    load: Callable[[], tuple[Settings, list[Problem]]],
+    args: argparse.Namespace,
+    clock: Clock | None = None,
+) -> int:
+    settings, problems = load()
+    for problem in problems:
+        log.warning("settings: %s", problem.describe())
+    if not settings.content.is_dir():
+        log.warning("content folder %s does not exist (yet); waiting for it", settings.content)
+    from signage.display import choose_driver, open_display_error_message
+
+    driver = choose_driver(os.environ, settings.driver)
+    if driver:
+        os.environ["SDL_VIDEODRIVER"] = driver
+    os.environ.setdefault("SDL_VIDEO_ALLOW_SCREENSAVER", "0")
+    import pygame
+
+    from signage.fonts import FontBook
+    from signage.library import Library
+    from signage.player import Display, Hooks, Player, install_signal_handlers
+
+    if clock is None:
+        tz = local_zone(settings.timezone)
+        clock = SystemClock(tz)
+        if getattr(args, "at", None):
+            clock = _StartedClock(parse_when(args.at, tz))
+    try:
+        pygame.display.init()
+        pygame.font.init()
+        display = Display(settings.size, settings.windowed, settings.rotation)
+    except pygame.error as err:
+        print(open_display_error_message(err, os.environ.get("SDL_VIDEODRIVER")), file=sys.stderr)
+        return 1
+    try:
+        fonts = FontBook.from_settings(settings)
+    except Exception as err:  # no CJK font: say what to install instead of a traceback
+        print(f"signage: {err}", file=sys.stderr)
+        pygame.quit()
+        return 1
+    library = Library(load, clock.monotonic)
+
+    hooks = Hooks()
+    from signage.notify import Notifier
+
+    notifier = Notifier(os.environ, clock.monotonic)
+    hooks.on_first_frame = notifier.ready
+    hooks.heartbeat_s = notifier.watchdog_interval_s
+    hooks.on_heartbeat = notifier.watchdog
+    playlog = _play_log(settings, clock)
+    if playlog is not None:
+        hooks.on_page = lambda showing, plan, seconds: playlog.record(
+            when_start=clock.now() - _seconds(seconds),
+            seconds=seconds,
+            screen=settings.screen,
+            playlist=plan.playlist,
+            path=showing.item.slide.path,
+            digest=showing.item.slide.digest,
+            page=showing.page_index,
+            pages=showing.page.count,
+        )
+        hooks.extra_problems = lambda: (
+            [Problem("", playlog.problem, code="play-log")] if playlog.problem else []
+        )
+    from signage.power import DisplayPower
+
+    power = DisplayPower(settings)
+    hooks.on_display = power.apply
+
+    from signage.watcher import Watcher
+
+    wake_type = pygame.event.custom_type()
+
+    def wake() -> None:
+        try:
+            pygame.event.post(pygame.event.Event(wake_type))
+        except pygame.error:
+            pass  # the display closed while a file event arrived: we are stopping anyway
+
+    watcher = Watcher(settings.content, settings, wake)
+    player = Player(
+        library,
+        clock,
+        fonts,
+        display,
+        status_file=settings.status_file,
+        hooks=hooks,
+        watcher=watcher,
+    )
+    install_signal_handlers(player)
+    watcher.start()
+    log.info(
+        "playing %s on a %dx%d canvas (rotation %d) as screen %s",
+        settings.content,
+        *player.canvas,
+        settings.rotation,
+        settings.screen,
+    )
+    try:
+        player.run()
+    finally:
+        notifier.stopping()
+        watcher.stop()
+        pygame.quit()
+    return 0
+
+
+def _seconds(seconds: float) -> Any:
+    from datetime import timedelta
+
+    return timedelta(seconds=seconds)
+
+
+def _play_log(settings: Settings, clock: Clock) -> Any:
+    if settings.play_log is None:
+        return None
+    from signage.playlog import PlayLog
+
+    return PlayLog(settings.play_log, settings.play_log_days, clock)
+
+
+class _StartedClock(ManualClock):
+    """Real time passing, but starting at a given moment (for `run --at`)."""
+
+    def __init__(self, start: Any) -> None:
+        super().__init__(start)
+        self._t0 = time.monotonic()
+        self._start = start
+
+    def now(self) -> Any:
+        from datetime import timedelta
+
+        return self._start + timedelta(seconds=time.monotonic() - self._t0)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
