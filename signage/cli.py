@@ -327,9 +327,9 @@ def cmd_preview(args: argparse.Namespace) -> int:
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     import pygame
 
+    from signage.frame import frame_for
     from signage.pages import pages_for
     from signage.render import draw_header, header_lines, render_idle, render_page
-    from signage.frame import frame_for
 
     library = _library(args, settle_s=0.0)
     settings = library.settings

@@ -63,17 +63,22 @@ def resolve_inside(root: Path, rel: str) -> Path:
             f"absolute path {rel!r} is not allowed; name a path under the content folder"
         )
     if ".." in pure.parts:
-        raise ContentError(f"path {rel!r} goes outside the content folder ('..' is not allowed)")
+        raise ContentError(
+            f"path {rel!r} goes outside the content folder ('..' is not allowed)",
+            code="outside-root",
+        )
     real_root = root.resolve()
     candidate = real_root.joinpath(*pure.parts)
     try:
         real = candidate.resolve(strict=False)
     except RuntimeError:
-        raise ContentError(f"path {rel!r} is a symbolic link loop") from None
+        raise ContentError(f"path {rel!r} is a symbolic link loop", code="link-loop") from None
     except OSError as err:
         raise ContentError(f"path {rel!r} cannot be resolved: {err.strerror or err}") from None
     if real != real_root and real_root not in real.parents:
-        raise ContentError(f"path {rel!r} is a link that leads outside the content folder")
+        raise ContentError(
+            f"path {rel!r} is a link that leads outside the content folder", code="outside-root"
+        )
     return real
 
 
@@ -136,27 +141,32 @@ def read_bytes_limited(path: Path, limit: int) -> bytes:
     try:
         st = path.stat()
     except FileNotFoundError:
-        raise ContentError("the file has disappeared") from None
+        raise ContentError("the file has disappeared", code="missing") from None
     except PermissionError:
-        raise ContentError("the file cannot be read (permission denied)") from None
+        raise ContentError(
+            "the file cannot be read (permission denied)", code="permission-denied"
+        ) from None
     except OSError as err:
         raise ContentError(f"the file cannot be read: {err.strerror or err}") from None
     import stat as stat_mod
 
     if stat_mod.S_ISDIR(st.st_mode):
-        raise ContentError("this is a folder, not a file")
+        raise ContentError("this is a folder, not a file", code="not-a-file")
     if not stat_mod.S_ISREG(st.st_mode):
-        raise ContentError("this is not a regular file")
+        raise ContentError("this is not a regular file", code="not-a-file")
     if st.st_size > limit:
         raise ContentError(
-            f"the file is too large ({st.st_size // 1_000_000} MB; the limit is {limit // 1_000_000} MB)"
+            f"the file is too large ({st.st_size / 1e6:.0f} MB; the limit is {limit / 1e6:.0f} MB)",
+            code="too-large",
         )
     if st.st_size == 0:
-        raise ContentError("the file is empty (0 bytes)")
+        raise ContentError("the file is empty (0 bytes)", code="empty-file")
     try:
         with open(path, "rb") as fh:
             return fh.read(limit + 1)
     except PermissionError:
-        raise ContentError("the file cannot be read (permission denied)") from None
+        raise ContentError(
+            "the file cannot be read (permission denied)", code="permission-denied"
+        ) from None
     except OSError as err:
         raise ContentError(f"the file cannot be read: {err.strerror or err}") from None

@@ -67,7 +67,7 @@ class Block:
     spans: tuple[Span, ...] = ()
     """Emphasis within the text; empty means one plain span."""
     indent: bool = True
-    """Body paragraphs get a two-character first-line indent unless this is False (lists, attachments)."""
+    """Body paragraphs get a two-character first-line indent; False for lists, attachments."""
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ signal). A static slide draws no frames.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -412,10 +413,7 @@ class Player:
         if deadline is not None and mono >= deadline:
             changed |= self.library.settle()
         switch = self.replan()
-        if switch:
-            self.advance()
-            self.prepare_next()
-        elif self.show.due(mono) and self._display_state == "on":
+        if switch or (self.show.due(mono) and self._display_state == "on"):
             self.advance()
             self.prepare_next()
         elif changed:
@@ -469,9 +467,11 @@ class Player:
         if event.type == pygame.QUIT:
             self.running = False
         elif event.type == pygame.KEYDOWN:
-            if event.key == pygame.K_ESCAPE and self.library.settings.windowed:
-                self.running = False
-            elif event.key == self._quit_key and (event.mod & self._quit_mods) == self._quit_mods:
+            windowed_escape = event.key == pygame.K_ESCAPE and self.library.settings.windowed
+            combination = (
+                event.key == self._quit_key and (event.mod & self._quit_mods) == self._quit_mods
+            )
+            if windowed_escape or combination:
                 self.running = False
 
     def wait(self) -> None:
@@ -510,10 +510,8 @@ def install_signal_handlers(player: Player) -> None:
 
     def stop(signum: int, frame: object) -> None:
         player.running = False
-        try:
+        with contextlib.suppress(pygame.error):
             pygame.event.post(pygame.event.Event(pygame.QUIT))
-        except pygame.error:
-            pass
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)

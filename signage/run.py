@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -91,10 +92,9 @@ def run_player(
     wake_type = pygame.event.custom_type()
 
     def wake() -> None:
-        try:
+        # The display may close while a file event arrives: we are stopping anyway.
+        with contextlib.suppress(pygame.error):
             pygame.event.post(pygame.event.Event(wake_type))
-        except pygame.error:
-            pass  # the display closed while a file event arrived: we are stopping anyway
 
     watcher = Watcher(settings.content, settings, wake)
     player = Player(

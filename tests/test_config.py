@@ -46,7 +46,8 @@ def test_machine_config_names_commands_and_content_root(tmp_path: Path) -> None:
     content.mkdir()
     machine = write(
         tmp_path / "m.yaml",
-        f"content: {content}\ndisplay:\n  off_command: cec-ctl --standby\n  on_command: [cec-ctl, --image-view-on]\n",
+        f"content: {content}\ndisplay:\n  off_command: cec-ctl --standby\n"
+        "  on_command: [cec-ctl, --image-view-on]\n",
     )
     settings, problems = load_settings(None, machine)
     assert problems == []
