@@ -228,6 +228,7 @@ def samba_config(share: ShareSettings) -> str:
         f"   valid users = {share.staff_user}",
         "   read only = yes",
         "   browseable = yes",
+        "   hide dot files = yes",
         "",
     ]
     return "\n".join(out)
