@@ -29,7 +29,7 @@ _WEEKDAYS = "一二三四五六日"
 # What each Problem.code means for the person who copied the file, and what to do about it.
 # "{line}" is filled with "第 N 行" (or nothing) when the problem has a line number.
 REASONS: Mapping[str, str] = {
-    "image-truncated": "图片只复制了一半（文件不完整），请重新复制一次。",
+    "image-truncated": "图片只复制了一半，请重新复制一次。",
     "image-damaged": "图片文件已损坏，打不开。请从原来的地方重新复制；"
     "如果还不行，请用画图等软件打开后另存为 JPG 再复制。",
     "empty-file": "文件是空的（0 字节），请重新保存后再复制。",
