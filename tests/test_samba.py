@@ -598,3 +598,13 @@ def test_status_share_is_read_only(samba_share: RunningShare, tmp_path: Path) ->
     assert "NT_STATUS_ACCESS_DENIED" in delete.stdout + delete.stderr
     assert not (samba_share.status_dir / "x.txt").exists()
     assert (samba_share.status_dir / STATUS_TEXT_NAME).exists()
+
+
+def test_staff_guide_reads_right_in_notepad_and_names_the_status_share() -> None:
+    data = (REPO / "signage/data/使用说明.txt").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")  # Notepad on a Chinese Windows: UTF-8, not GBK
+    assert data.count(b"\n") == data.count(b"\r\n")
+    text = data.decode("utf-8-sig")
+    assert STATUS_TEXT_NAME in text
+    assert ShareSettings().status_share_name in text
+    assert "\t" not in text  # its YAML examples must be copyable as they are
