@@ -48,6 +48,9 @@ class ShareSettings:
     """Where the player writes 状态.txt and status.json (the read-only status share)."""
     share_name: str = "signage"
     status_share_name: str = "signage-status"
+    share_content: bool = True
+    """False: only the status share, when the content root is a mount of the office's own
+    file server (re-sharing a network mount through Samba invites trouble)."""
     staff_user: str = "signage-staff"
     """The Samba account staff log in with; it needs a unix account of the same name."""
     group: str | None = "signage"
@@ -196,7 +199,14 @@ def samba_config(share: ShareSettings) -> str:
     out.append("   max log size = 1000")
     out.append("   log level = 1")
 
-    out += [
+    if share.share_content:
+        out += _content_section(share)
+    out += _status_section(share)
+    return "\n".join(out)
+
+
+def _content_section(share: ShareSettings) -> list[str]:
+    lines = [
         "",
         f"[{share.share_name}]",
         "   comment = Lobby screen content: notices, documents, photos, meetings",
@@ -209,8 +219,9 @@ def samba_config(share: ShareSettings) -> str:
         f"   force user = {share.staff_user}",
     ]
     if share.group is not None:
-        out.append(f"   force group = {share.group}")
-    out += [
+        lines.append(f"   force group = {share.group}")
+    return [
+        *lines,
         # Owner read-write, group read-only, others nothing; directories setgid so the group
         # sticks below them. The player reads through the group and can never write.
         "   create mask = 0640",
@@ -221,6 +232,11 @@ def samba_config(share: ShareSettings) -> str:
         # file marked read-only in Windows stays readable by the player.
         "   map readonly = no",
         "   hide dot files = yes",
+    ]
+
+
+def _status_section(share: ShareSettings) -> list[str]:
+    return [
         "",
         f"[{share.status_share_name}]",
         "   comment = Lobby screen status: what is playing and why a file does not show",
@@ -231,7 +247,6 @@ def samba_config(share: ShareSettings) -> str:
         "   hide dot files = yes",
         "",
     ]
-    return "\n".join(out)
 
 
 _SHARE_KEYS: dict[str, str] = {
@@ -244,6 +259,7 @@ _SHARE_KEYS: dict[str, str] = {
     "server_string": "text",
     "hosts_allow": "list",
     "netbios": "bool",
+    "share_content": "bool",
     "port": "int",
     "interfaces": "list",
 }

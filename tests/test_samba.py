@@ -139,6 +139,12 @@ def test_bad_values_are_refused_and_quoted(change: dict[str, object], quoted: st
         samba_config(share)
 
 
+def test_status_share_only_when_the_content_lives_on_a_file_server() -> None:
+    text = samba_config(ShareSettings(share_content=False))
+    assert "[signage]" not in text
+    assert _options(text, "signage-status")["read only"] == "yes"
+
+
 def test_share_from_machine_configuration(tmp_path: Path) -> None:
     machine = tmp_path / "signage.yaml"
     machine.write_text(
