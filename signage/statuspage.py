@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -25,6 +26,7 @@ STALE_AFTER = timedelta(minutes=2)
 """The player rewrites the status at least every 10 s; older than this, it is not running."""
 
 _WEEKDAYS = "一二三四五六日"
+_CONTROL = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
 
 # What each Problem.code means for the person who copied the file, and what to do about it.
 # "{line}" is filled with "第 N 行" (or nothing) when the problem has a line number.
@@ -231,8 +233,9 @@ def _show_path(path: str) -> str:
 def _text(value: Any) -> str:
     if value is None:
         return ""
-    # Keep one line: a line break in a file name must not forge lines of the page.
-    return " ".join(str(value).split())
+    # Keep one line: a line break in a file name must not forge lines of the page. Other
+    # spacing is kept, so the name matches the file in Explorer.
+    return _CONTROL.sub(" ", str(value)).strip()
 
 
 def _items(value: Any) -> list[Any]:

@@ -219,3 +219,8 @@ def test_never_into_the_content_folder(tmp_path: Path) -> None:
     assert list(content.iterdir()) == []
     write_status_page(tmp_path / "state", _status(), NOW, content_root=content)
     assert (tmp_path / "state" / STATUS_TEXT_NAME).exists()
+
+
+def test_file_names_keep_their_spacing() -> None:
+    problem = {"path": "slides/通知  (2).txt", "message": "m", "code": "empty-file"}
+    assert "  1. slides\\通知  (2).txt" in status_text(_status(problems=[problem]), NOW)
