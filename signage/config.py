@@ -86,6 +86,8 @@ class Settings:
     """Extra official working days (make-up days) for years the calendar package lacks."""
     calendar_holidays: tuple[str, ...] = ()
     cache_mb: int = 256
+    share: Mapping[str, Any] = field(default_factory=dict)
+    """The machine configuration's `share:` section, read by signage.samba (staff share)."""
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
@@ -121,6 +123,7 @@ MACHINE_KEYS = frozenset(
         "fonts",
         "calendar",
         "cache_mb",
+        "share",
     }
 )
 
@@ -270,6 +273,10 @@ def apply_mapping(
                 if not isinstance(value, Mapping):
                     raise ValueError("should be a mapping of role to font")
                 changes["fonts"] = {str(k): str(v) for k, v in value.items()}
+            elif key == "share":
+                if not isinstance(value, Mapping):
+                    raise ValueError("should be a mapping of share settings")
+                changes["share"] = dict(value)
             elif key == "calendar":
                 if not isinstance(value, Mapping):
                     raise ValueError("should be a mapping with workdays and holidays lists")

@@ -1,0 +1,226 @@
+"""The staff status page: plain Chinese from the status file, bytes Notepad reads right."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from signage.statuspage import (
+    REASONS,
+    STATUS_JSON_NAME,
+    STATUS_TEXT_NAME,
+    encode_for_notepad,
+    explain,
+    status_text,
+    write_status_page,
+)
+
+CST = timezone(timedelta(hours=8))
+NOW = datetime(2026, 12, 3, 9, 0, 5, tzinfo=CST)  # a Thursday
+
+
+def _status(**changes: Any) -> dict[str, Any]:
+    status: dict[str, Any] = {
+        "updated_at": "2026-12-03T09:00:05+08:00",
+        "pid": 1234,
+        "screen": "lobby-1",
+        "playlist": "playlists/lobby.yaml",
+        "current": {
+            "path": "slides/notices/春节放假通知.txt",
+            "page": 1,
+            "since": "2026-12-03T08:59:50+08:00",
+        },
+        "rotation": ["slides/notices/春节放假通知.txt", "slides/images/合影.jpg"],
+        "problems": [
+            {
+                "path": "slides/images/半张.jpg",
+                "message": "image file is truncated (1234 of 50000 bytes)",
+                "since": "2026-12-02T17:00:00+08:00",
+                "code": "image-truncated",
+            },
+            {
+                "path": "playlists/lobby.yaml",
+                "message": "mapping values are not allowed here",
+                "line": 7,
+                "since": "2026-12-03T08:30:00+08:00",
+                "code": "yaml-syntax",
+            },
+        ],
+        "display": "on",
+    }
+    status.update(changes)
+    return status
+
+
+def test_full_page() -> None:
+    text = status_text(_status(), NOW)
+    lines = text.splitlines()
+    assert lines[0] == "lobby-1 播放状态"
+    assert lines[1] == "更新时间：2026年12月3日 星期四 09:00:05"
+    assert "注意" not in text  # fresh: no warning that the player stopped
+    # What is on screen: Windows-style path, pages counted from 1.
+    assert "  slides\\notices\\春节放假通知.txt（第 2 页）" in lines
+    assert "  从今天 08:59开始显示" in lines
+    assert "  使用的播放列表：playlists\\lobby.yaml" in lines
+    assert "二、正在轮流播放的文件（共 2 个）" in lines
+    assert (
+        lines[lines.index("二、正在轮流播放的文件（共 2 个）") + 2]
+        == "  2. slides\\images\\合影.jpg"
+    )
+    assert "三、没有显示的文件和原因（共 2 个）" in lines
+    i = lines.index("  1. slides\\images\\半张.jpg")
+    assert lines[i + 1] == "     原因：图片只复制了一半，请重新复制一次。"
+    assert lines[i + 2] == "     发现时间：昨天 17:00"
+    assert (
+        lines[i + 3] == "     技术说明（给管理员）：image file is truncated (1234 of 50000 bytes)"
+    )
+    j = lines.index("  2. playlists\\lobby.yaml")
+    assert lines[j + 1].startswith("     原因：第 7 行格式有误")
+    assert lines[j + 1].endswith("屏幕继续按这个播放列表上一次正确的内容播放。")
+    assert lines[j + 3] == "     技术说明（给管理员）：line 7: mapping values are not allowed here"
+
+
+@pytest.mark.parametrize(
+    ("code", "line", "path", "expected"),
+    [
+        ("image-truncated", None, "slides/a.jpg", "图片只复制了一半，请重新复制"),
+        ("empty-file", None, "slides/a.txt", "文件是空的（0 字节），请重新保存后再复制"),
+        ("not-text", None, "slides/a.txt", "这不是文本文件"),
+        ("yaml-syntax", 12, "slides/会议.yaml", "第 12 行格式有误"),
+        ("yaml-syntax", None, "slides/会议.yaml", "文件里格式有误"),
+        ("outside-root", 3, "playlists/a.yaml", "共享文件夹以外"),
+        ("encrypted-document", None, "slides/a.docx", "设置了打开密码"),
+        ("damaged-document", None, "slides/a.docx", "文档已损坏"),
+        ("needs-libreoffice", None, "slides/a.doc", "另存为” .docx 或 PDF"),
+        ("unsupported-type", None, "slides/a.exe", "播放器不认识这种文件"),
+        ("too-large", None, "slides/a.jpg", "文件太大"),
+        ("decompression-bomb", None, "slides/a.png", "像素尺寸大得不正常"),
+        ("permission-denied", None, "slides/a.jpg", "没有权限读取"),
+        ("root-missing", None, "", "找不到共享文件夹"),
+        ("not-a-slide", None, "slides/a.yaml", "kind: meeting"),
+        ("bad-value", 4, "slides/会议.yaml", "第 4 行有一项填写的内容不对"),
+    ],
+)
+def test_each_code_in_plain_words(code: str, line: int | None, path: str, expected: str) -> None:
+    assert code in REASONS
+    reason = explain(code, line, path)
+    assert expected in reason
+    assert "{line}" not in reason
+    # The note about the last good playlist belongs to playlists only.
+    assert ("上一次正确" in reason) == (
+        path.startswith("playlists/") and code in ("yaml-syntax", "bad-value")
+    )
+
+
+def test_unknown_code_falls_back_to_the_technical_message() -> None:
+    problem = {"path": "slides/x.abc", "message": "something new went wrong", "code": "new-code"}
+    text = status_text(_status(problems=[problem]), NOW)
+    assert "原因：无法显示（原因见下面的技术说明）" in text
+    assert "技术说明（给管理员）：something new went wrong" in text
+    no_code = {"path": "slides/y.txt", "message": "odd"}
+    assert "技术说明（给管理员）：odd" in status_text(_status(problems=[no_code]), NOW)
+
+
+def test_nothing_wrong_nothing_playing() -> None:
+    text = status_text(_status(problems=[], rotation=[], current=None, playlist=None), NOW)
+    assert "没有。所有文件都能正常显示。" in text
+    assert "二、正在轮流播放的文件（共 0 个）\n  （没有）" in text
+    assert "现在没有在播放文件（屏幕显示单位名称和时间）。" in text
+    assert "没有正在使用的播放列表：按文件名顺序播放 slides 文件夹里的全部文件。" in text
+
+
+def test_screen_off() -> None:
+    text = status_text(_status(display="off", current=None), NOW)
+    assert "现在是关屏时段" in text
+    assert "现在没有在播放文件" not in text
+
+
+def test_stale_status_warns_that_the_player_stopped() -> None:
+    text = status_text(_status(updated_at="2026-12-03T08:50:00+08:00"), NOW)
+    assert "注意：播放器已经很久没有更新这一页，可能没有在运行" in text
+
+
+def test_times_shown_in_the_local_zone() -> None:
+    # Written in UTC, read in China: 01:00Z is 09:00 in Beijing.
+    status = _status(updated_at="2026-12-03T01:00:00+00:00")
+    assert "更新时间：2026年12月3日 星期四 09:00:00" in status_text(status, NOW)
+    older = {"path": "slides/a.jpg", "message": "m", "since": "2025-11-30T10:00:00+08:00"}
+    earlier = {"path": "slides/b.jpg", "message": "m", "since": "2026-11-30T10:00:00+08:00"}
+    text = status_text(_status(problems=[older, earlier]), NOW)
+    assert "发现时间：2025年11月30日 10:00" in text
+    assert "发现时间：11月30日 10:00" in text
+
+
+def test_malformed_status_never_fails() -> None:
+    text = status_text({"problems": [None, "x", {"line": "seven"}], "rotation": "x"}, NOW)
+    assert "更新时间：未知" in text
+    assert "（共享文件夹本身）" in text
+    assert status_text({"updated_at": "yesterday", "current": {"page": "two"}}, NOW)
+    naive = status_text({"updated_at": "2026-12-03T09:00:00"}, NOW)
+    assert "更新时间：2026年12月3日 星期四 09:00:00" in naive
+
+
+def test_a_line_break_in_a_name_cannot_forge_lines() -> None:
+    evil = {"path": "slides/a\n三、没有显示的文件\n  没有。.txt", "message": "m"}
+    text = status_text(_status(problems=[evil]), NOW)
+    assert [line for line in text.splitlines() if line.startswith("三、")] == [
+        "三、没有显示的文件和原因（共 1 个）"
+    ]
+
+
+def test_encoded_for_old_notepad() -> None:
+    data = encode_for_notepad("第一行\n第二行\r\n第三行\n")
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert data.count(b"\n") == data.count(b"\r\n") == 3
+    assert data.decode("utf-8-sig") == "第一行\r\n第二行\r\n第三行\r\n"
+
+
+def test_write_status_page(tmp_path: Path) -> None:
+    state = tmp_path / "state" / "status"
+    status = _status()
+    write_status_page(state, status, NOW)
+    assert json.loads((state / STATUS_JSON_NAME).read_text("utf-8")) == status
+    page = (state / STATUS_TEXT_NAME).read_bytes()
+    assert page == encode_for_notepad(status_text(status, NOW))
+    for name in (STATUS_JSON_NAME, STATUS_TEXT_NAME):
+        assert (state / name).stat().st_mode & 0o777 == 0o644
+    assert sorted(p.name for p in state.iterdir()) == sorted([STATUS_JSON_NAME, STATUS_TEXT_NAME])
+
+    write_status_page(state, _status(problems=[]), NOW)
+    assert "所有文件都能正常显示" in (state / STATUS_TEXT_NAME).read_bytes().decode("utf-8-sig")
+
+
+def test_failed_write_keeps_the_old_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_status_page(tmp_path, _status(), NOW)
+    before = (tmp_path / STATUS_TEXT_NAME).read_bytes()
+
+    def broken_replace(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError, match="No space left"):
+        write_status_page(tmp_path, _status(problems=[]), NOW)
+    assert (tmp_path / STATUS_TEXT_NAME).read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [STATUS_JSON_NAME, STATUS_TEXT_NAME]
+    )
+
+
+def test_never_into_the_content_folder(tmp_path: Path) -> None:
+    content = tmp_path / "srv" / "signage"
+    content.mkdir(parents=True)
+    with pytest.raises(ValueError, match="inside the content folder"):
+        write_status_page(content / "status", _status(), NOW, content_root=content)
+    assert list(content.iterdir()) == []
+    write_status_page(tmp_path / "state", _status(), NOW, content_root=content)
+    assert (tmp_path / "state" / STATUS_TEXT_NAME).exists()
+
+
+def test_file_names_keep_their_spacing() -> None:
+    problem = {"path": "slides/通知  (2).txt", "message": "m", "code": "empty-file"}
+    assert "  1. slides\\通知  (2).txt" in status_text(_status(problems=[problem]), NOW)
