@@ -20,7 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-import holidays
+from holidays.countries.china import China
+from holidays.holiday_base import HolidayBase
 
 from signage.model import Problem
 
@@ -60,7 +61,7 @@ class WorkCalendar:
     ) -> None:
         self.extra_workdays = frozenset(extra_workdays)
         self.extra_holidays = frozenset(extra_holidays) - self.extra_workdays
-        self._years: dict[int, holidays.HolidayBase] = {}
+        self._years: dict[int, HolidayBase] = {}
 
     @classmethod
     def from_settings(
@@ -71,10 +72,10 @@ class WorkCalendar:
         rest, more = parse_iso_dates(holidays_, "calendar.holidays")
         return cls(work, rest), problems + more
 
-    def _china(self, year: int) -> holidays.HolidayBase | None:
+    def _china(self, year: int) -> HolidayBase | None:
         if year not in self._years:
             try:
-                self._years[year] = holidays.China(years=year)
+                self._years[year] = China(years=year)  # type: ignore[no-untyped-call]
             except (NotImplementedError, ValueError, KeyError):
                 # Outside the years the package can compute at all (before 1950, far future).
                 return None

@@ -58,7 +58,9 @@ _DAY_KINDS = {
     "每天": "everyday",
 }
 
-_HOURS_RE = re.compile(r"^\s*(\d{1,2})[:：](\d{2})\s*(?:-|–|—|~|～|至|到)\s*(\d{1,2})[:：](\d{2})\s*$")
+_HOURS_RE = re.compile(
+    r"^\s*(\d{1,2})[:：](\d{2})\s*(?:-|–|—|~|～|至|到)\s*(\d{1,2})[:：](\d{2})\s*$"
+)
 _DATE_RANGE_RE = re.compile(r"\s*(?:\.\.|…|～|~|至)\s*")
 _DATE_ONLY_RE = re.compile(r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}$")
 
@@ -102,7 +104,7 @@ def parse_hours(text: str) -> tuple[int, int]:
     start (the range then runs past midnight). ValueError quoting the input."""
     m = _HOURS_RE.match(str(text))
     if not m:
-        raise ValueError(f"hours {text!r} is not a range like \"08:00-18:00\"")
+        raise ValueError(f'hours {text!r} is not a range like "08:00-18:00"')
     h1, m1, h2, m2 = (int(g) for g in m.groups())
     if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2 != 0):
         raise ValueError(f"hours {text!r} has a time that does not exist")
@@ -145,9 +147,7 @@ def check_slides_path(text: str) -> str:
         raise ValueError(f"slides {raw!r} contains a NUL character")
     value = raw.replace("\\", "/")
     if value.startswith("/") or re.match(r"^[A-Za-z]:", value) or value.startswith("~"):
-        raise ValueError(
-            f"slides {raw!r} is an absolute path; name a path under the slides folder"
-        )
+        raise ValueError(f"slides {raw!r} is an absolute path; name a path under the slides folder")
     if ".." in PurePosixPath(value).parts:
         raise ValueError(f"slides {raw!r} goes outside the slides folder ('..' is not allowed)")
     trailing = "/" if value.endswith("/") else ""
@@ -198,7 +198,7 @@ class _Check:
 
 
 def _scalar_text(node: yaml.Node) -> str | None:
-    """The text as written for a scalar (so 18:00 stays "18:00"); None for a null or a collection."""
+    """The text as written for a scalar (18:00 stays "18:00"); None for null or a collection."""
     if not isinstance(node, yaml.ScalarNode):
         return None
     if node.tag == "tag:yaml.org,2002:null":
@@ -311,7 +311,8 @@ def read_playlist(root: Path, rel: str, tz: tzinfo | None) -> tuple[Playlist | N
         try:
             text = data.decode("gb18030")
         except UnicodeDecodeError:
-            return None, [Problem(rel, "the file is not text (neither UTF-8 nor GBK)", None, "not-text")]
+            message = "the file is not text (neither UTF-8 nor GBK)"
+            return None, [Problem(rel, message, None, "not-text")]
     return check_playlist(rel, text, tz)
 
 
@@ -357,7 +358,7 @@ def _when(check: _Check, node: yaml.Node, tz: tzinfo | None) -> TimeWindow | Non
             text = _scalar_text(item)
             try:
                 if text is None:
-                    raise ValueError(f"hours {_show(item)} is not a range like \"08:00-18:00\"")
+                    raise ValueError(f'hours {_show(item)} is not a range like "08:00-18:00"')
                 hours.append(parse_hours(text))
             except ValueError as err:
                 check.add(str(err), item, "bad-hours")
@@ -380,9 +381,7 @@ def _list_nodes(node: yaml.Node) -> list[yaml.Node]:
 
 def _items(check: _Check, node: yaml.Node, tz: tzinfo | None) -> tuple[PlaylistItem, ...]:
     if not isinstance(node, yaml.SequenceNode):
-        check.add(
-            "items should be a list (each line starting with '- ')", node, "bad-items"
-        )
+        check.add("items should be a list (each line starting with '- ')", node, "bad-items")
         return ()
     if not node.value:
         check.add("items is empty: list the slides to play", node, "no-items")
