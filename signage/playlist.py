@@ -109,7 +109,7 @@ def parse_hours(text: str) -> tuple[int, int]:
     if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2 != 0):
         raise ValueError(f"hours {text!r} has a time that does not exist")
     start, end = h1 * 60 + m1, h2 * 60 + m2
-    if start == end % 1440:
+    if start == end:
         raise ValueError(
             f"hours {text!r} starts and ends at the same time; leave hours out for all day"
         )
