@@ -244,7 +244,14 @@ def make_plan(
         urgent: bool = False,
     ) -> Plan:
         playing = {i.slide.path for i in items}
-        left_out = tuple((path, reason_for(path)) for path in ordered if path not in playing)
+
+        def reason(path: str) -> str:
+            # An urgent slide never plays in a rotation: its own period is what matters.
+            if slides[path].urgent and path in validity:
+                return validity[path]
+            return reason_for(path)
+
+        left_out = tuple((path, reason(path)) for path in ordered if path not in playing)
         return Plan(
             at=now,
             screen=settings.screen,
