@@ -33,7 +33,9 @@ def at(y: int, mo: int, d: int, h: int = 0, mi: int = 0, s: int = 0, us: int = 0
 
 def notice(path: str, **kw: object) -> Slide:
     title = path.rsplit("/", 1)[-1]
-    doc = Document(title, (Block("title", title), Block("body", "各位群众：现将有关事项通知如下。")))
+    doc = Document(
+        title, (Block("title", title), Block("body", "各位群众：现将有关事项通知如下。"))
+    )
     return Slide(path=path, kind="notice", title=title, body=doc, digest=path, **kw)  # type: ignore[arg-type]
 
 
@@ -181,7 +183,9 @@ def test_playlists_for_other_screens_are_skipped() -> None:
     assert p.playlist == "playlists/lobby.yaml"
     assert reasons(p)["slides/images/大厅.jpg"] == "for screen lobby-2"
     assert reasons(p)["slides/policies/医保.txt"] == "not in playlist lobby.yaml"
-    other = plan(SLIDES, lists(lobby, upstairs), at(2026, 12, 3, 9), SETTINGS.replace(screen="lobby-2"))
+    other = plan(
+        SLIDES, lists(lobby, upstairs), at(2026, 12, 3, 9), SETTINGS.replace(screen="lobby-2")
+    )
     assert other.playlist == "playlists/upstairs.yaml"
 
 
@@ -225,7 +229,9 @@ def test_playlists_present_but_none_active_plays_nothing() -> None:
 
 
 def test_meeting_appears_lead_days_before_and_leaves_at_its_end() -> None:
-    slides = library(meeting("slides/meetings/党委会.yaml", at(2026, 12, 10, 14, 30), at(2026, 12, 10, 16)))
+    slides = library(
+        meeting("slides/meetings/党委会.yaml", at(2026, 12, 10, 14, 30), at(2026, 12, 10, 16))
+    )
     settings = SETTINGS.replace(meeting_lead_days=7)
 
     def shown(now: datetime) -> bool:
@@ -344,7 +350,9 @@ def test_next_change_covers_windows_validity_and_meetings() -> None:
 
 
 def test_plan_json_shape() -> None:
-    lobby = playlist("playlists/lobby.yaml", PlaylistItem("notices/", duration=20.0, line=2), "gone.txt")
+    lobby = playlist(
+        "playlists/lobby.yaml", PlaylistItem("notices/", duration=20.0, line=2), "gone.txt"
+    )
     p = plan(SLIDES, lists(lobby), at(2026, 12, 3, 9))
     data = plan_json(p)
     assert list(data) == ["at", "screen", "playlist", "items", "left_out", "problems", "display"]
@@ -352,13 +360,23 @@ def test_plan_json_shape() -> None:
     assert data["screen"] == "lobby-1"
     assert data["playlist"] == "playlists/lobby.yaml"
     assert data["items"][0] == {"path": "slides/notices/2-防汛.txt", "pages": 1, "duration": 20.0}
-    assert data["left_out"][0] == {"path": "slides/images/大厅.jpg", "reason": "not in playlist lobby.yaml"}
+    assert data["left_out"][0] == {
+        "path": "slides/images/大厅.jpg",
+        "reason": "not in playlist lobby.yaml",
+    }
     assert data["problems"] == [
-        {"path": "playlists/lobby.yaml", "message": "line 3: slides 'gone.txt' matches no file under slides/"}
+        {
+            "path": "playlists/lobby.yaml",
+            "message": "line 3: slides 'gone.txt' matches no file under slides/",
+        }
     ]
     assert data["display"] == "on"
     with_pages = plan_json(p, page_info=lambda item: (3, 3 * (item.duration or 10.0)))
-    assert with_pages["items"][0] == {"path": "slides/notices/2-防汛.txt", "pages": 3, "duration": 60.0}
+    assert with_pages["items"][0] == {
+        "path": "slides/notices/2-防汛.txt",
+        "pages": 3,
+        "duration": 60.0,
+    }
 
 
 def test_referenced_paths() -> None:

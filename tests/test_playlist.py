@@ -243,7 +243,9 @@ def test_parse_hours(text: str, expected: tuple[int, int]) -> None:
     assert parse_hours(text) == expected
 
 
-@pytest.mark.parametrize("text", ["08:00-08:00", "00:00-24:00x", "24:00-06:00", "08:60-09:00", "8-9"])
+@pytest.mark.parametrize(
+    "text", ["08:00-08:00", "00:00-24:00x", "24:00-06:00", "08:60-09:00", "8-9"]
+)
 def test_parse_hours_rejects(text: str) -> None:
     with pytest.raises(ValueError):
         parse_hours(text)
