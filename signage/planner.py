@@ -28,6 +28,7 @@ from signage.content import SLIDES_DIR, natural_key
 from signage.model import Meeting, Plan, PlannedItem, Playlist, PlaylistItem, Problem, Slide
 from signage.schedule import (
     AFTER,
+    as_local,
     clock_problem,
     clock_trusted,
     has_time_conditions,
@@ -61,11 +62,14 @@ def _fmt(moment: datetime) -> str:
 def meeting_period(meeting: Meeting, lead_days: int) -> tuple[datetime, datetime]:
     """(first moment shown, last moment shown) for a meeting announcement."""
     start = meeting.start
+    end = meeting.end
+    if end is not None and (end.tzinfo is None) != (start.tzinfo is None):
+        end = end.replace(tzinfo=start.tzinfo)  # a reader mixing naive and aware: one zone
     appear = datetime.combine(
         start.date() - timedelta(days=max(0, lead_days)), time(0), tzinfo=start.tzinfo
     )
-    if meeting.end is not None and meeting.end > start:
-        leave = meeting.end - AFTER
+    if end is not None and end > start:
+        leave = end - AFTER
     else:
         leave = datetime.combine(start.date(), time.max, tzinfo=start.tzinfo)
     return appear, leave
@@ -95,6 +99,7 @@ def why_not_now(
         if not trusted:
             return "the clock is not set and this is a dated meeting"
         appear, leave = meeting_period(slide.body, settings.meeting_lead_days)
+        appear, leave = as_local(appear, now), as_local(leave, now)
         if now < appear:
             return f"meeting on {_fmt(slide.body.start)}: shown from {_fmt(appear)}"
         if now > leave:
@@ -226,10 +231,14 @@ def make_plan(
         for w in [p.when for p in mine] + list(display_windows)
     )
     if uses_calendar and trusted:
-        year_note = calendar.year_problem(now.year)
-        if year_note is not None:
-            all_problems.append(year_note)
-            notes.append(year_note.message)
+        # From December on, next year's arrangement matters too: that is when the
+        # administrator can still add it before the screen needs it.
+        years = (now.year, now.year + 1) if now.month == 12 else (now.year,)
+        for year in years:
+            year_note = calendar.year_problem(year)
+            if year_note is not None:
+                all_problems.append(year_note)
+                notes.append(year_note.message)
 
     validity: dict[str, str] = {}
     for path in ordered:

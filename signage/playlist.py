@@ -11,8 +11,10 @@ version (DESIGN.md), so a half-understood edit never changes what is on screen.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
+from collections.abc import Mapping
 from datetime import datetime, tzinfo
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -298,6 +300,30 @@ def parse_playlist(rel: str, text: str, tz: tzinfo | None) -> Playlist:
     return playlist
 
 
+def decode_text(data: bytes) -> str | None:
+    """UTF-8 (with or without BOM), else GBK/GB18030 as Notepad and WPS save it; None if neither."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def check_playlist_bytes(
+    rel: str, data: bytes, tz: tzinfo | None
+) -> tuple[Playlist | None, list[Problem]]:
+    """`check_playlist` for a file's bytes; the digest is then the SHA-256 of the bytes."""
+    text = decode_text(data)
+    if text is None:
+        message = "the file is not text (neither UTF-8 nor GBK)"
+        return None, [Problem(rel, message, None, "not-text")]
+    playlist, problems = check_playlist(rel, text, tz)
+    if playlist is not None:
+        playlist = dataclasses.replace(playlist, digest=hashlib.sha256(data).hexdigest())
+    return playlist, problems
+
+
 def read_playlist(root: Path, rel: str, tz: tzinfo | None) -> tuple[Playlist | None, list[Problem]]:
     """Read `root/rel` (e.g. "playlists/lobby.yaml") and check it; never raises for bad input."""
     try:
@@ -305,15 +331,35 @@ def read_playlist(root: Path, rel: str, tz: tzinfo | None) -> tuple[Playlist | N
     except ContentError as err:
         code = err.code or ("outside-root" if "outside" in err.message else "unreadable")
         return None, [Problem(rel, err.message, err.line, code)]
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("gb18030")
-        except UnicodeDecodeError:
-            message = "the file is not text (neither UTF-8 nor GBK)"
-            return None, [Problem(rel, message, None, "not-text")]
-    return check_playlist(rel, text, tz)
+    return check_playlist_bytes(rel, data, tz)
+
+
+def load_playlists(
+    files: Mapping[str, bytes],
+    tz: tzinfo | None,
+    previous: Mapping[str, Playlist] | None = None,
+) -> tuple[dict[str, Playlist], list[Problem]]:
+    """Every playlist file (path -> bytes) checked; what the planner should use, and problems.
+
+    A file that is refused keeps its last good version from `previous`, so an invalid edit
+    never changes the screen (DESIGN.md); a file that is gone is dropped. A file whose bytes
+    are unchanged (same digest as in `previous`) is not parsed again.
+    """
+    previous = previous or {}
+    good: dict[str, Playlist] = {}
+    problems: list[Problem] = []
+    for rel, data in files.items():
+        before = previous.get(rel)
+        if before is not None and before.digest == hashlib.sha256(data).hexdigest():
+            good[rel] = before
+            continue
+        playlist, found = check_playlist_bytes(rel, data, tz)
+        problems += found
+        if playlist is not None:
+            good[rel] = playlist
+        elif before is not None:
+            good[rel] = before
+    return good, problems
 
 
 def _screens(check: _Check, node: yaml.Node) -> tuple[str, ...]:

@@ -64,11 +64,12 @@ def _dates_match(when: TimeWindow, day: date, now: datetime) -> bool:
     if not when.dates:
         return True
     return any(
-        _local(first, now).date() <= day <= _local(last, now).date() for first, last in when.dates
+        as_local(first, now).date() <= day <= as_local(last, now).date()
+        for first, last in when.dates
     )
 
 
-def _local(moment: datetime, now: datetime) -> datetime:
+def as_local(moment: datetime, now: datetime) -> datetime:
     """`moment` in now's zone (naive moments are taken to be in it already)."""
     if moment.tzinfo is None:
         return moment.replace(tzinfo=now.tzinfo)
@@ -110,9 +111,9 @@ def has_time_conditions(when: TimeWindow | None) -> bool:
 
 def slide_valid(show_from: datetime | None, show_until: datetime | None, now: datetime) -> bool:
     """show_from <= now <= show_until, each end optional."""
-    if show_from is not None and now < _local(show_from, now):
+    if show_from is not None and now < as_local(show_from, now):
         return False
-    return not (show_until is not None and now > _local(show_until, now))
+    return not (show_until is not None and now > as_local(show_until, now))
 
 
 def parse_display_windows(
@@ -187,7 +188,7 @@ def next_boundary(
             candidates.extend(window_edges(when, now))
     for moment in moments:
         if moment is not None:
-            local = _local(moment, now)
+            local = as_local(moment, now)
             if local > now:
                 candidates.append(local)
     return min(candidates, default=None)

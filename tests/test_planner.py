@@ -386,3 +386,20 @@ def test_referenced_paths() -> None:
         "slides/notices/10-放假.txt",
         "slides/notices/2-防汛.txt",
     ]
+
+
+def test_next_years_missing_calendar_is_reported_from_december() -> None:
+    office = playlist("playlists/office.yaml", "notices/", when=WORKDAY)
+    assert plan(SLIDES, lists(office), at(2026, 11, 30, 9)).problems == ()
+    december = plan(SLIDES, lists(office), at(2026, 12, 1, 9))
+    assert [q.code for q in december.problems] == ["calendar-year-unknown"]
+    assert "2027" in december.problems[0].message
+
+
+def test_naive_meeting_times_are_taken_as_local() -> None:
+    naive = Meeting(title="例会", start=datetime(2026, 12, 10, 9), end=datetime(2026, 12, 10, 10))
+    slide = Slide(path="slides/m.yaml", kind="meeting", title="例会", body=naive, digest="x")
+    slides = library(slide)
+    assert paths(plan(slides, {}, at(2026, 12, 10, 9, 59, 59))) == ["slides/m.yaml"]
+    assert paths(plan(slides, {}, at(2026, 12, 10, 10))) == []
+    assert next_change(slides, {}, SETTINGS, at(2026, 12, 10, 9)) == at(2026, 12, 10, 10)

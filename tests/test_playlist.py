@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -11,7 +12,9 @@ import pytest
 from signage.model import ContentError
 from signage.playlist import (
     check_playlist,
+    check_playlist_bytes,
     check_slides_path,
+    load_playlists,
     parse_days,
     parse_hours,
     parse_playlist,
@@ -281,3 +284,29 @@ def test_read_playlist_missing_file(tmp_path: Path) -> None:
     playlist, problems = read_playlist(tmp_path, "playlists/gone.yaml", TZ)
     assert playlist is None
     assert len(problems) == 1
+
+
+def test_load_playlists_keeps_the_last_good_version() -> None:
+    good = "name: 大厅\nitems: [notices/]\n".encode()
+    first, problems = load_playlists({REL: good, "playlists/b.yaml": b"items: [b.txt]\n"}, TZ)
+    assert problems == []
+    assert set(first) == {REL, "playlists/b.yaml"}
+    assert first[REL].digest == hashlib.sha256(good).hexdigest()
+
+    broken = "name: 大厅\nitems: [notices/\n".encode()
+    second, problems = load_playlists({REL: broken}, TZ, first)
+    assert second == {REL: first[REL]}  # b.yaml is gone; lobby keeps its last good version
+    assert [(p.path, p.code) for p in problems] == [(REL, "yaml-syntax")]
+
+    fresh, problems = load_playlists({REL: broken}, TZ)
+    assert fresh == {}
+    assert len(problems) == 1
+
+    same, problems = load_playlists({REL: good}, TZ, first)
+    assert same[REL] is first[REL]  # unchanged bytes are not parsed again
+
+
+def test_playlist_bytes_not_text() -> None:
+    playlist, problems = check_playlist_bytes(REL, b"\xff\xfe\x00\xd8\x00", TZ)
+    assert playlist is None
+    assert [p.code for p in problems] == ["not-text"]
