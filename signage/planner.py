@@ -202,8 +202,9 @@ def make_plan(
     now: datetime,
     calendar: WorkCalendar,
 ) -> Plan:
-    """The plan for `now`. `slides` maps root-relative paths to parsed slides; `problems`
-    are the catalog's (files refused), carried into the plan with the planner's own."""
+    """The plan for `now`. `slides` maps root-relative paths to parsed slides, in name order
+    (signage.content.list_files order); `problems` are the catalog's (files refused),
+    carried into the plan with the planner's own."""
     all_problems = list(problems)
     notes: list[str] = []
     trusted = clock_trusted(now)
@@ -219,7 +220,16 @@ def make_plan(
     )
     display: Literal["on", "off"] = "on" if display_lit else "off"
 
-    ordered = sorted(slides, key=path_key)
+    # The catalog hands slides over in name order; that order is kept as it is.
+    ordered = list(slides)
+    expanded: dict[str, list[str]] = {}
+
+    def expand(pattern: str) -> list[str]:
+        # The same pattern is asked for by several playlists and steps: expand it once.
+        if pattern not in expanded:
+            expanded[pattern] = expand_item(pattern, ordered)
+        return expanded[pattern]
+
     mine = sorted(
         (p for p in playlists.values() if _for_screen(p, settings.screen)),
         key=lambda p: path_key(p.path),
@@ -308,7 +318,7 @@ def make_plan(
     in_chosen: dict[str, str] = {}
     """Slides the chosen playlist names that do not play, with the first reason met."""
     for item in chosen.items:
-        matched = expand_item(item.slides, ordered)
+        matched = expand(item.slides)
         if not matched:
             target = (SLIDES_DIR + "/" + item.slides).rstrip("/")
             if target not in problem_paths:
@@ -334,10 +344,10 @@ def make_plan(
     screens_of: dict[str, list[str]] = {}
     for other in sorted(others, key=lambda p: path_key(p.path)):
         for item in other.items:
-            for path in expand_item(item.slides, ordered):
+            for path in expand(item.slides):
                 listed = screens_of.setdefault(path, [])
                 listed += [s for s in other.screens if s not in listed]
-    in_mine = {path for p in mine for item in p.items for path in expand_item(item.slides, ordered)}
+    in_mine = {path for p in mine for item in p.items for path in expand(item.slides)}
     not_in = f"not in playlist {_file_name(chosen.path)}"
 
     def reason_for(path: str) -> str:

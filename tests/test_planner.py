@@ -20,7 +20,14 @@ from signage.model import (
     Slide,
     TimeWindow,
 )
-from signage.planner import expand_item, make_plan, next_change, plan_json, referenced_paths
+from signage.planner import (
+    expand_item,
+    make_plan,
+    next_change,
+    path_key,
+    plan_json,
+    referenced_paths,
+)
 
 TZ = ZoneInfo("Asia/Shanghai")
 CAL = WorkCalendar()
@@ -50,7 +57,8 @@ def meeting(path: str, start: datetime, end: datetime | None) -> Slide:
 
 
 def library(*slides: Slide) -> dict[str, Slide]:
-    return {s.path: s for s in slides}
+    """As the catalog gives them: in name order."""
+    return {s.path: s for s in sorted(slides, key=lambda s: path_key(s.path))}
 
 
 def playlist(path: str, *items: str | PlaylistItem, **kw: object) -> Playlist:
@@ -153,8 +161,8 @@ def test_item_naming_a_broken_file_adds_no_second_problem() -> None:
 
 def test_staff_writing_the_slides_prefix_still_match() -> None:
     assert expand_item("slides/notices/", list(SLIDES)) == [
-        "slides/notices/10-放假.txt",
         "slides/notices/2-防汛.txt",
+        "slides/notices/10-放假.txt",
     ]
     assert expand_item("NOTICES/2-防汛.TXT", list(SLIDES)) == ["slides/notices/2-防汛.txt"]
     assert expand_item("*.txt", list(SLIDES)) == []  # * stays within one folder
@@ -383,8 +391,8 @@ def test_referenced_paths() -> None:
     lobby = playlist("playlists/lobby.yaml", "images/", "notices/", "images/大厅.jpg")
     assert referenced_paths(lobby, SLIDES) == [
         "slides/images/大厅.jpg",
-        "slides/notices/10-放假.txt",
         "slides/notices/2-防汛.txt",
+        "slides/notices/10-放假.txt",
     ]
 
 
