@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from signage.calendar import WorkCalendar
 from signage.config import DisplayWindow
@@ -210,3 +212,47 @@ def test_next_boundary_moments_and_nothing() -> None:
     assert next_boundary(now, [], edges) == at(2026, 12, 3, 12) + timedelta(microseconds=1)
     assert next_boundary(now, [None, TimeWindow()], [None, at(2026, 12, 2)]) is None
     assert next_boundary(now, [OFFICE], [at(2026, 12, 3, 10)]) == at(2026, 12, 3, 10)
+
+
+# --- properties: nothing changes between now and next_boundary(now) ---------------------------
+
+_minutes = st.integers(min_value=0, max_value=1439)
+_hour_ranges = st.lists(
+    st.tuples(_minutes, st.integers(min_value=1, max_value=1440)).filter(lambda r: r[0] != r[1]),
+    max_size=3,
+)
+_days = st.one_of(
+    st.sampled_from(["everyday", "workdays", "holidays"]),
+    st.lists(st.sampled_from(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]), min_size=1).map(
+        lambda names: tuple(sorted(set(names)))
+    ),
+)
+_moments = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 30)).map(
+    lambda d: d.replace(tzinfo=TZ)
+)
+
+
+@st.composite
+def _windows(draw: st.DrawFn) -> TimeWindow:
+    dates = ()
+    if draw(st.booleans()):
+        first = draw(_moments).replace(hour=0, minute=0, second=0, microsecond=0)
+        last = first + timedelta(days=draw(st.integers(0, 20)), hours=23, minutes=59, seconds=59)
+        dates = ((first, last.replace(microsecond=999999)),)
+    return TimeWindow(days=draw(_days), hours=tuple(draw(_hour_ranges)), dates=dates)
+
+
+@settings(max_examples=300, deadline=None)
+@given(window=_windows(), now=_moments, fraction=st.floats(min_value=0, max_value=1))
+def test_window_is_constant_until_its_next_boundary(
+    window: TimeWindow, now: datetime, fraction: float
+) -> None:
+    boundary = next_boundary(now, [window])
+    if boundary is None:
+        later = now + timedelta(days=400 * fraction)
+    else:
+        assert boundary > now
+        later = now + (boundary - now) * fraction
+        if later >= boundary:
+            later = boundary - timedelta(microseconds=1)
+    assert window_active(window, later, CAL) == window_active(window, now, CAL)
