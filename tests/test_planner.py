@@ -5,6 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
 from signage.calendar import WorkCalendar
 from signage.config import DisplayWindow, Settings
 from signage.model import (
@@ -411,3 +415,52 @@ def test_naive_meeting_times_are_taken_as_local() -> None:
     assert paths(plan(slides, {}, at(2026, 12, 10, 9, 59, 59))) == ["slides/m.yaml"]
     assert paths(plan(slides, {}, at(2026, 12, 10, 10))) == []
     assert next_change(slides, {}, SETTINGS, at(2026, 12, 10, 9)) == at(2026, 12, 10, 10)
+
+
+# --- property: the plan stays as it is until next_change ----------------------------------------
+
+PROPERTY_SLIDES = library(
+    notice("slides/a.txt", show_from=at(2026, 12, 1, 9, 30), show_until=at(2026, 12, 5, 18)),
+    notice("slides/b.txt", show_until=at(2026, 12, 20, 23, 59, 59, 999999)),
+    image("slides/c.jpg"),
+    meeting("slides/m.yaml", at(2026, 12, 10, 14, 30), at(2026, 12, 10, 16)),
+    notice(
+        "slides/urgent/u.txt",
+        urgent=True,
+        show_from=at(2026, 12, 3, 10),
+        show_until=at(2026, 12, 3, 11),
+    ),
+)
+PROPERTY_PLAYLISTS = lists(
+    playlist("playlists/all.yaml", "a.txt", "c.jpg", "m.yaml"),
+    playlist("playlists/office.yaml", "a.txt", "b.txt", "m.yaml", priority=2, when=WORKDAY),
+    playlist(
+        "playlists/nights.yaml",
+        PlaylistItem("c.jpg", show_from=at(2026, 12, 7, 12), line=2),
+        priority=5,
+        when=TimeWindow(days=("fri", "sat"), hours=((22 * 60, 6 * 60),)),
+    ),
+)
+PROPERTY_SETTINGS = SETTINGS.replace(
+    display_windows=(DisplayWindow("everyday", ("06:30-22:30",)),), meeting_lead_days=3
+)
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(
+    now=st.datetimes(min_value=datetime(2026, 11, 25), max_value=datetime(2026, 12, 25)).map(
+        lambda d: d.replace(tzinfo=TZ)
+    ),
+    fraction=st.floats(min_value=0, max_value=1),
+)
+def test_plan_is_constant_until_next_change(now: datetime, fraction: float) -> None:
+    def show(moment: datetime) -> tuple[object, ...]:
+        p = plan(PROPERTY_SLIDES, PROPERTY_PLAYLISTS, moment, PROPERTY_SETTINGS)
+        return (p.playlist, paths(p), p.display, p.urgent, p.left_out)
+
+    change = next_change(PROPERTY_SLIDES, PROPERTY_PLAYLISTS, PROPERTY_SETTINGS, now)
+    assert change is not None and change > now
+    later = now + (change - now) * fraction
+    if later >= change:
+        later = change - timedelta(microseconds=1)
+    assert show(later) == show(now)

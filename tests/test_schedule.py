@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from signage.calendar import WorkCalendar
@@ -242,7 +243,7 @@ def _windows(draw: st.DrawFn) -> TimeWindow:
     return TimeWindow(days=draw(_days), hours=tuple(draw(_hour_ranges)), dates=dates)
 
 
-@settings(max_examples=300, deadline=None)
+@hypothesis_settings(max_examples=300, deadline=None)
 @given(window=_windows(), now=_moments, fraction=st.floats(min_value=0, max_value=1))
 def test_window_is_constant_until_its_next_boundary(
     window: TimeWindow, now: datetime, fraction: float
