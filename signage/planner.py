@@ -194,6 +194,33 @@ def _file_name(path: str) -> str:
     return PurePosixPath(path).name
 
 
+def missing_items(
+    playlists: Iterable[Playlist],
+    paths: Sequence[str],
+    problems: Iterable[Problem] = (),
+    expand: Callable[[str], list[str]] | None = None,
+) -> list[Problem]:
+    """A problem for each playlist item that names nothing under slides/ (for `check` and
+    the status page). An item naming a file that is itself refused (in `problems`) is not
+    reported twice."""
+    refused = {p.path for p in problems}
+    out = []
+    for playlist in playlists:
+        for item in playlist.items:
+            matched = expand(item.slides) if expand else expand_item(item.slides, paths)
+            if matched or (SLIDES_DIR + "/" + item.slides).rstrip("/") in refused:
+                continue
+            out.append(
+                Problem(
+                    playlist.path,
+                    f"slides {item.slides!r} matches no file under slides/",
+                    item.line,
+                    "missing-slide",
+                )
+            )
+    return out
+
+
 def make_plan(
     slides: Mapping[str, Slide],
     problems: Sequence[Problem],
@@ -249,6 +276,10 @@ def make_plan(
             if year_note is not None:
                 all_problems.append(year_note)
                 notes.append(year_note.message)
+
+    # Reported for every playlist of this screen, active or not, so that the list of
+    # problems does not change with the time of day.
+    all_problems += missing_items(mine, ordered, problems, expand)
 
     validity: dict[str, str] = {}
     for path in ordered:
@@ -313,29 +344,13 @@ def make_plan(
             " first by file name)"
         )
 
-    problem_paths = {p.path for p in problems}
     items = []
     in_chosen: dict[str, str] = {}
     """Slides the chosen playlist names that do not play, with the first reason met."""
     for item in chosen.items:
-        matched = expand(item.slides)
-        if not matched:
-            target = (SLIDES_DIR + "/" + item.slides).rstrip("/")
-            if target not in problem_paths:
-                all_problems.append(
-                    Problem(
-                        chosen.path,
-                        f"slides {item.slides!r} matches no file under slides/",
-                        item.line,
-                        "missing-slide",
-                    )
-                )
-            continue
-        for path in matched:
+        for path in expand(item.slides):
             slide = slides[path]
             reason = validity.get(path) or why_not_now(slide, item, now, settings)
-            if reason is None and slide.urgent:
-                reason = "urgent notice"  # unreachable: a valid urgent slide preempts above
             if reason is None:
                 items.append(PlannedItem(slide, item.duration, item.fit))
             else:

@@ -27,6 +27,7 @@ from signage.model import (
 from signage.planner import (
     expand_item,
     make_plan,
+    missing_items,
     next_change,
     path_key,
     plan_json,
@@ -154,6 +155,22 @@ def test_missing_item_is_a_problem_with_its_line() -> None:
     ]
     assert "'gone.txt'" in p.problems[0].message
     assert len(p.items) == 2
+
+
+def test_missing_item_of_an_inactive_playlist_is_still_reported() -> None:
+    office = playlist("playlists/office.yaml", "gone/", when=WORKDAY)
+    night = plan(SLIDES, lists(office), at(2026, 12, 3, 22))
+    day = plan(SLIDES, lists(office), at(2026, 12, 3, 9))
+    assert night.problems == day.problems
+    assert [(q.line, q.code) for q in night.problems] == [(2, "missing-slide")]
+
+
+def test_missing_items_for_check_covers_every_playlist() -> None:
+    upstairs = playlist("playlists/upstairs.yaml", "images/", "old.jpg", screens=("lobby-2",))
+    lobby = playlist("playlists/lobby.yaml", "notices/", "bad.jpg")
+    broken = Problem("slides/bad.jpg", "the image is truncated", code="image-truncated")
+    found = missing_items([upstairs, lobby], list(SLIDES), [broken])
+    assert [(q.path, q.line) for q in found] == [("playlists/upstairs.yaml", 3)]
 
 
 def test_item_naming_a_broken_file_adds_no_second_problem() -> None:
