@@ -82,3 +82,47 @@ def load_yaml_file(path: Path) -> Any:
         except UnicodeDecodeError:
             raise YamlError("the file is not text (neither UTF-8 nor GBK)") from None
     return load_yaml_text(text)
+
+
+def compose_yaml_text(text: str) -> yaml.Node | None:
+    """Parse one YAML document into nodes, which keep their line marks (`node.start_mark`).
+
+    Validators walk the nodes so that every problem can name its line; `node_value` turns a
+    node into plain Python. None for an empty document. Errors as in `load_yaml_text`.
+    """
+    if len(text) > MAX_YAML_BYTES:
+        raise YamlError(f"the file is too large for a settings file ({len(text)} characters)")
+    loader = _CountingLoader(text)
+    try:
+        node: yaml.Node | None = loader.get_single_node()
+        return node
+    except YamlError:
+        raise
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark is not None else None
+        what = err.problem or "syntax error"
+        raise YamlError(f"YAML syntax error: {what}", line) from None
+    except yaml.YAMLError as err:
+        raise YamlError(f"YAML error: {err}") from None
+    finally:
+        loader.dispose()
+
+
+def node_line(node: yaml.Node) -> int:
+    """The 1-based line a node starts on."""
+    return int(node.start_mark.line) + 1
+
+
+def node_value(node: yaml.Node) -> Any:
+    """The plain Python value of a composed node, built by the same safe constructor.
+
+    Meant for scalars and small collections: an aliased structure is expanded here.
+    """
+    loader = _CountingLoader("")
+    try:
+        return loader.construct_document(node)
+    except yaml.YAMLError as err:
+        raise YamlError(f"YAML error: {err}", node_line(node)) from None
+    finally:
+        loader.dispose()
