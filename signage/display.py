@@ -107,7 +107,8 @@ def open_display_error_message(
             "(sudo systemctl disable --now lightdm; on Raspberry Pi OS, raspi-config > System "
             "Options > Boot / Auto Login > Console) or a second copy of the player.",
             "No /dev/dri/card*: on a Raspberry Pi, /boot/firmware/config.txt needs "
-            "dtoverlay=vc4-kms-v3d; on a PC, the graphics driver must load (check dmesg | grep drm).",
+            "dtoverlay=vc4-kms-v3d; on a PC, the graphics driver must load "
+            "(check dmesg | grep drm).",
             "Check the monitor is connected and switched on before the player starts; HDMI "
             "hot-plug after boot may need a restart (sudo systemctl restart signage).",
         ]
