@@ -199,8 +199,8 @@ def test_full_disk_is_one_problem_and_recovers(
     assert log.problem == f"play log not written to {tmp_path / 'playlog'}: the disk is full"
     assert log.lost_records == 20
     disk.full = False
-    assert log.record(at(1, 9, 30), 20.0, "s", None, NOTICE, "d", 0, 1)
-    assert log.problem is None
+    recovered = log.record(at(1, 9, 30), 20.0, "s", None, NOTICE, "d", 0, 1)
+    assert (recovered, log.problem) == (True, None)
     messages = [r.getMessage() for r in caplog.records if "play log not written" in r.getMessage()]
     assert messages == [log_message := messages[0], f"resolved: {log_message}"]
     assert summarise(tmp_path / "playlog").records == 1
