@@ -159,3 +159,16 @@ def test_uninstall_keeps_content_config_and_play_log(checkout: Path, tmp_path: P
     assert (dest / "srv/signage/slides/notices/欢迎.txt").is_file()
     assert (dest / "var/lib/signage/playlog/play-2026-12-01.jsonl").is_file()
     assert "Kept: /srv/signage (content), /etc/signage (configuration)" in r.stdout
+
+
+@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed")
+def test_scripts_pass_shellcheck() -> None:
+    scripts = [
+        ROOT / "scripts/install",
+        ROOT / "scripts/uninstall",
+        ROOT / "systemd/record-security",
+    ]
+    r = subprocess.run(
+        ["shellcheck", *map(str, scripts)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert r.returncode == 0, r.stdout
