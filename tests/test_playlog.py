@@ -3,6 +3,9 @@ from __future__ import annotations
 import errno
 import json
 import logging
+import shutil
+import subprocess
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import TextIO
@@ -267,3 +270,43 @@ def test_json_report_shape(tmp_path: Path) -> None:
         "path", "first_shown", "last_shown", "seconds", "showings", "days", "per_day",
         "pages", "page_count", "screens", "playlists", "digests",
     }  # fmt: skip
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 16 KiB tmpfs, where the machine allows mounting one (root in most CI)."""
+    mount_point = tmp_path / "tiny"
+    mount_point.mkdir()
+    if shutil.which("mount") is None:
+        pytest.skip("no mount command")
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=16k,mode=0755", "tmpfs", str(mount_point)],
+        capture_output=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=False)
+
+
+def test_really_full_disk(tiny_disk: Path) -> None:
+    log_dir = tiny_disk / "playlog"
+    log_dir.mkdir()
+    filler = tiny_disk / "filler"
+    with filler.open("wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(b"x" * 1024)
+        except OSError as err:
+            assert err.errno == errno.ENOSPC
+    log = PlayLog(log_dir, 30, ManualClock(at(1, 9)))
+    assert not log.record(at(1, 9), 20.0, "s", None, NOTICE, "d", 0, 1)
+    assert log.problem is not None and log.problem.endswith("the disk is full")
+    filler.unlink()
+    recovered = log.record(at(1, 9, 20), 20.0, "s", None, NOTICE, "d", 0, 1)
+    assert recovered
+    assert problem_of(log) is None
+    assert summarise(log_dir).records == 1
