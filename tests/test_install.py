@@ -125,7 +125,7 @@ def test_prefix_and_content_reach_unit_and_config(checkout: Path, tmp_path: Path
     assert r.returncode == 0, r.stderr
     unit = (dest / "etc/systemd/system/signage-cage.service").read_text()
     assert "/usr/lib/signage/venv/bin/signage run --config /etc/signage/signage.yaml" in unit
-    assert "ReadOnlyPaths=/data/lobby" in unit and "/opt/signage/venv" not in unit
+    assert "ReadOnlyPaths=-/data/lobby" in unit and "/opt/signage/venv" not in unit
     assert "content: /data/lobby" in (dest / "etc/signage/signage.yaml").read_text()
     assert (dest / "data/lobby/playlists/lobby.yaml").is_file()
     assert (dest / "usr/lib/signage/docs").is_dir()

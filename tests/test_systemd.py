@@ -96,9 +96,9 @@ def test_main_unit_says_what_the_player_needs() -> None:
     )
     # It must still reach the screen and keyboard …
     assert one["PrivateDevices"] == "no" and one["DevicePolicy"] == "closed"
-    assert d["DeviceAllow"] == ["char-drm rw", "char-input r"]
+    assert d["DeviceAllow"] == ["char-drm rw", "char-input r", "char-cec rw"]
     # … read the content and write only its state.
-    assert one["ReadOnlyPaths"] == "/srv/signage"
+    assert one["ReadOnlyPaths"] == "-/srv/signage"
     assert one["StateDirectory"] == "signage"
     assert one["ProtectSystem"] == "strict" and one["ProtectHome"] == "yes"
     assert one["UMask"] == "0077"
