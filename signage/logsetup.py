@@ -27,7 +27,12 @@ LEVELS: Mapping[str, int] = {
 }
 
 # sd-daemon(3) priorities: 3 err, 4 warning, 5 notice, 6 info, 7 debug.
-_SYSLOG_PRIORITY = ((logging.CRITICAL, 2), (logging.ERROR, 3), (logging.WARNING, 4), (logging.INFO, 6))
+_SYSLOG_PRIORITY = (
+    (logging.CRITICAL, 2),
+    (logging.ERROR, 3),
+    (logging.WARNING, 4),
+    (logging.INFO, 6),
+)
 
 
 def parse_level(text: str | int) -> int:
@@ -99,7 +104,9 @@ def setup_logging(
         handler.setFormatter(JournalFormatter())
     else:
         handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S")
+            logging.Formatter(
+                "%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S"
+            )
         )
     root = logging.getLogger()
     for old in list(root.handlers):
