@@ -120,12 +120,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _setup_logging(command: str) -> None:
-    try:
-        from signage.logsetup import setup_logging
-    except ImportError:
-        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-        return
-    setup_logging(verbose=command == "run")
+    from signage.logsetup import setup_logging
+
+    # The one-shot commands print their results; their log is for warnings only.
+    level = os.environ.get("SIGNAGE_LOG_LEVEL") or ("info" if command == "run" else "warning")
+    setup_logging(level, environ=os.environ, stream=sys.stderr if command != "run" else None)
 
 
 # --- shared set-up ------------------------------------------------------------------------
@@ -431,13 +430,33 @@ def _overview(
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from signage.playlog import report_main
+    from datetime import date, timedelta
+
+    from signage.calendar import WorkCalendar
+    from signage.playlog import format_report, summarise
 
     settings, _ = load_settings(Path("."), _machine_config(args), {})
     directory = args.play_log or settings.play_log
     if directory is None:
         raise UsageError("no play log directory: give --play-log DIR or set play_log in the config")
-    return report_main(Path(directory), args.start, args.end, args.json)
+    if not Path(directory).is_dir():
+        raise UsageError(f"play log directory {str(directory)!r} does not exist")
+    try:
+        start = date.fromisoformat(args.start) if args.start else None
+        end = date.fromisoformat(args.end) if args.end else None
+    except ValueError as err:
+        raise UsageError(f"{err}: dates are written 2026-12-01") from None
+    report = summarise(Path(directory), start, end)
+    expected = None
+    if start is not None and end is not None and end >= start:
+        # "Was it on screen every working day?": list the official working days to check.
+        calendar, _ = WorkCalendar.from_settings(
+            settings.calendar_workdays, settings.calendar_holidays
+        )
+        days = (start + timedelta(days=i) for i in range((end - start).days + 1))
+        expected = [d for d in days if calendar.is_workday(d)]
+    print(format_report(report, as_json=args.json, expected_days=expected))
+    return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:

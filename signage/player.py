@@ -93,8 +93,10 @@ class Hooks:
     """What the appliance layer plugs in; every call must be cheap and must not raise."""
 
     on_first_frame: Callable[[], None] = lambda: None
-    on_heartbeat: Callable[[], None] = lambda: None
-    heartbeat_s: float | None = None
+    on_tick: Callable[[float], None] = lambda monotonic_now: None
+    """Every pass of the loop (the systemd watchdog heartbeat, re-applying display power)."""
+    tick_interval_s: float | None = None
+    """The loop wakes at least this often when set (half the watchdog period)."""
     on_page: Callable[[Showing, Plan, float], None] = lambda showing, plan, seconds: None
     """Called when a page leaves the screen, with its seconds on screen (the play log)."""
     on_stop: Callable[[], None] = lambda: None
@@ -168,7 +170,8 @@ class Player:
         self._first_frame = False
         self._display_state = "on"
         self._showing_since_wall: datetime | None = None
-        self._next_heartbeat = 0.0
+        self._last_tick = 0.0
+        self._next_change: datetime | None = None
         self._quit_mods, self._quit_key = parse_quit_keys(library.settings.quit_keys)
         self.wake_event = pygame.event.custom_type()
 
@@ -299,6 +302,7 @@ class Player:
         plan = self.library.plan(now_wall)
         old = self.plan
         self.plan = plan
+        self._next_change = self.library.next_change(now_wall)
         display = plan.display
         if display != self._display_state:
             self._display_state = display
@@ -376,19 +380,16 @@ class Player:
         settle = self.library.next_deadline()
         if settle is not None:
             candidates.append(settle)
-        if self.hooks.heartbeat_s:
-            candidates.append(self._next_heartbeat)
+        if self.hooks.tick_interval_s:
+            candidates.append(self._last_tick + self.hooks.tick_interval_s)
         boundary = self._next_boundary(now)
         if boundary is not None:
             candidates.append(mono + max(0.0, (boundary - now).total_seconds()))
         return min(candidates)
 
     def _next_boundary(self, now: datetime) -> datetime | None:
-        try:
-            from signage.schedule import next_boundary_for_plan
-        except ImportError:
-            return None
-        return next_boundary_for_plan(self.library, now)
+        boundary = self._next_change
+        return boundary if boundary is None or boundary > now else now
 
     def start(self) -> None:
         """Scan, plan and put the first page up."""
@@ -419,9 +420,8 @@ class Player:
         elif changed:
             self.prepare_next()
         self._refresh_clock()
-        if self.hooks.heartbeat_s and mono >= self._next_heartbeat:
-            self.hooks.on_heartbeat()
-            self._next_heartbeat = mono + self.hooks.heartbeat_s / 2
+        self._last_tick = mono
+        self.hooks.on_tick(mono)
         self._write_status(force=changed)
 
     def _write_status(self, force: bool = False) -> None:

@@ -8,6 +8,8 @@ import logging
 import os
 import sys
 import time
+from datetime import timedelta
+from pathlib import Path
 from collections.abc import Callable
 from typing import Any
 
@@ -60,32 +62,53 @@ def run_player(
         return 1
     library = Library(load, clock.monotonic)
 
-    hooks = Hooks()
     from signage.notify import Notifier
-
-    notifier = Notifier(os.environ, clock.monotonic)
-    hooks.on_first_frame = notifier.ready
-    hooks.heartbeat_s = notifier.watchdog_interval_s
-    hooks.on_heartbeat = notifier.watchdog
-    playlog = _play_log(settings, clock)
-    if playlog is not None:
-        hooks.on_page = lambda showing, plan, seconds: playlog.record(
-            when_start=clock.now() - _seconds(seconds),
-            seconds=seconds,
-            screen=settings.screen,
-            playlist=plan.playlist,
-            path=showing.item.slide.path,
-            digest=showing.item.slide.digest,
-            page=showing.page_index,
-            pages=showing.page.count,
-        )
-        hooks.extra_problems = lambda: (
-            [Problem("", playlog.problem, code="play-log")] if playlog.problem else []
-        )
     from signage.power import DisplayPower
 
-    power = DisplayPower(settings)
-    hooks.on_display = power.apply
+    notifier = Notifier(os.environ, monotonic=clock.monotonic)
+    power = DisplayPower.from_settings(settings)
+    display_state = ["on"]
+
+    def on_tick(mono: float) -> None:
+        notifier.watchdog(mono)
+        power.update(display_state[0], mono)  # type: ignore[arg-type]
+
+    def on_display(state: str) -> None:
+        display_state[0] = state
+        log.info("display %s", state)
+        power.update(state, clock.monotonic())  # type: ignore[arg-type]
+
+    hooks = Hooks(
+        on_first_frame=lambda: notifier.ready(),
+        on_tick=on_tick,
+        tick_interval_s=notifier.watchdog_interval_s,
+        on_display=on_display,
+    )
+    playlog = _play_log(settings, clock)
+    if playlog is not None:
+        log_ = playlog
+
+        def on_page(showing: Any, plan: Any, seconds: float) -> None:
+            if seconds < 0.5:
+                return  # a page replaced at once was never really seen
+            log_.record(
+                when_start=clock.now() - timedelta(seconds=seconds),
+                seconds=seconds,
+                screen=settings.screen,
+                playlist=plan.playlist,
+                path=showing.item.slide.path,
+                digest=showing.item.slide.digest,
+                page=showing.page_index,
+                pages=showing.page.count,
+            )
+
+        hooks.on_page = on_page
+        hooks.extra_problems = lambda: (
+            [Problem("", f"play log: {log_.problem}", code="play-log")] if log_.problem else []
+        )
+    status_page_dir = settings.state_dir / "status" if settings.state_dir else None
+    if status_page_dir is not None:
+        hooks.on_status = _status_page_writer(status_page_dir, settings, clock)
 
     from signage.watcher import Watcher
 
@@ -124,10 +147,23 @@ def run_player(
     return 0
 
 
-def _seconds(seconds: float) -> Any:
-    from datetime import timedelta
+def _status_page_writer(directory: Path, settings: Settings, clock: Clock) -> Any:
+    """The staff's 状态.txt follows the status file, in the state dir (never the content)."""
+    from signage.statuspage import write_status_page
 
-    return timedelta(seconds=seconds)
+    last: list[Any] = [None]
+
+    def write(status: dict[str, Any]) -> None:
+        comparable = {k: v for k, v in status.items() if k != "updated_at"}
+        if comparable == last[0]:
+            return
+        last[0] = comparable
+        try:
+            write_status_page(directory, status, clock.now(), content_root=settings.content)
+        except (OSError, ValueError) as err:
+            log.warning("cannot write the staff status page in %s: %s", directory, err)
+
+    return write
 
 
 def _play_log(settings: Settings, clock: Clock) -> Any:
