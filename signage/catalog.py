@@ -1,0 +1,552 @@
+"""The catalog: what the content folder holds right now, file by file.
+
+For every file under slides/ the catalog keeps either a parsed `Slide` or a `Problem` (or,
+after a bad edit, both: the previous good version keeps playing while the new one is
+refused). Playlists and the content signage.yaml are kept as raw bytes for their parsers.
+
+Settling: staff copy large photos over a slow network and editors save through temp files,
+so a file is read only after its signature (size, mtime_ns, inode) has stayed the same for
+`settings.settle_s`, checked by two looks; a third look after reading discards the result if
+the file changed while it was read. A deleted file leaves at once.
+
+Not thread-safe: the player loop owns the catalog and feeds it the watcher's batches.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import logging
+import os
+import stat as stat_mod
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from types import MappingProxyType
+from typing import Literal
+
+from signage.config import Settings
+from signage.content import (
+    IMAGE_EXTENSIONS,
+    PLAYLISTS_DIR,
+    SLIDES_DIR,
+    TEXT_EXTENSIONS,
+    YAML_EXTENSIONS,
+    display_path,
+    is_ignored,
+    list_files,
+    natural_key,
+)
+from signage.model import ContentError, Problem, Slide
+from signage.slides import MAX_DOCUMENT_BYTES, MAX_IMAGE_BYTES, MAX_TEXT_BYTES, read_slide
+
+log = logging.getLogger(__name__)
+
+SETTINGS_FILE = "signage.yaml"
+
+Signature = tuple[int, int, int]
+"""(size, mtime_ns, inode) of a file: if it is unchanged, the file is not read again."""
+
+Reader = Callable[[Path, str, Settings], Slide]
+FileKind = Literal["slide", "playlist", "settings"]
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """A playlist or the content signage.yaml as last read whole: bytes for its parser."""
+
+    path: str
+    """Root-relative posix path; may hold surrogates (use display_path to print it)."""
+    data: bytes
+    signature: Signature
+    digest: str
+    """SHA-256 of `data`: parse results can be cached by it."""
+
+
+@dataclass(frozen=True)
+class _Pending:
+    signature: Signature
+    quiet_since: float
+    """Monotonic time at which this signature was first seen."""
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    """A problem found by looking at a file (stat, links), before any reading."""
+
+    problem: Problem
+
+
+def file_kind(rel: str) -> FileKind | None:
+    """Which part of the content folder a root-relative path belongs to; None: not ours."""
+    if rel == SETTINGS_FILE:
+        return "settings"
+    parts = rel.split("/")
+    if any(not part or is_ignored(part) for part in parts):
+        return None
+    if parts[0] == SLIDES_DIR and len(parts) > 1:
+        return "slide"
+    if (
+        parts[0] == PLAYLISTS_DIR
+        and len(parts) == 2
+        and PurePosixPath(parts[1]).suffix.lower() in YAML_EXTENSIONS
+    ):
+        return "playlist"
+    return None
+
+
+def size_limit(rel: str) -> int:
+    """The largest file of this type the readers accept; larger ones are refused unread."""
+    ext = PurePosixPath(rel).suffix.lower()
+    if ext in IMAGE_EXTENSIONS:
+        return MAX_IMAGE_BYTES
+    if ext in TEXT_EXTENSIONS or ext in YAML_EXTENSIONS:
+        return MAX_TEXT_BYTES
+    return MAX_DOCUMENT_BYTES
+
+
+def order_key(rel: str) -> tuple[tuple[tuple[int, int | str], ...], ...]:
+    """Natural name order, folder by folder: the order list_files walks in."""
+    return tuple(natural_key(part) for part in rel.split("/"))
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1_000_000:.0f} MB"
+
+
+class Catalog:
+    """Current state of one content folder; see the module docstring for settling."""
+
+    def __init__(
+        self,
+        root: Path,
+        settings: Settings,
+        reader: Reader = read_slide,
+        clock_monotonic: Callable[[], float] = time.monotonic,
+        *,
+        clock_wall: Callable[[], float] = time.time,
+    ) -> None:
+        self.root = Path(os.path.abspath(root))
+        self.settings = settings
+        self._reader = reader
+        self._clock = clock_monotonic
+        self._wall = clock_wall
+        self._slides: dict[str, tuple[Slide, Signature]] = {}
+        self._raw: dict[str, RawFile] = {}
+        self._problems: dict[str, tuple[Problem, Signature | None]] = {}
+        self._pending: dict[str, _Pending] = {}
+        self._root_problem: Problem | None = None
+        self._scanned = False
+        self._dirty = False
+        self._real_dirs: dict[str, bool] = {}
+        self.version = 0
+        """Goes up by one on every visible change: compare it to know whether to re-plan."""
+        self._views_version = -1
+        self._slides_view: Mapping[str, Slide] = MappingProxyType({})
+        self._problems_view: Mapping[str, Problem] = MappingProxyType({})
+        self._playlists_view: Mapping[str, RawFile] = MappingProxyType({})
+
+    # --- what the rest of the player reads ----------------------------------------------------
+
+    @property
+    def slides(self) -> Mapping[str, Slide]:
+        """Root-relative path -> slide, in natural name order. Keys may hold surrogates."""
+        self._refresh_views()
+        return self._slides_view
+
+    @property
+    def problems(self) -> Mapping[str, Problem]:
+        """Path -> problem ("" for the root first, then name order). Problem.path is printable."""
+        self._refresh_views()
+        return self._problems_view
+
+    @property
+    def playlist_files(self) -> Mapping[str, RawFile]:
+        """playlists/*.yaml (last readable version of each), in name order."""
+        self._refresh_views()
+        return self._playlists_view
+
+    @property
+    def settings_file(self) -> RawFile | None:
+        """The content signage.yaml, last readable version; None if there is none."""
+        return self._raw.get(SETTINGS_FILE)
+
+    @property
+    def settling(self) -> frozenset[str]:
+        """Paths seen changing that are not taken yet (a copy in progress, usually)."""
+        return frozenset(self._pending)
+
+    @property
+    def root_present(self) -> bool:
+        return self._root_problem is None
+
+    def next_settle_deadline(self) -> float | None:
+        """Monotonic time at which `update([])` should look at settling files again."""
+        if not self._pending or self._root_problem is not None:
+            return None
+        settle = max(0.0, self.settings.settle_s)
+        return min(p.quiet_since for p in self._pending.values()) + settle
+
+    # --- what the player loop calls -----------------------------------------------------------
+
+    def scan(self, now_mono: float | None = None) -> bool:
+        """Look at every file; unchanged signatures are not read again. True if anything changed.
+
+        On the very first scan, files last written more than settle_s ago (by the wall clock)
+        are read at once so the screen starts with content; everything else settles.
+        """
+        now = self._clock() if now_mono is None else now_mono
+        self._real_dirs = {}
+        if self._check_root():
+            self._scan_all(now)
+            self._settle(now)
+        return self._commit()
+
+    def update(self, changed: Iterable[str], now_mono: float | None = None) -> bool:
+        """Take in a batch of changed paths (files or folders; "" = everything) and settle.
+
+        Call with an empty batch at `next_settle_deadline()`. True if anything visible changed.
+        """
+        now = self._clock() if now_mono is None else now_mono
+        self._real_dirs = {}
+        was_missing = self._root_problem is not None or not self._scanned
+        paths = set(changed)
+        if self._check_root():
+            if was_missing or "" in paths:
+                self._scan_all(now)
+            else:
+                for rel in self._expand(paths):
+                    self._note(rel, now, first=False)
+            self._settle(now)
+        return self._commit()
+
+    # --- root ---------------------------------------------------------------------------------
+
+    def _check_root(self) -> bool:
+        """Is the root there and not an empty mount point? Sets or clears the root problem."""
+        shown = display_path(str(self.root))
+        problem: Problem | None = None
+        try:
+            with os.scandir(self.root) as entries:
+                empty = next(entries, None) is None
+            if empty:
+                problem = Problem(
+                    "",
+                    f"the content folder {shown!r} is empty (is the network share mounted?)",
+                    code="root-missing",
+                )
+        except FileNotFoundError:
+            problem = Problem(
+                "", f"the content folder {shown!r} cannot be found", code="root-missing"
+            )
+        except NotADirectoryError:
+            problem = Problem("", f"{shown!r} is not a folder", code="root-missing")
+        except OSError as err:
+            problem = Problem(
+                "",
+                f"the content folder {shown!r} cannot be read: {err.strerror or err}",
+                code="root-missing",
+            )
+        if problem != self._root_problem:
+            if problem is not None:
+                log.warning("%s; keeping the last content", problem.message)
+            else:
+                log.info("the content folder %r is back", shown)
+            self._root_problem = problem
+            self._dirty = True
+        return problem is None
+
+    # --- walking ------------------------------------------------------------------------------
+
+    def _known(self) -> set[str]:
+        known = set(self._slides) | set(self._raw) | set(self._pending) | set(self._problems)
+        known.discard("")
+        return known
+
+    def _scan_all(self, now: float) -> None:
+        first = not self._scanned
+        self._scanned = True
+        on_disk: list[str] = list_files(self.root, SLIDES_DIR)
+        on_disk += [r for r in list_files(self.root, PLAYLISTS_DIR) if file_kind(r) == "playlist"]
+        if os.path.lexists(self.root / SETTINGS_FILE):
+            on_disk.append(SETTINGS_FILE)
+        present = set(on_disk)
+        for rel in self._known() - present:
+            self._forget(rel)
+        for rel in on_disk:
+            self._note(rel, now, first=first)
+
+    def _expand(self, paths: Iterable[str]) -> list[str]:
+        """Changed paths -> the files to look at: a folder stands for everything under it."""
+        out: set[str] = set()
+        known = self._known()
+        for raw in paths:
+            rel = raw.strip("/")
+            out.add(rel)
+            prefix = rel + "/"
+            out.update(k for k in known if k.startswith(prefix))
+            full = self.root / rel
+            if file_kind(rel) in ("slide", None) and os.path.isdir(full) and self._walkable(rel):
+                out.update(list_files(self.root, rel))
+        return sorted(out, key=order_key)
+
+    def _walkable(self, rel: str) -> bool:
+        """A folder to walk: it must not be a link out of the root (to "/", say)."""
+        real_root = os.path.realpath(self.root)
+        real = os.path.realpath(self.root / rel)
+        return real == real_root or real.startswith(real_root.rstrip("/") + "/")
+
+    # --- one file -----------------------------------------------------------------------------
+
+    def _inside_root(self, rel: str) -> bool:
+        """Does the file, after following links, stay under the root? Folders cached per pass."""
+        real_root = os.path.realpath(self.root)
+        parent = rel.rpartition("/")[0]
+        inside = self._real_dirs.get(parent)
+        if inside is None:
+            real = os.path.realpath(self.root / parent) if parent else real_root
+            inside = real == real_root or real.startswith(real_root.rstrip("/") + "/")
+            self._real_dirs[parent] = inside
+        if not inside:
+            return False
+        full = self.root / rel
+        if os.path.islink(full):
+            real = os.path.realpath(full)
+            return real.startswith(real_root.rstrip("/") + "/")
+        return True
+
+    def _look(self, rel: str) -> Signature | _Refusal | None:
+        """The file's signature; a refusal for what can never be read; None if it is gone."""
+        shown = display_path(rel)
+
+        def refuse(message: str, code: str) -> _Refusal:
+            return _Refusal(Problem(shown, message, code=code))
+
+        full = self.root / rel
+        try:
+            st = os.stat(full)
+        except FileNotFoundError:
+            if os.path.islink(full):
+                return refuse("the link points to a file that does not exist", "broken-link")
+            return None
+        except NotADirectoryError:
+            return None
+        except PermissionError:
+            return refuse("the file cannot be read (permission denied)", "permission-denied")
+        except OSError as err:
+            if err.errno == errno.ELOOP:
+                return refuse("the file is a symbolic link loop", "symlink-loop")
+            return refuse(f"the file cannot be read: {err.strerror or err}", "unreadable")
+        if not self._inside_root(rel):
+            return refuse(
+                "the file is a link that leads outside the content folder", "outside-root"
+            )
+        if stat_mod.S_ISDIR(st.st_mode):
+            return refuse("this is a folder, not a file", "not-a-file")
+        if not stat_mod.S_ISREG(st.st_mode):
+            # A FIFO or device would block or never end when read.
+            return refuse("this is not a regular file", "not-a-file")
+        return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+    def _current_signature(self, rel: str) -> Signature | None:
+        if rel in self._slides:
+            return self._slides[rel][1]
+        if rel in self._raw:
+            return self._raw[rel].signature
+        return None
+
+    def _note(self, rel: str, now: float, *, first: bool) -> None:
+        """A file may have changed: forget it, refuse it, or start settling its new version."""
+        kind = file_kind(rel)
+        if kind is None:
+            self._forget(rel)
+            return
+        look = self._look(rel)
+        if look is None:
+            self._forget(rel)
+            return
+        if isinstance(look, _Refusal):
+            self._refuse(rel, kind, look)
+            return
+        if look == self._current_signature(rel):
+            # Back to the version already taken (a bad copy moved away): nothing to refuse.
+            self._pending.pop(rel, None)
+            self._clear_problem(rel)
+            return
+        problem = self._problems.get(rel)
+        if problem is not None and problem[1] == look:
+            self._pending.pop(rel, None)
+            return
+        pending = self._pending.get(rel)
+        if first and self._wall() - look[1] / 1e9 >= self.settings.settle_s:
+            self._take(rel, kind, look, now)
+        elif pending is None or pending.signature != look:
+            self._pending[rel] = _Pending(look, now)
+
+    def _refuse(self, rel: str, kind: FileKind, refusal: _Refusal) -> None:
+        if (
+            kind == "slide"
+            and refusal.problem.code == "not-a-file"
+            and os.path.isdir(self.root / rel)
+        ):
+            # A folder under slides/ is walked, not shown: a file that became one is gone.
+            self._forget(rel)
+            return
+        self._pending.pop(rel, None)
+        self._set_problem(rel, refusal.problem, None)
+
+    def _settle(self, now: float) -> None:
+        settle = max(0.0, self.settings.settle_s)
+        for rel, pending in sorted(self._pending.items(), key=lambda item: order_key(item[0])):
+            if now < pending.quiet_since + settle:
+                continue
+            kind = file_kind(rel)
+            look = self._look(rel)
+            if kind is None or look is None:
+                self._forget(rel)
+            elif isinstance(look, _Refusal):
+                self._refuse(rel, kind, look)
+            elif look != pending.signature:
+                self._pending[rel] = _Pending(look, now)  # still being written
+            else:
+                self._take(rel, kind, look, now)
+
+    def _take(self, rel: str, kind: FileKind, signature: Signature, now: float) -> None:
+        """Read a settled file; keep the result only if the file did not change meanwhile."""
+        self._pending.pop(rel, None)
+        shown = display_path(rel)
+        size = signature[0]
+        limit = MAX_TEXT_BYTES if kind != "slide" else size_limit(rel)
+        if size > limit:
+            message = (
+                f"the file is too large ({_mb(size)}; the limit for this type is {_mb(limit)})"
+            )
+            self._set_problem(rel, Problem(shown, message, code="too-large"), signature)
+            return
+        if size == 0 and kind == "slide":
+            self._set_problem(
+                rel, Problem(shown, "the file is empty (0 bytes)", code="empty-file"), signature
+            )
+            return
+        result: Slide | RawFile | Problem
+        result = self._read_slide(rel) if kind == "slide" else self._read_raw(rel, signature)
+        after = self._look(rel)
+        if after is None:
+            self._forget(rel)
+            return
+        if after != signature:
+            # Changed while we read it: settle the newer version before trusting any of it.
+            if not isinstance(after, _Refusal):
+                self._pending[rel] = _Pending(after, now)
+            return
+        if isinstance(result, Problem):
+            self._set_problem(rel, result, signature)
+        elif isinstance(result, RawFile):
+            if self._raw.get(rel) != result:
+                self._raw[rel] = result
+                self._dirty = True
+            self._clear_problem(rel)
+        else:
+            old = self._slides.get(rel)
+            if old is None or old[0] != result or old[1] != signature:
+                self._slides[rel] = (result, signature)
+                self._dirty = True
+            self._clear_problem(rel)
+
+    def _read_slide(self, rel: str) -> Slide | Problem:
+        shown = display_path(rel)
+        try:
+            return self._reader(self.root, rel, self.settings)
+        except ContentError as err:
+            return Problem(shown, err.message, err.line, code=err.code or "unreadable")
+        except PermissionError:
+            return Problem(
+                shown, "the file cannot be read (permission denied)", code="permission-denied"
+            )
+        except FileNotFoundError:
+            return Problem(shown, "the file disappeared while it was read", code="unreadable")
+        except MemoryError:
+            return Problem(
+                shown, "the file needs more memory than this player has", code="too-large"
+            )
+        except Exception as err:  # a reader bug or a hostile file must never stop the show
+            log.exception("reading %s failed unexpectedly", shown)
+            text = display_path(str(err))[:160]
+            return Problem(
+                shown,
+                f"the file could not be read ({type(err).__name__}: {text})",
+                code="reader-failed",
+            )
+
+    def _read_raw(self, rel: str, signature: Signature) -> RawFile | Problem:
+        shown = display_path(rel)
+        try:
+            with open(self.root / rel, "rb") as fh:
+                data = fh.read(MAX_TEXT_BYTES + 1)
+        except PermissionError:
+            return Problem(
+                shown, "the file cannot be read (permission denied)", code="permission-denied"
+            )
+        except OSError as err:
+            return Problem(
+                shown, f"the file cannot be read: {err.strerror or err}", code="unreadable"
+            )
+        if len(data) > MAX_TEXT_BYTES:
+            return Problem(
+                shown, f"the file is too large (over {_mb(MAX_TEXT_BYTES)})", code="too-large"
+            )
+        return RawFile(rel, data, signature, hashlib.sha256(data).hexdigest())
+
+    # --- bookkeeping --------------------------------------------------------------------------
+
+    def _set_problem(self, rel: str, problem: Problem, signature: Signature | None) -> None:
+        old = self._problems.get(rel)
+        if old is not None and old[0] == problem:
+            self._problems[rel] = (problem, signature)
+            return
+        self._problems[rel] = (problem, signature)
+        self._dirty = True
+        keeping = (
+            " (the previous version keeps playing)"
+            if rel in self._slides or rel in self._raw
+            else ""
+        )
+        log.warning("%s%s", problem.describe(), keeping)
+
+    def _clear_problem(self, rel: str) -> None:
+        if self._problems.pop(rel, None) is not None:
+            self._dirty = True
+            log.info("%s is fine again", display_path(rel))
+
+    def _forget(self, rel: str) -> None:
+        self._pending.pop(rel, None)
+        gone = [
+            self._slides.pop(rel, None),
+            self._raw.pop(rel, None),
+            self._problems.pop(rel, None),
+        ]
+        if any(item is not None for item in gone):
+            self._dirty = True
+
+    def _commit(self) -> bool:
+        changed = self._dirty
+        if changed:
+            self.version += 1
+            self._dirty = False
+        return changed
+
+    def _refresh_views(self) -> None:
+        if self._views_version == self.version:
+            return
+        self._views_version = self.version
+        ordered = sorted(self._slides, key=order_key)
+        self._slides_view = MappingProxyType({rel: self._slides[rel][0] for rel in ordered})
+        problems: dict[str, Problem] = {}
+        if self._root_problem is not None:
+            problems[""] = self._root_problem
+        for rel in sorted(self._problems, key=order_key):
+            problems[rel] = self._problems[rel][0]
+        self._problems_view = MappingProxyType(problems)
+        playlists = sorted((r for r in self._raw if r != SETTINGS_FILE), key=order_key)
+        self._playlists_view = MappingProxyType({rel: self._raw[rel] for rel in playlists})

@@ -1,0 +1,477 @@
+"""The catalog on real files in tmp folders, driven by explicit batches and a hand-set clock."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+import signage.content
+from signage.catalog import Catalog, file_kind, order_key, size_limit
+from signage.config import Settings
+from signage.content import read_bytes_limited, resolve_inside
+from signage.model import Block, ContentError, Document, ImageBody, Slide
+from signage.slides import MAX_IMAGE_BYTES, MAX_TEXT_BYTES
+
+SETTLE = 0.5
+
+
+def fake_reader(root: Path, rel: str, settings: Settings) -> Slide:
+    """Stands in for the real readers: UTF-8 text becomes a notice, images are opened whole."""
+    path = resolve_inside(root, rel)
+    suffix = Path(rel).suffix.lower()
+    if suffix in (".png", ".jpg"):
+        data = read_bytes_limited(path, MAX_IMAGE_BYTES)
+        try:
+            with Image.open(io.BytesIO(data)) as img:
+                img.load()
+                size = img.size
+                fmt = img.format or "?"
+        except (OSError, SyntaxError) as err:
+            raise ContentError(f"the picture cannot be decoded ({err})", code="image-bad") from None
+        body: ImageBody | Document = ImageBody(size[0], size[1], fmt)
+        title = Path(rel).stem
+    else:
+        data = read_bytes_limited(path, MAX_TEXT_BYTES)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ContentError("the file is not text", code="not-text") from None
+        if "\x00" in text:
+            raise ContentError("the file is not text", code="not-text")
+        if text.startswith("BROKEN"):
+            raise ContentError("the notice is broken", line=1, code="broken")
+        title = text.splitlines()[0] if text else ""
+        body = Document(title, (Block("body", text),))
+    return Slide(rel, "notice", title, body, hashlib.sha256(data).hexdigest())
+
+
+def text_of(slide: Slide) -> str:
+    assert isinstance(slide.body, Document)
+    return slide.body.blocks[0].text
+
+
+def write(path: Path, data: str | bytes, *, age: float | None = None) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data.encode() if isinstance(data, str) else data)
+    if age is not None:
+        t = time.time() - age
+        os.utime(path, (t, t))
+    return path
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    content = tmp_path / "content"
+    (content / "slides").mkdir(parents=True)
+    return content
+
+
+def make(root: Path, reader=fake_reader) -> Catalog:  # type: ignore[no-untyped-def]
+    return Catalog(root, Settings(settle_s=SETTLE), reader, clock_monotonic=lambda: 0.0)
+
+
+def settle(catalog: Catalog, changed: list[str], t: float) -> None:
+    """Report a batch at t, then look again when the catalog says it is due."""
+    catalog.update(changed, t)
+    deadline = catalog.next_settle_deadline()
+    assert deadline is not None
+    catalog.update([], deadline)
+
+
+def test_first_scan_takes_old_files_in_natural_order(root: Path) -> None:
+    for name in ("10.txt", "2.txt", "notices/1.txt", "a.txt"):
+        write(root / "slides" / name, f"notice {name}", age=60)
+    write(root / "slides" / "~$draft.txt", "lock file", age=60)
+    write(root / "slides" / ".hidden.txt", "hidden", age=60)
+    write(root / "slides" / "copy.part", "partial", age=60)
+    catalog = make(root)
+    assert catalog.scan(0.0)
+    assert list(catalog.slides) == [
+        "slides/2.txt",
+        "slides/10.txt",
+        "slides/a.txt",
+        "slides/notices/1.txt",
+    ]
+    assert not catalog.problems
+    assert catalog.next_settle_deadline() is None
+
+
+def test_first_scan_settles_a_file_written_just_now(root: Path) -> None:
+    write(root / "slides" / "new.txt", "just copied")
+    catalog = make(root)
+    catalog.scan(0.0)
+    assert "slides/new.txt" not in catalog.slides
+    assert catalog.settling == {"slides/new.txt"}
+    assert catalog.next_settle_deadline() == pytest.approx(SETTLE)
+    assert catalog.update([], SETTLE)
+    assert text_of(catalog.slides["slides/new.txt"]) == "just copied"
+
+
+def test_new_file_waits_until_quiet_then_appears(root: Path) -> None:
+    catalog = make(root)
+    catalog.scan(0.0)
+    write(root / "slides" / "a.txt", "hello")
+    assert not catalog.update(["slides/a.txt"], 10.0)
+    assert "slides/a.txt" not in catalog.slides
+    assert not catalog.update([], 10.0 + SETTLE / 2)
+    assert catalog.update([], 10.0 + SETTLE)
+    assert text_of(catalog.slides["slides/a.txt"]) == "hello"
+
+
+def test_a_file_still_growing_is_not_taken(root: Path) -> None:
+    catalog = make(root)
+    catalog.scan(0.0)
+    target = write(root / "slides" / "big.txt", "part one,")
+    catalog.update(["slides/big.txt"], 1.0)
+    with target.open("ab") as fh:  # the next chunk lands without an event reaching us yet
+        fh.write(b" part two")
+    assert not catalog.update([], 1.0 + SETTLE)
+    assert "slides/big.txt" not in catalog.slides
+    assert catalog.next_settle_deadline() == pytest.approx(1.0 + 2 * SETTLE)
+    assert catalog.update([], 1.0 + 2 * SETTLE)
+    assert text_of(catalog.slides["slides/big.txt"]) == "part one, part two"
+
+
+def test_a_file_changed_while_it_is_read_is_read_again(root: Path) -> None:
+    calls: list[str] = []
+
+    def reader(root_: Path, rel: str, settings: Settings) -> Slide:
+        slide = fake_reader(root_, rel, settings)
+        if not calls:
+            with (root_ / rel).open("ab") as fh:
+                fh.write(b" and more")
+        calls.append(rel)
+        return slide
+
+    catalog = make(root, reader)
+    catalog.scan(0.0)
+    write(root / "slides" / "a.txt", "first")
+    catalog.update(["slides/a.txt"], 0.0)
+    catalog.update([], SETTLE)
+    assert "slides/a.txt" not in catalog.slides
+    catalog.update([], 2 * SETTLE)
+    assert text_of(catalog.slides["slides/a.txt"]) == "first and more"
+    assert len(calls) == 2
+
+
+def test_unchanged_files_are_not_read_again(root: Path) -> None:
+    calls: list[str] = []
+
+    def reader(root_: Path, rel: str, settings: Settings) -> Slide:
+        calls.append(rel)
+        return fake_reader(root_, rel, settings)
+
+    for i in range(5):
+        write(root / "slides" / f"{i}.txt", f"n{i}", age=60)
+    catalog = make(root, reader)
+    catalog.scan(0.0)
+    assert len(calls) == 5
+    assert not catalog.scan(1.0)
+    assert not catalog.update(["", "slides/1.txt"], 2.0)
+    assert len(calls) == 5
+    write(root / "slides" / "3.txt", "changed")
+    settle(catalog, ["slides/3.txt"], 3.0)
+    assert calls[5:] == ["slides/3.txt"]
+
+
+def test_deleted_file_leaves_at_once(root: Path) -> None:
+    write(root / "slides" / "a.txt", "a", age=60)
+    write(root / "slides" / "b.txt", "b", age=60)
+    catalog = make(root)
+    catalog.scan(0.0)
+    version = catalog.version
+    (root / "slides" / "a.txt").unlink()
+    assert catalog.update(["slides/a.txt"], 1.0)
+    assert list(catalog.slides) == ["slides/b.txt"]
+    assert catalog.version == version + 1
+
+
+def test_broken_replacement_keeps_previous_version_until_fixed(root: Path) -> None:
+    target = write(root / "slides" / "a.txt", "good", age=60)
+    catalog = make(root)
+    catalog.scan(0.0)
+    target.write_bytes(b"BROKEN edit")
+    settle(catalog, ["slides/a.txt"], 1.0)
+    assert text_of(catalog.slides["slides/a.txt"]) == "good"
+    problem = catalog.problems["slides/a.txt"]
+    assert (problem.path, problem.code, problem.line) == ("slides/a.txt", "broken", 1)
+    # The same broken bytes are not read again on a rescan.
+    assert not catalog.scan(5.0)
+    target.write_bytes(b"fixed")
+    settle(catalog, ["slides/a.txt"], 10.0)
+    assert text_of(catalog.slides["slides/a.txt"]) == "fixed"
+    assert not catalog.problems
+
+
+def test_a_new_broken_file_is_a_problem_and_others_play_on(root: Path) -> None:
+    write(root / "slides" / "ok.txt", "fine", age=60)
+    catalog = make(root)
+    catalog.scan(0.0)
+    write(root / "slides" / "bad.txt", "BROKEN")
+    settle(catalog, ["slides/bad.txt"], 1.0)
+    assert list(catalog.slides) == ["slides/ok.txt"]
+    assert list(catalog.problems) == ["slides/bad.txt"]
+    (root / "slides" / "bad.txt").unlink()
+    assert catalog.update(["slides/bad.txt"], 3.0)
+    assert not catalog.problems
+
+
+def test_folder_renamed(root: Path) -> None:
+    for name in ("1.txt", "2.txt"):
+        write(root / "slides" / "old" / name, name, age=60)
+    catalog = make(root)
+    catalog.scan(0.0)
+    (root / "slides" / "old").rename(root / "slides" / "new")
+    catalog.update(["slides/old", "slides/new"], 1.0)
+    assert list(catalog.slides) == []  # gone at once; the new names settle first
+    catalog.update([], 1.0 + SETTLE)
+    assert list(catalog.slides) == ["slides/new/1.txt", "slides/new/2.txt"]
+
+
+def test_root_vanishes_and_returns(root: Path, tmp_path: Path) -> None:
+    write(root / "slides" / "a.txt", "a", age=60)
+    catalog = make(root)
+    catalog.scan(0.0)
+    away = tmp_path / "unmounted"
+    root.rename(away)
+    assert catalog.update([""], 1.0)
+    assert list(catalog.slides) == ["slides/a.txt"]
+    assert catalog.problems[""].code == "root-missing"
+    assert catalog.next_settle_deadline() is None
+    assert not catalog.update(["slides/a.txt"], 2.0)  # still missing: nothing else happens
+    # An empty mount point is not "everything was deleted".
+    root.mkdir()
+    catalog.update([""], 3.0)
+    assert catalog.problems[""].code == "root-missing"
+    assert "empty" in catalog.problems[""].message
+    root.rmdir()
+    away.rename(root)
+    write(root / "slides" / "b.txt", "b", age=60)
+    assert catalog.update([], 4.0)  # whatever the batch, a returning root is rescanned
+    assert "" not in catalog.problems
+    assert "slides/a.txt" in catalog.slides
+    catalog.update([], 4.0 + SETTLE)
+    assert list(catalog.slides) == ["slides/a.txt", "slides/b.txt"]
+
+
+def test_unexpected_reader_errors_become_problems(root: Path) -> None:
+    def reader(root_: Path, rel: str, settings: Settings) -> Slide:
+        if "bug" in rel:
+            raise ZeroDivisionError("division by zero")
+        if "huge" in rel:
+            raise MemoryError()
+        if "locked" in rel:
+            raise PermissionError(13, "Permission denied")
+        return fake_reader(root_, rel, settings)
+
+    for name in ("bug.txt", "huge.txt", "locked.txt", "ok.txt"):
+        write(root / "slides" / name, name, age=60)
+    catalog = make(root, reader)
+    catalog.scan(0.0)
+    assert list(catalog.slides) == ["slides/ok.txt"]
+    codes = {path: p.code for path, p in catalog.problems.items()}
+    assert codes == {
+        "slides/bug.txt": "reader-failed",
+        "slides/huge.txt": "too-large",
+        "slides/locked.txt": "permission-denied",
+    }
+    assert "ZeroDivisionError" in catalog.problems["slides/bug.txt"].message
+
+
+@pytest.mark.parametrize(
+    ("data", "code", "words"),
+    [
+        (b"", "empty-file", "empty"),
+        (b"\x89\x00\xff\xfe binary \x00\x01", "not-text", "not text"),
+    ],
+)
+def test_bad_text_input_has_one_clear_problem(
+    root: Path, data: bytes, code: str, words: str
+) -> None:
+    write(root / "slides" / "ok.txt", "fine", age=60)
+    write(root / "slides" / "bad.txt", data, age=60)
+    catalog = make(root)
+    catalog.scan(0.0)
+    assert list(catalog.slides) == ["slides/ok.txt"]
+    assert list(catalog.problems) == ["slides/bad.txt"]
+    assert catalog.problems["slides/bad.txt"].code == code
+    assert words in catalog.problems["slides/bad.txt"].message
+
+
+def test_huge_text_is_refused_by_size_unread(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    big = root / "slides" / "huge.txt"
+    with big.open("wb") as fh:
+        fh.truncate(50_000_000)  # sparse: 50 MB on paper, nothing to write
+    old = time.time() - 60
+    os.utime(big, (old, old))
+    write(root / "slides" / "ok.txt", "fine", age=60)
+    opened: list[str] = []
+    real_open = open
+
+    def spy_open(file, *args, **kwargs):  # type: ignore[no-untyped-def]
+        opened.append(str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", spy_open)
+    calls: list[str] = []
+
+    def reader(root_: Path, rel: str, settings: Settings) -> Slide:
+        calls.append(rel)
+        return fake_reader(root_, rel, settings)
+
+    catalog = make(root, reader)
+    catalog.scan(0.0)
+    problem = catalog.problems["slides/huge.txt"]
+    assert problem.code == "too-large"
+    assert "50 MB" in problem.message and "2 MB" in problem.message
+    assert calls == ["slides/ok.txt"]
+    assert any(name.endswith("ok.txt") for name in opened)  # the spy does see reads
+    assert not any(name.endswith("huge.txt") for name in opened), opened
+    assert list(catalog.slides) == ["slides/ok.txt"]
+
+
+def test_permission_denied_by_the_file_system(root: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root reads every file; the reader-raises-PermissionError test covers this")
+    locked = write(root / "slides" / "locked.txt", "secret", age=60)
+    locked.chmod(0)
+    catalog = make(root)
+    catalog.scan(0.0)
+    assert catalog.problems["slides/locked.txt"].code == "permission-denied"
+
+
+def test_folders_where_files_are_expected(root: Path) -> None:
+    (root / "signage.yaml").mkdir()
+    write(root / "slides" / "photo.jpg" / "inside.txt", "a folder named like a picture", age=60)
+    write(root / "playlists" / "lobby.yaml" / "x.txt", "folder", age=60)
+    catalog = make(root)
+    catalog.scan(0.0)
+    assert catalog.problems["signage.yaml"].code == "not-a-file"
+    assert "folder" in catalog.problems["signage.yaml"].message
+    assert list(catalog.slides) == ["slides/photo.jpg/inside.txt"]
+    assert catalog.settings_file is None
+    assert not catalog.playlist_files
+    assert list(catalog.problems) == ["signage.yaml"]
+
+
+def test_symlink_loop_and_link_out_of_the_root(root: Path, tmp_path: Path) -> None:
+    slides = root / "slides"
+    os.symlink("loop.txt", slides / "loop.txt")
+    secret = write(tmp_path / "outside" / "secret.txt", "not for the lobby", age=60)
+    os.symlink(secret, slides / "escape.txt")
+    os.symlink(secret.parent, slides / "escape-dir")
+    os.symlink(slides, slides / "again")  # a folder loop inside the root
+    write(slides / "ok.txt", "fine", age=60)
+    os.symlink("ok.txt", slides / "same.txt")  # a link that stays inside is fine
+    os.symlink("nothing.txt", slides / "dangling.txt")
+    catalog = make(root)
+    catalog.scan(0.0)
+    codes = {path: p.code for path, p in catalog.problems.items()}
+    assert codes == {
+        "slides/dangling.txt": "broken-link",
+        "slides/escape-dir": "outside-root",
+        "slides/escape.txt": "outside-root",
+        "slides/loop.txt": "symlink-loop",
+    }
+    assert list(catalog.slides) == ["slides/ok.txt", "slides/same.txt"]
+    # The same when the watcher reports them one by one.
+    catalog.update(["slides/escape-dir", "slides/escape.txt", "slides/loop.txt"], 5.0)
+    assert catalog.next_settle_deadline() is None
+    assert codes == {path: p.code for path, p in catalog.problems.items()}
+
+
+@pytest.mark.skipif(sys.getfilesystemencoding() != "utf-8", reason="needs a UTF-8 file system")
+def test_gbk_file_names(root: Path) -> None:
+    slides = os.fsencode(root / "slides")
+    good = os.path.join(slides, "通知.txt".encode("gbk"))
+    bad = os.path.join(slides, "坏.txt".encode("gbk"))
+    for name, data in ((good, b"notice"), (bad, b"BROKEN")):
+        with open(name, "wb") as fh:
+            fh.write(data)
+        os.utime(name, (time.time() - 60,) * 2)
+    catalog = make(root)
+    catalog.scan(0.0)
+    (rel,) = catalog.slides
+    assert rel == "slides/" + os.fsdecode("通知.txt".encode("gbk"))
+    assert text_of(catalog.slides[rel]) == "notice"
+    (problem,) = catalog.problems.values()
+    assert problem.code == "broken"
+    assert "\ufffd" in problem.path
+    problem.path.encode("utf-8")  # printable, whatever the name's bytes
+    json.dumps({"path": problem.path}, ensure_ascii=False).encode("utf-8")
+    os.unlink(good)
+    assert catalog.update([rel], 1.0)
+    assert not catalog.slides
+
+
+def test_playlists_and_settings_are_kept_as_bytes(root: Path) -> None:
+    write(root / "playlists" / "lobby.yaml", "items: []\n", age=60)
+    write(root / "playlists" / "old" / "archived.yaml", "items: []\n", age=60)
+    write(root / "playlists" / "notes.txt", "not a playlist", age=60)
+    write(root / "playlists" / "empty.yml", b"", age=60)
+    write(root / "signage.yaml", "organisation: 某镇人民政府\n", age=60)
+    catalog = make(root)
+    catalog.scan(0.0)
+    assert list(catalog.playlist_files) == ["playlists/empty.yml", "playlists/lobby.yaml"]
+    lobby = catalog.playlist_files["playlists/lobby.yaml"]
+    assert lobby.data == b"items: []\n"
+    assert lobby.digest == hashlib.sha256(b"items: []\n").hexdigest()
+    assert catalog.settings_file is not None
+    assert "某镇" in catalog.settings_file.data.decode()
+    assert not catalog.slides and not catalog.problems
+    # A half-saved playlist is settled like any file; the old bytes stay until then.
+    (root / "playlists" / "lobby.yaml").write_bytes(b"items: [a]\n")
+    catalog.update(["playlists/lobby.yaml"], 1.0)
+    assert catalog.playlist_files["playlists/lobby.yaml"].data == b"items: []\n"
+    assert catalog.update([], 1.0 + SETTLE)
+    assert catalog.playlist_files["playlists/lobby.yaml"].data == b"items: [a]\n"
+    (root / "signage.yaml").unlink()
+    assert catalog.update(["signage.yaml"], 5.0)
+    assert catalog.settings_file is None
+
+
+def test_real_images_and_a_truncated_one(root: Path) -> None:
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(buf, "PNG")
+    png = buf.getvalue()
+    write(root / "slides" / "photo.png", png, age=60)
+    catalog = make(root)
+    catalog.scan(0.0)
+    body = catalog.slides["slides/photo.png"].body
+    assert isinstance(body, ImageBody) and (body.width, body.height) == (64, 48)
+    write(root / "slides" / "photo.png", png[: len(png) // 2])
+    settle(catalog, ["slides/photo.png"], 1.0)
+    assert catalog.problems["slides/photo.png"].code == "image-bad"
+    assert isinstance(catalog.slides["slides/photo.png"].body, ImageBody)
+
+
+def test_missing_root_at_start(tmp_path: Path) -> None:
+    catalog = make(tmp_path / "nowhere")
+    assert catalog.scan(0.0)
+    assert catalog.problems[""].code == "root-missing"
+    assert not catalog.root_present
+
+
+def test_pure_helpers() -> None:
+    assert file_kind("slides/a/b.jpg") == "slide"
+    assert file_kind("slides/~$a.docx") is None
+    assert file_kind("slides/.git/x") is None
+    assert file_kind("playlists/x.YAML") == "playlist"
+    assert file_kind("playlists/a/x.yaml") is None
+    assert file_kind("signage.yaml") == "settings"
+    assert file_kind("readme.txt") is None
+    assert size_limit("a.JPG") > size_limit("a.txt")
+    assert sorted(["s/10.txt", "s/9/a.txt", "s/2.txt"], key=order_key) == [
+        "s/2.txt",
+        "s/9/a.txt",
+        "s/10.txt",
+    ]
+    assert signage.content.natural_key("a2") < signage.content.natural_key("a10")
