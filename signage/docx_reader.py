@@ -515,7 +515,9 @@ def _ends_with_punct(chars: Chars) -> bool:
 def _table_rows(
     tbl: Any, styles: _Styles, numbering: _Numbering, walk: _Walk, depth: int
 ) -> Iterator[tuple[Chars, int]]:
-    """Each row's text with the number of its cells; empty rows are left out."""
+    """Each row's text with the table's number of columns; empty rows are left out."""
+    grid = tbl.find(_w("tblGrid"))
+    columns = len(grid.findall(_w("gridCol"))) if grid is not None else 0
     for tr in _content_children(tbl):
         if tr.tag != _w("tr"):
             continue
@@ -533,7 +535,8 @@ def _table_rows(
         if not filled:
             continue
         row: Chars = []
-        if len(cells) == 2 and cells[0] and cells[1]:
+        width = columns or len(cells)
+        if width == 2 and len(cells) == 2 and cells[0] and cells[1]:
             key, value = cells
             row = key
             if row[-1][0] not in "：:":
@@ -544,7 +547,7 @@ def _table_rows(
                 if i:
                     row.extend((c, False) for c in ROW_SEPARATOR)
                 row.extend(cell)
-        yield row, len(cells)
+        yield row, width
 
 
 def _walk(doc: Any) -> _Walk:
