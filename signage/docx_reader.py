@@ -61,6 +61,9 @@ _DATE = re.compile(
     r"\s*[0-9０-９一二三四五六七八九十]{1,3}\s*日$"
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b\ufeff\ue000-\uf8ff]")
+_TAIL_LINES = 6
+"""How far from the end a date line may be and still close the document."""
+_SIGNATURE_LINES = 3
 _SIGNATURE_INDENT = 8.0
 """Leading spaces (in character widths) that mean "pushed to the right" in files typed with
 spaces instead of alignment."""
@@ -733,22 +736,7 @@ def _blocks(lines: list[_Line]) -> list[Block]:
         ):
             roles[0] = "title"
 
-    # Signature and date: right-aligned (or pushed right with spaces) lines at the end,
-    # and a date standing alone as the last line.
-    end = n - 1
-    tail = 0
-    while end >= 0 and tail < 4 and roles[end] == "body" and not lines[end].para.table_row:
-        ln = lines[end]
-        is_date = bool(_DATE.match(ln.text.replace(" ", "")))
-        right = ln.align == "right" or ln.pushed
-        if is_date and (right or end == n - 1):
-            roles[end] = "date"
-        elif right and len(ln.text) <= 40:
-            roles[end] = "signature"
-        else:
-            break
-        end -= 1
-        tail += 1
+    _mark_signature(lines, roles)
 
     blocks: list[Block] = []
     for i, ln in enumerate(lines):
@@ -782,6 +770,39 @@ def _blocks(lines: list[_Line]) -> list[Block]:
                     )
                 )
     return blocks
+
+
+def _mark_signature(lines: list[_Line], roles: list[str]) -> None:
+    """Signature and date: the issuing office and the date, pushed right, near the end.
+
+    The date may be followed by a note or an attachment line (（此件公开发布）), so it is
+    looked for among the last few lines; right-aligned lines just above it are the
+    signature. Without a date, right-aligned lines ending the document are the signature."""
+    n = len(lines)
+
+    def free(i: int) -> bool:
+        return roles[i] == "body" and not lines[i].para.table_row
+
+    def right(i: int) -> bool:
+        return lines[i].align == "right" or lines[i].pushed
+
+    date = next(
+        (
+            i
+            for i in range(n - 1, max(-1, n - 1 - _TAIL_LINES), -1)
+            if free(i) and _DATE.match(lines[i].text.replace(" ", "")) and (right(i) or i == n - 1)
+        ),
+        None,
+    )
+    if date is not None:
+        roles[date] = "date"
+        above = range(date - 1, max(-1, date - 1 - _SIGNATURE_LINES), -1)
+    else:
+        above = range(n - 1, max(-1, n - 1 - _SIGNATURE_LINES), -1)
+    for i in above:
+        if not (free(i) and right(i) and len(lines[i].text) <= 40):
+            break
+        roles[i] = "signature"
 
 
 def _is_salutation(before: list[Block], text: str) -> bool:

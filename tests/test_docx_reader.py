@@ -356,3 +356,36 @@ def test_chinese_numbered_headings_from_word_numbering() -> None:
         ("heading", "（一）第一阶段", 2),
         ("heading", "三、工作要求", 1),
     ]
+
+
+def test_date_followed_by_a_note_still_closes_the_document() -> None:
+    d = docx.Document()
+    d.add_paragraph("正文。")
+    d.add_paragraph("某某镇人民政府").alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    d.add_paragraph("某某镇综治办").alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    d.add_paragraph("二〇二六年十二月一日").alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    d.add_paragraph("（此件公开发布）")
+    slide = read_docx_slide("slides/r.docx", _bytes(d), SETTINGS)
+    assert isinstance(slide.body, Document)
+    assert _roles(slide.body) == [
+        ("body", "正文。", None),
+        ("signature", "某某镇人民政府", None),
+        ("signature", "某某镇综治办", None),
+        ("date", "二〇二六年十二月一日", None),
+        ("body", "（此件公开发布）", None),
+    ]
+
+
+def test_right_aligned_line_in_the_middle_is_body_aligned_right() -> None:
+    d = docx.Document()
+    d.add_paragraph("正文第一段。")
+    d.add_paragraph("（内部资料）").alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    d.add_paragraph("正文第二段，内容较长。")
+    d.add_paragraph("居中的说明").alignment = WD_ALIGN_PARAGRAPH.CENTER
+    d.add_paragraph("结尾段落。")
+    slide = read_docx_slide("slides/r.docx", _bytes(d), SETTINGS)
+    assert isinstance(slide.body, Document)
+    blocks = slide.body.blocks
+    assert [b.role for b in blocks] == ["body"] * 5
+    assert (blocks[1].align, blocks[3].align) == ("right", "center")
+    assert not blocks[3].indent
