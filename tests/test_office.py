@@ -7,6 +7,7 @@ import hashlib
 import io
 import os
 import stat
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -251,3 +252,72 @@ def test_real_libreoffice_converts_rtf(tmp_path: Path) -> None:
     texts = [b.text for b in slide.body.blocks]
     assert texts == ["关于通知", "Body text of the notice."]
     assert slide.body.blocks[0].role == "title"
+
+
+def _soffice_convert(source: Path, target: str, *extra: str) -> Path:
+    """Make a test input with LibreOffice itself (a .doc or .pptx cannot be written otherwise)."""
+    program = find_soffice()
+    assert program is not None
+    profile = (source.parent / "maker-profile").as_uri()
+    subprocess.run(
+        [
+            program,
+            "--headless",
+            f"-env:UserInstallation={profile}",
+            *extra,
+            "--convert-to",
+            target,
+            "--outdir",
+            str(source.parent),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    return source.with_suffix("." + target)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(find_soffice() is None, reason="LibreOffice (soffice) is not installed")
+def test_real_libreoffice_reads_doc_like_the_docx(tmp_path: Path) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    from signage.docx_reader import read_docx_slide
+
+    d = docx.Document()
+    d.add_paragraph("关于停水的通知").alignment = WD_ALIGN_PARAGRAPH.CENTER
+    d.add_paragraph("一、停水时间")
+    d.add_paragraph("12月3日8:00至18:00。")
+    d.add_paragraph("某某社区居委会").alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    d.add_paragraph("2026年12月1日").alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    work = tmp_path / "make"
+    work.mkdir()
+    source = work / "n.docx"
+    d.save(str(source))
+    doc = _soffice_convert(source, "doc")
+    _root, path = _content(tmp_path, "停水.doc", doc.read_bytes())
+    slide = read_office_slide("slides/停水.doc", path, Settings(state_dir=tmp_path / "state"))
+    direct = read_docx_slide("slides/n.docx", source.read_bytes(), Settings())
+    assert isinstance(slide.body, Document) and isinstance(direct.body, Document)
+    assert [(b.role, b.text, b.level) for b in slide.body.blocks] == [
+        (b.role, b.text, b.level) for b in direct.body.blocks
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(find_soffice() is None, reason="LibreOffice (soffice) is not installed")
+def test_real_libreoffice_shows_pptx_as_pdf_pages(tmp_path: Path) -> None:
+    work = tmp_path / "make"
+    work.mkdir()
+    source = work / "deck.pdf"
+    source.write_bytes(text_pdf(["Slide A", "Slide B"], size=(960, 540)))
+    pptx = _soffice_convert(source, "pptx", "--infilter=impress_pdf_import")
+    _root, path = _content(tmp_path, "deck.pptx", pptx.read_bytes())
+    settings = Settings(state_dir=tmp_path / "state")
+    slide = read_office_slide("slides/deck.pptx", path, settings)
+    assert slide.kind == "pdf"
+    assert isinstance(slide.body, PdfBody)
+    assert slide.body.page_texts == ("Slide A", "Slide B")
+    kind, data = office_converted(path, settings)
+    assert kind == "pdf" and data.startswith(b"%PDF")
