@@ -68,3 +68,38 @@ def encrypted_pdf() -> bytes:
     ]
     ident = b"<" + b"ab" * 16 + b">"
     return _pdf(base, b"/Encrypt 4 0 R /ID [" + ident + b" " + ident + b"] ")
+
+
+def odt_with_linked_image(url: str) -> bytes:
+    """A minimal OpenDocument text whose only picture is linked from `url`, not embedded."""
+    import zipfile
+
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<office:document-content office:version="1.2"'
+        ' xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+        ' xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+        ' xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"'
+        ' xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"'
+        ' xmlns:xlink="http://www.w3.org/1999/xlink">'
+        "<office:body><office:text><text:p>Linked picture:"
+        '<draw:frame draw:name="p" svg:width="2cm" svg:height="2cm" text:anchor-type="as-char">'
+        f'<draw:image xlink:href="{url}" xlink:type="simple" xlink:show="embed"'
+        ' xlink:actuate="onLoad"/></draw:frame></text:p></office:text></office:body>'
+        "</office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<manifest:manifest manifest:version="1.2"'
+        ' xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+        '<manifest:file-entry manifest:full-path="/"'
+        ' manifest:media-type="application/vnd.oasis.opendocument.text"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text")
+        z.writestr("META-INF/manifest.xml", manifest)
+        z.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()

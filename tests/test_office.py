@@ -26,7 +26,7 @@ from signage.office import (
     read_office_slide,
     target_for,
 )
-from tests.office_fixtures import text_pdf
+from tests.office_fixtures import odt_with_linked_image, text_pdf
 
 # A stand-in for soffice: records how it was called, then behaves as FAKE_SOFFICE_MODE says.
 FAKE_SOFFICE = """#!{python}
@@ -321,3 +321,38 @@ def test_real_libreoffice_shows_pptx_as_pdf_pages(tmp_path: Path) -> None:
     assert slide.body.page_texts == ("Slide A", "Slide B")
     kind, data = office_converted(path, settings)
     assert kind == "pdf" and data.startswith(b"%PDF")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(find_soffice() is None, reason="LibreOffice (soffice) is not installed")
+def test_real_libreoffice_does_not_fetch_linked_pictures(tmp_path: Path) -> None:
+    """The private profile blocks linked content. (Checked by hand: with an empty profile
+    LibreOffice 7.4 does request the picture, so this test can fail.)"""
+    import http.server
+    import threading
+
+    requests: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            requests.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/leak.png"
+        converted = convert(
+            odt_with_linked_image(url), ".odt", "docx", Settings(state_dir=tmp_path / "state")
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+    assert converted.startswith(b"PK")
+    assert requests == []
