@@ -5,7 +5,9 @@ own. Run from the repository root:
 
     /tmp/probe-venv/bin/python bench/bench_office.py [--size 1920x1080]
 
-The .docx case stops at the Document (read + structure); if `signage.layout` exists with a
+The .doc case (only with LibreOffice installed) times the conversion, cold and cached;
+its memory figure is the Python process only (soffice runs in a child). The .docx case stops
+at the Document (read + structure); if `signage.layout` exists with a
 `layout_slide` function it is timed too, otherwise that is reported as missing.
 """
 
@@ -152,6 +154,46 @@ def run_case(case: str, size: tuple[int, int]) -> dict[str, Any]:
             result["layout_ms"] = round((time.perf_counter() - t2) * 1000, 1)
             result["layout_pages"] = len(pages)
         result.update(baseline_rss_mb=round(base, 1), peak_rss_mb=round(_rss_mb(), 1))
+    elif case == "doc":
+        import tempfile
+
+        from signage.office import find_soffice, read_office_slide
+
+        program = find_soffice()
+        if program is None:
+            return {"case": case, "skipped": "LibreOffice is not installed"}
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp)
+            (work / "bench.docx").write_bytes(make_docx(DOCX_PAGES))
+            subprocess.run(
+                [
+                    program,
+                    "--headless",
+                    f"-env:UserInstallation={(work / 'p').as_uri()}",
+                    "--convert-to",
+                    "doc",
+                    "--outdir",
+                    str(work),
+                    str(work / "bench.docx"),
+                ],
+                check=True,
+                capture_output=True,
+                timeout=300,
+            )
+            state = Settings(state_dir=work / "state")
+            base = _rss_mb()
+            t0 = time.perf_counter()
+            slide = read_office_slide("slides/bench.doc", work / "bench.doc", state)
+            t1 = time.perf_counter()
+            read_office_slide("slides/bench.doc", work / "bench.doc", state)
+            t2 = time.perf_counter()
+        result.update(
+            kind=slide.kind,
+            first_read_with_conversion_ms=round((t1 - t0) * 1000, 1),
+            cached_read_ms=round((t2 - t1) * 1000, 1),
+            baseline_rss_mb=round(base, 1),
+            peak_rss_mb_python_only=round(_rss_mb(), 1),
+        )
     else:
         raise SystemExit(f"unknown case {case!r}")
     return result
@@ -166,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.case:
         print(json.dumps(run_case(args.case, (w, h)), ensure_ascii=False))
         return 0
-    for case in ("pdf", "docx"):
+    for case in ("pdf", "docx", "doc"):
         done = subprocess.run(
             [sys.executable, __file__, "--case", case, "--size", args.size],
             capture_output=True,
