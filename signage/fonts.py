@@ -147,6 +147,7 @@ def discover(
 
     Raises FontError when no Chinese face is found at all.
     """
+    probe_system = installed is None
     if installed is None:
         installed = list_installed()
     notes: list[str] = []
@@ -167,7 +168,7 @@ def discover(
             if face is not None:
                 chosen[role] = face
                 break
-    if "sans" not in chosen:
+    if "sans" not in chosen and probe_system:
         # Any face that declares Simplified Chinese will do, rather than no text at all.
         out = _run(["fc-list", "-f", "%{file}\t%{index}\t%{family}\n", ":lang=zh-cn"])
         for row in sorted(out.splitlines()):

@@ -168,7 +168,7 @@ def _compress_to_fit(text: str, units: Sequence[_Unit], avail: float, em: float)
     for k in range(last, -1, -1):
         if units[k].kind == "mark" and text[units[k].start] in CLOSING_MARKS:
             candidates.append(k)
-    for k in range(last, 0, -1):
+    for k in range(last, -1, -1):
         if units[k].kind == "mark" and text[units[k].start] in OPENING_MARKS:
             candidates.append(k)
     chosen: list[int] = []
@@ -211,7 +211,8 @@ def _split_latin(
             if x + widths[i] > room + 1e-6:
                 break
             x += widths[i]
-            best = i + 1
+            if text[i + 1] not in NO_START and text[i] not in NO_END:
+                best = i + 1
         if best is None or best == unit.start:
             best = unit.start + 1
     if best is None or best <= unit.start or best >= unit.end:
@@ -296,14 +297,21 @@ def _fill(
         e = j + 1
         while e < len(units) and not _can_break(text, units[e - 1], units[e]):
             e += 1
-        glued = all(units[k].kind in ("mark", "other", "dash") for k in range(j, e))
+        glued = all(units[k].kind in ("mark", "other", "dash", "space") for k in range(j, e))
         if glued and _compress_to_fit(text, _strip_spaces(units[i:e]), avail, em):
             return e
         # Push the last breakable unit down.
         for k in range(j - 1, i, -1):
             if _can_break(text, units[k - 1], units[k]):
                 return k
-        # Nothing breakable (a run of marks wider than a line): break anyway.
+        # Nothing breakable: a Latin run glued to the marks may give up its tail.
+        tail_owner = units[j - 1]
+        if tail_owner.kind == "latin" and j - 1 >= i:
+            parts = _split_latin(text, tail_owner, widths, tail_owner.width * 0.999, anywhere=True)
+            if parts:
+                units[j - 1 : j] = list(parts)
+                return j
+        # A run of marks wider than a line: break anyway.
         return j
     return j
 
