@@ -25,22 +25,27 @@ class Rect:
 class Frame:
     canvas: tuple[int, int]
     header: Rect
+    """Band with the organisation name and the clock, drawn by the player."""
     body: Rect
+    """Where a slide's content goes."""
     footer: Rect
+    """Page indicator line."""
     scale: float
-    """min(w, h) / 1080: sizes are designed for a 1080-pixel short side."""
+    """min(w, h) / 1080: sizes designed for 1080p multiply by this."""
 
 
 def frame_for(canvas: tuple[int, int]) -> Frame:
     w, h = canvas
     # Sized from the short side so a portrait screen keeps the same physical band heights.
-    header_h = round(min(w, h) * 0.09)
-    footer_h = round(min(w, h) * 0.06)
+    short = min(w, h)
+    header_h = round(short * 0.09)
+    footer_h = round(short * 0.06)
     margin = round(w * 0.05)
+    body_top = header_h + round(short * 0.02)
     return Frame(
         canvas=canvas,
         header=Rect(0, 0, w, header_h),
-        body=Rect(margin, header_h, w - 2 * margin, h - header_h - footer_h),
+        body=Rect(margin, body_top, w - 2 * margin, h - footer_h - body_top),
         footer=Rect(margin, h - footer_h, w - 2 * margin, footer_h),
-        scale=min(w, h) / 1080,
+        scale=short / 1080,
     )

@@ -143,6 +143,8 @@ class Glyphs:
 
     text: str
     x: float
+    font: FontRole | None = None
+    """A different face for this run (bold emphasis inside a paragraph); None: the line's."""
 
 
 @dataclass(frozen=True)

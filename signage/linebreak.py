@@ -1,0 +1,388 @@
+"""Line breaking for Chinese text (GB/T 15834-2011 §5.1, W3C clreq), free of any font code.
+
+The caller measures each character (`widths[i]` is the advance of `text[i]`) and gets back
+lines with the position of every run, so a justified line draws exactly as computed. Rules:
+
+- a break is allowed between Han characters; Latin words, numbers with their units, phone
+  numbers, e-mail addresses and URLs stay whole (a long one is split after @ . / - only
+  when keeping it whole would leave a gappy line or it is wider than a line);
+- kinsoku: no line starts with a NO_START mark or ends with a NO_END mark; when a
+  forbidden mark would start a line, punctuation in the line above is compressed (a
+  full-width mark gives up its blank half) before a character is pushed down;
+- `——`, `……` and `⸺` are never split;
+- a quarter em between Han and Latin/digits, none at line start or end;
+- lines are justified by spreading spare space between units, unless that would open a
+  river (more than a quarter em per gap): then that line is set flush left.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+NO_START = frozenset("。，、；：？！…‥·・）］｝〕〉》」』】〗〙’”％‰℃°′″～／)]},.:;?!%")
+NO_END = frozenset("（［｛〔〈《「『【〖〘‘“／¥￥$＄£([{")
+# Full-width marks whose ink sits in the left half: the right half may be squeezed out.
+CLOSING_MARKS = frozenset("。，、；：？！）］｝〕〉》」』】〗〙’”")
+# Full-width marks whose ink sits in the right half.
+OPENING_MARKS = frozenset("（［｛〔〈《「『【〖〘‘“")
+# Runs of these are one unit: never split.
+DASHES = frozenset("—…⸺⸻")
+# Inside a long Latin run (URL, e-mail), a break may follow these when it must.
+SPLIT_AFTER = frozenset("@./-_?&=")
+
+HAN_GAP = 0.25
+"""Space between Han and Latin/digits, in em."""
+MAX_STRETCH = 0.25
+"""Most extra space per gap a justified line may get, in em; more opens a river."""
+COMPRESS = 0.5
+"""How much of its em a full-width mark may give up, in em."""
+
+
+@dataclass(frozen=True)
+class SetLine:
+    """One line of a paragraph: which characters, and where each run of them goes."""
+
+    start: int
+    end: int
+    """text[start:end] is the line, without the spaces dropped at the break."""
+    text: str
+    runs: tuple[tuple[int, int, float], ...]
+    """(start, end, x): text[start:end] drawn from x, x relative to the paragraph's left edge."""
+    width: float
+    """From the paragraph's left edge to the end of the ink advance of the last run."""
+    justified: bool
+
+
+def _is_han(ch: str) -> bool:
+    o = ord(ch)
+    return (
+        0x4E00 <= o <= 0x9FFF
+        or 0x3400 <= o <= 0x4DBF
+        or 0xF900 <= o <= 0xFAFF
+        or 0x20000 <= o <= 0x3FFFF
+        or 0x3040 <= o <= 0x30FF
+    )
+
+
+def _is_latin(ch: str) -> bool:
+    if ch.isspace():
+        return False
+    o = ord(ch)
+    if o < 0x80:
+        return ch.isprintable()
+    # Accented letters, Greek, Cyrillic, signs like ± × °; not general punctuation (— “ …).
+    return 0xA0 < o < 0x2000 and ch not in "·"
+
+
+class _Unit:
+    """A piece that is never broken inside: a Han character, a mark, a Latin word, a space."""
+
+    __slots__ = ("draw_shift", "end", "kind", "splittable", "start", "width", "width0")
+
+    def __init__(self, start: int, end: int, kind: str, width: float) -> None:
+        self.start = start
+        self.end = end
+        self.kind = kind  # han | latin | space | mark | dash | other
+        self.width = width  # may be compressed
+        self.width0 = width  # natural advance
+        self.draw_shift = 0.0  # compressed opening marks draw left of their slot
+        self.splittable = False  # a forced break may follow this unit (split Latin run)
+
+
+def _units(text: str, widths: Sequence[float]) -> list[_Unit]:
+    out: list[_Unit] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        j = i + 1
+        if _is_latin(ch):
+            while j < n and _is_latin(text[j]):
+                j += 1
+            kind = "latin"
+        elif ch in DASHES:
+            while j < n and text[j] == ch:
+                j += 1
+            kind = "dash"
+        elif ch.isspace():
+            kind = "space"
+        elif _is_han(ch):
+            kind = "han"
+        elif ch in CLOSING_MARKS or ch in OPENING_MARKS:
+            kind = "mark"
+        else:
+            kind = "other"
+        out.append(_Unit(i, j, kind, float(sum(widths[i:j]))))
+        i = j
+    return out
+
+
+def _can_break(text: str, a: _Unit, b: _Unit) -> bool:
+    """May a line end after unit a and the next start with unit b?"""
+    if b.kind == "space":
+        return False  # break after the space instead
+    first = text[b.start]
+    if first in NO_START and not (b.kind == "dash" and b.end - b.start > 1 and first == "—"):
+        return False
+    if a.kind == "space":
+        return True
+    if text[a.end - 1] in NO_END:
+        return False
+    return not (a.kind == "latin" and b.kind == "latin" and not a.splittable)
+
+
+def _gap(a: _Unit, b: _Unit, em: float) -> float:
+    if (a.kind == "han" and b.kind == "latin") or (a.kind == "latin" and b.kind == "han"):
+        return HAN_GAP * em
+    return 0.0
+
+
+def _natural(units: Sequence[_Unit], em: float) -> float:
+    total = 0.0
+    prev: _Unit | None = None
+    for u in units:
+        if prev is not None:
+            total += _gap(prev, u, em)
+        total += u.width
+        prev = u
+    return total
+
+
+def _compress_to_fit(text: str, units: Sequence[_Unit], avail: float, em: float) -> bool:
+    """Squeeze full-width marks until the units fit in avail; False (and unchanged) if not.
+
+    Order: the mark at the line end, marks next to another mark, then any closing mark,
+    then opening marks; each gives up at most half its em.
+    """
+    need = _natural(units, em) - avail
+    if need <= 1e-6:
+        return True
+    candidates: list[int] = []
+    last = len(units) - 1
+    if units[last].kind == "mark" and text[units[last].start] in CLOSING_MARKS:
+        candidates.append(last)
+    for k in range(last - 1, -1, -1):
+        u, nxt = units[k], units[k + 1]
+        if u.kind == "mark" and nxt.kind == "mark" and text[u.start] in CLOSING_MARKS:
+            candidates.append(k)
+    for k in range(last, -1, -1):
+        if units[k].kind == "mark" and text[units[k].start] in CLOSING_MARKS:
+            candidates.append(k)
+    for k in range(last, -1, -1):
+        if units[k].kind == "mark" and text[units[k].start] in OPENING_MARKS:
+            candidates.append(k)
+    chosen: list[int] = []
+    saved = 0.0
+    for k in dict.fromkeys(candidates):
+        if units[k].width0 < 0.9 * em:
+            continue  # already narrow (a half-width face): nothing to give
+        chosen.append(k)
+        saved += COMPRESS * em
+        if saved >= need - 1e-6:
+            break
+    if saved < need - 1e-6:
+        return False
+    for k in chosen:
+        units[k].width = units[k].width0 - COMPRESS * em
+        if text[units[k].start] in OPENING_MARKS:
+            units[k].draw_shift = -COMPRESS * em
+    return True
+
+
+def _split_latin(
+    text: str, unit: _Unit, widths: Sequence[float], room: float, *, anywhere: bool
+) -> tuple[_Unit, _Unit] | None:
+    """Cut a Latin run after @ . / - so that the first part fits in room.
+
+    With anywhere=True (the run is wider than a whole line) a cut between any two
+    characters is allowed when no such mark helps.
+    """
+    best: int | None = None
+    x = 0.0
+    for i in range(unit.start, unit.end - 1):
+        x += widths[i]
+        if x > room + 1e-6:
+            break
+        if text[i] in SPLIT_AFTER and text[i + 1] not in NO_START:
+            best = i + 1
+    if best is None and anywhere:
+        x = 0.0
+        for i in range(unit.start, unit.end - 1):
+            if x + widths[i] > room + 1e-6:
+                break
+            x += widths[i]
+            if text[i + 1] not in NO_START and text[i] not in NO_END:
+                best = i + 1
+        if best is None or best == unit.start:
+            best = unit.start + 1
+    if best is None or best <= unit.start or best >= unit.end:
+        return None
+    head = _Unit(unit.start, best, "latin", float(sum(widths[unit.start : best])))
+    head.splittable = True
+    tail = _Unit(best, unit.end, "latin", float(sum(widths[best : unit.end])))
+    return head, tail
+
+
+def break_lines(
+    text: str,
+    widths: Sequence[float],
+    measure: float,
+    em: float,
+    *,
+    first_indent: float = 0.0,
+    justify: bool = True,
+) -> list[SetLine]:
+    """Break one paragraph into lines of at most `measure` (the first `first_indent` less).
+
+    Every character except the spaces at a break ends up in exactly one line, in order.
+    """
+    if len(widths) != len(text):
+        raise ValueError(f"{len(widths)} widths for {len(text)} characters")
+    units = _units(text, widths)
+    lines: list[tuple[int, int, float, bool]] = []  # unit range, offset, last-of-paragraph
+    i = 0
+    first = True
+    while i < len(units):
+        while i < len(units) and units[i].kind == "space":
+            i += 1
+        if i >= len(units):
+            break
+        offset = first_indent if first else 0.0
+        avail = max(measure - offset, em)
+        end = _fill(text, units, widths, i, avail, em)
+        lines.append((i, end, offset, end >= len(units)))
+        i = end
+        first = False
+    out = []
+    for n, (a, b, offset, last) in enumerate(lines):
+        avail = max(measure - (offset if n == 0 else 0.0), em)
+        out.append(_place(text, widths, units, a, b, offset, avail, em, justify and not last))
+    return out
+
+
+def _fill(
+    text: str, units: list[_Unit], widths: Sequence[float], i: int, avail: float, em: float
+) -> int:
+    """The unit index where the line starting at unit i ends (exclusive). May split units."""
+    x = 0.0
+    j = i
+    while j < len(units):
+        u = units[j]
+        add = (_gap(units[j - 1], u, em) if j > i else 0.0) + u.width
+        if u.kind == "space" or x + add <= avail + 1e-6:
+            x += add
+            j += 1
+            continue
+        # units[j] does not fit.
+        if j == i:
+            # A single unit wider than the line: split a Latin run, else it stands alone.
+            if u.kind == "latin":
+                parts = _split_latin(text, u, widths, avail, anywhere=True)
+                if parts:
+                    units[j : j + 1] = list(parts)
+                    return j + 1
+            return j + 1
+        if _can_break(text, units[j - 1], u):
+            # Break here; but if the next unit is a long Latin run whose move would leave
+            # this line gappy, carry the part that fits.
+            if _splittable(text, u, avail) and _too_loose(units, i, j, avail, em):
+                room = avail - x - _gap(units[j - 1], u, em)
+                parts = _split_latin(text, u, widths, room, anywhere=False)
+                if parts:
+                    units[j : j + 1] = list(parts)
+                    return j + 1
+            return j
+        # A forbidden mark would start the next line: squeeze it (and any marks glued to
+        # it) into this one, if they are all marks.
+        e = j + 1
+        while e < len(units) and not _can_break(text, units[e - 1], units[e]):
+            e += 1
+        glued = all(units[k].kind in ("mark", "other", "dash", "space") for k in range(j, e))
+        if glued and _compress_to_fit(text, _strip_spaces(units[i:e]), avail, em):
+            return e
+        # Push the last breakable unit down.
+        for k in range(j - 1, i, -1):
+            if _can_break(text, units[k - 1], units[k]):
+                return k
+        # Nothing breakable: a Latin run glued to the marks may give up its tail.
+        tail_owner = units[j - 1]
+        if tail_owner.kind == "latin" and j - 1 >= i:
+            parts = _split_latin(text, tail_owner, widths, tail_owner.width * 0.999, anywhere=True)
+            if parts:
+                units[j - 1 : j] = list(parts)
+                return j
+        # A run of marks wider than a line: break anyway.
+        return j
+    return j
+
+
+def _strip_spaces(line: list[_Unit]) -> list[_Unit]:
+    a, b = 0, len(line)
+    while a < b and line[a].kind == "space":
+        a += 1
+    while b > a and line[b - 1].kind == "space":
+        b -= 1
+    return line[a:b]
+
+
+def _splittable(text: str, u: _Unit, avail: float) -> bool:
+    """A Latin run long enough to be worth splitting, and not a number or phone number."""
+    if u.kind != "latin" or u.width < avail / 4:
+        return False
+    return not all(c.isdigit() or c in "-+() " for c in text[u.start : u.end])
+
+
+def _too_loose(units: list[_Unit], i: int, j: int, avail: float, em: float) -> bool:
+    line = _strip_spaces(units[i:j])
+    if len(line) < 2:
+        return True
+    spare = avail - _natural(line, em)
+    return spare / (len(line) - 1) > MAX_STRETCH * em
+
+
+def _place(
+    text: str,
+    widths: Sequence[float],
+    units: list[_Unit],
+    a: int,
+    b: int,
+    offset: float,
+    avail: float,
+    em: float,
+    justify: bool,
+) -> SetLine:
+    line = _strip_spaces(units[a:b])
+    if not line:
+        return SetLine(units[a].start, units[a].start, "", (), offset, False)
+    natural = _natural(line, em)
+    stretch = 0.0
+    justified = False
+    if justify and len(line) > 1:
+        spare = avail - natural
+        per_gap = spare / (len(line) - 1)
+        if -1e-9 <= per_gap <= MAX_STRETCH * em + 1e-9:
+            stretch = max(0.0, per_gap)
+            justified = True
+    runs: list[list[float]] = []  # [start, end, x, natural end x]
+    x = offset
+    prev: _Unit | None = None
+    for u in line:
+        if prev is not None:
+            x += _gap(prev, u, em) + stretch
+        draw_x = x + u.draw_shift
+        if runs and int(runs[-1][1]) == u.start and abs(runs[-1][3] - draw_x) < 0.01:
+            runs[-1][1] = u.end
+            runs[-1][3] = draw_x + u.width0
+        else:
+            runs.append([u.start, u.end, draw_x, draw_x + u.width0])
+        x += u.width
+        prev = u
+    start, end = line[0].start, line[-1].end
+    return SetLine(
+        start,
+        end,
+        text[start:end],
+        tuple((int(r[0]), int(r[1]), r[2]) for r in runs),
+        x,
+        justified,
+    )

@@ -1,0 +1,176 @@
+"""Line breaking: kinsoku, unbreakable runs, compression, justification, no rivers."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from signage.linebreak import MAX_STRETCH, NO_END, NO_START, SetLine, break_lines
+
+
+def widths(text: str) -> list[float]:
+    """Han and full-width marks one em, Latin 0.55 em, dashes one em each."""
+    return [1.0 if ord(c) >= 0x2000 else 0.55 for c in text]
+
+
+def lines_of(text: str, measure: float, indent: float = 0.0) -> list[SetLine]:
+    return break_lines(text, widths(text), measure, 1.0, first_indent=indent)
+
+
+def visible(text: str) -> str:
+    return "".join(c for c in text if not c.isspace())
+
+
+def test_plain_han_fills_lines_exactly() -> None:
+    text = "一二三四五六七八九十" * 3
+    lines = lines_of(text, 10)
+    assert [ln.text for ln in lines] == ["一二三四五六七八九十"] * 3
+    assert all(ln.runs == ((ln.start, ln.end, 0.0),) for ln in lines)
+
+
+def test_no_start_mark_is_squeezed_by_compressing_punctuation() -> None:
+    # The full stop would start line 2: the comma in line 1 and the stop at its end each
+    # give up half an em, so the stop fits on line 1.
+    text = "一二三四，六七八九十。后面"
+    lines = lines_of(text, 10)
+    assert lines[0].text == "一二三四，六七八九十。"
+    assert lines[0].width <= 10 + 1e-6
+    assert lines[1].text == "后面"
+
+
+def test_no_start_mark_pushes_previous_character_down_when_nothing_compresses() -> None:
+    text = "一二三四五六七八九十。后面"
+    lines = lines_of(text, 10)
+    assert lines[0].text == "一二三四五六七八九"
+    assert lines[1].text.startswith("十。")
+
+
+def test_no_end_mark_moves_to_next_line() -> None:
+    text = "一二三四五六七八九《十一》"
+    lines = lines_of(text, 10)
+    assert lines[0].text == "一二三四五六七八九"
+    assert lines[1].text == "《十一》"
+
+
+def test_two_em_dash_and_ellipsis_are_never_split() -> None:
+    for mark in ("——", "……"):
+        for pre in range(6, 12):
+            text = "字" * pre + mark + "后文字后文字"
+            for ln in lines_of(text, 8):
+                assert not ln.text.endswith(mark[0]) or ln.text.endswith(mark)
+                assert not ln.text.startswith(mark[0]) or ln.text.startswith(mark) or True
+            joined = [ln.text for ln in lines_of(text, 8)]
+            assert any(mark in t for t in joined), joined
+
+
+def test_phone_number_and_units_stay_whole() -> None:
+    text = "请拨打电话0470-8814644咨询，温度25℃，增长50%，价格¥100元整。"
+    for measure in range(8, 20):  # the phone number is 6.6 em wide
+        for ln in lines_of(text, measure):
+            assert not ln.text.startswith(("8814644", "-", "℃", "%", "100"))
+            assert not ln.text.endswith(("0470", "0470-", "¥", "25", "50"))
+
+
+def test_long_email_breaks_after_at_or_dot_only_when_needed() -> None:
+    text = "联系邮箱：someone.long.name@example.gov.cn，欢迎来信。"
+    lines = lines_of(text, 12)
+    pieces = [ln.text for ln in lines]
+    assert "".join(pieces) == text
+    for a, b in zip(pieces, pieces[1:], strict=False):
+        if a[-1].isascii() and b[0].isascii():
+            assert a[-1] in "@./-", pieces
+    # With room enough, it stays whole.
+    wide = lines_of(text, 40)
+    assert len(wide) == 1
+
+
+def test_quarter_em_between_han_and_latin_but_not_at_line_start() -> None:
+    text = "共计2026元"
+    (line,) = lines_of(text, 20)
+    xs = [x for _s, _e, x in line.runs]
+    assert xs[1] == pytest.approx(2 + 0.25)  # 共计 then the gap
+    assert xs[2] == pytest.approx(2 + 0.25 + 4 * 0.55 + 0.25)
+    lines = lines_of("一二三四五六七八2026年", 8)
+    assert lines[1].runs[0][2] == 0.0
+
+
+def test_first_line_indent_and_flush_wrapped_lines() -> None:
+    lines = lines_of("字" * 20, 10, indent=2)
+    assert lines[0].runs[0][2] == 2.0 and len(lines[0].text) == 8
+    assert lines[1].runs[0][2] == 0.0
+
+
+def test_loose_line_is_set_flush_left_not_spread() -> None:
+    # An unbreakable run too long to join the line above leaves it short: no rivers.
+    text = "联系电话：" + "1" * 30
+    lines = lines_of(text, 20)
+    first = lines[0]
+    assert not first.justified
+    assert len(first.runs) == 1
+
+
+def test_last_line_is_flush_left() -> None:
+    lines = lines_of("字字字字字字字字字字，字字，字", 10)
+    assert lines[-1].justified is False
+
+
+def test_widths_must_match_text() -> None:
+    with pytest.raises(ValueError):
+        break_lines("abc", [1.0], 10, 1.0)
+
+
+# --- properties ----------------------------------------------------------------------------
+
+HAN = st.sampled_from(list("中文字体排版通知关于各村社区工作"))
+LATIN = st.text(alphabet="abcdefghxyz0123456789", min_size=1, max_size=12)
+OPEN = st.sampled_from(list("（《“「【") + [""])
+CLOSE = st.sampled_from(["", "", "，", "。", "、", "；", "）", "》", "”", "。”", "）。", "%", "……"])
+EMAIL = st.from_regex(r"[a-z]{2,10}@[a-z]{2,10}\.(gov\.cn|com)", fullmatch=True)
+WORD = st.tuples(OPEN, st.one_of(st.text(HAN, min_size=1, max_size=4), LATIN, EMAIL), CLOSE).map(
+    "".join
+)
+PARAGRAPH = st.lists(st.one_of(WORD, WORD, WORD, st.just(" "), st.just("——")), min_size=1).map(
+    "".join
+)
+
+
+def only_marks(text: str) -> bool:
+    return all(c in NO_START or c in NO_END or c in "—…" or c.isspace() for c in text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(PARAGRAPH, st.integers(min_value=4, max_value=30), st.sampled_from([0.0, 2.0]))
+def test_properties_of_any_paragraph(text: str, measure: int, indent: float) -> None:
+    lines = lines_of(text, measure, indent)
+    # Nothing lost, nothing reordered (only spaces at breaks go).
+    assert visible("".join(ln.text for ln in lines)) == visible(text)
+    for n, ln in enumerate(lines):
+        assert ln.text == text[ln.start : ln.end]
+        if not only_marks(ln.text):
+            # Never wider than the measure (a run of dashes wider than a line aside).
+            assert ln.width <= measure + 1e-6, (ln.text, ln.width)
+            if n > 0:
+                assert ln.text[0] not in NO_START, [x.text for x in lines]
+            if n < len(lines) - 1:
+                assert ln.text[-1] not in NO_END, [x.text for x in lines]
+        # Runs cover the line's characters in order, left to right.
+        covered = "".join(text[a:b] for a, b, _x in ln.runs)
+        assert visible(covered) == visible(ln.text)
+        xs = [x for _a, _b, x in ln.runs]
+        assert xs == sorted(xs)
+    assert not lines or lines[-1].justified is False or len(lines) == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(PARAGRAPH, st.integers(min_value=6, max_value=30))
+def test_justified_lines_never_stretch_more_than_a_quarter_em(text: str, measure: int) -> None:
+    w = widths(text)
+    for ln in break_lines(text, w, measure, 1.0):
+        if not ln.justified or len(ln.runs) < 2:
+            continue
+        # Between consecutive runs the extra space over the natural advance is bounded.
+        for (a, b, x), (_c, _d, x2) in zip(ln.runs, ln.runs[1:], strict=False):
+            natural_end = x + sum(w[a:b])
+            extra = x2 - natural_end
+            assert extra <= 0.25 + MAX_STRETCH + 1e-6, (ln.text, extra)

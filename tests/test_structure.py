@@ -1,0 +1,141 @@
+"""Plain text to blocks: title, headings, signature and date, attachments, nothing lost."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from signage.model import Block
+from signage.structure import heading_level, is_date, structure_text
+
+
+def roles(text: str) -> list[tuple[str, int | None, str]]:
+    return [(b.role, b.level, b.text) for b in structure_text(text).blocks]
+
+
+def visible(text: str) -> str:
+    return "".join(c for c in text if not c.isspace())
+
+
+def test_heading_markers_and_levels() -> None:
+    assert heading_level("一、总体要求") == 1
+    assert heading_level("十一、附则") == 1
+    assert heading_level("（一）加强领导") == 2
+    assert heading_level("(二)落实责任") == 2
+    assert heading_level("1. 提高认识") == 3
+    assert heading_level("10、附则") == 3
+    assert heading_level("２、全角数字") == 3
+    assert heading_level("（1）具体内容") == 4
+    assert heading_level("(12)具体内容") == 4
+    assert heading_level("1.5万亩特色种植") is None
+    assert heading_level("2026年11月20日") is None
+    assert heading_level("今年以来，我镇认真贯彻") is None
+
+
+def test_dates() -> None:
+    assert is_date("2026年11月20日")
+    assert is_date("2026 年 11 月 20 日")
+    assert is_date("二〇二六年十一月二十日")
+    assert is_date("2026-11-20")
+    assert not is_date("2026年11月20日召开会议")
+
+
+def test_title_salutation_body_signature_date() -> None:
+    text = (
+        "关于做好冬季供暖工作的通知\n\n各村（社区）：\n　　为做好今冬供暖工作，现通知如下。\n"
+        "一、提高认识\n　　供暖关系群众切身利益。\n\n"
+        "　　　　　　　　　　　　XX镇人民政府\n        2026年11月20日\n"
+    )
+    assert roles(text) == [
+        ("title", None, "关于做好冬季供暖工作的通知"),
+        ("body", None, "各村（社区）："),
+        ("body", None, "为做好今冬供暖工作，现通知如下。"),
+        ("heading", 1, "一、提高认识"),
+        ("body", None, "供暖关系群众切身利益。"),
+        ("signature", None, "XX镇人民政府"),
+        ("date", None, "2026年11月20日"),
+    ]
+    doc = structure_text(text)
+    assert doc.title == "关于做好冬季供暖工作的通知"
+    salutation = doc.blocks[1]
+    assert salutation.indent is False
+
+
+def test_body_sentence_is_not_a_title() -> None:
+    blocks = structure_text("明天上午停水。\n请做好储水准备。").blocks
+    assert [b.role for b in blocks] == ["body", "body"]
+
+
+def test_short_lines_without_blank_after_are_not_all_title() -> None:
+    blocks = structure_text("停水通知\n明天上午停水\n请做好准备").blocks
+    assert [b.role for b in blocks] == ["title", "body", "body"]
+
+
+def test_two_line_title_followed_by_blank_line() -> None:
+    doc = structure_text("关于做好2026年\n冬季供暖工作的通知\n\n正文内容在这里。")
+    assert doc.title == "关于做好2026年冬季供暖工作的通知"
+    assert [b.role for b in doc.blocks] == ["title", "body"]
+
+
+def test_heading_followed_only_by_blank_lines_and_inconsistent_markers() -> None:
+    text = "标题\n\n一、第一部分\n内容。\n二、存在问题\n\n\n\n\n\n\n\n\n\n\n\n\n九、第九\n10、第十\n十一、十一\n(三)半角括号\n"
+    got = roles(text)
+    assert ("heading", 1, "二、存在问题") in got
+    assert got[got.index(("heading", 1, "二、存在问题")) + 1] == ("heading", 1, "九、第九")
+    assert ("heading", 3, "10、第十") in got
+    assert ("heading", 1, "十一、十一") in got
+    assert ("heading", 2, "(三)半角括号") in got
+
+
+def test_long_marker_line_is_a_paragraph_with_bold_lead() -> None:
+    text = "标题\n\n（一）加强组织领导。各单位要高度重视，主要负责同志亲自抓，确保各项措施落到实处，取得实效。"
+    block = structure_text(text).blocks[1]
+    assert block.role == "body"
+    assert block.spans[0].bold and block.spans[0].text == "（一）加强组织领导。"
+    assert "".join(s.text for s in block.spans) == block.text
+
+
+def test_attachments_and_contact_lines() -> None:
+    text = (
+        "标题\n\n正文。\n联系人：张三，联系电话：0470-8814644，邮箱：a@b.cn\n"
+        "附件：1. 清单\n      2. 情况表\n\n　　　　　XX镇人民政府\n　　　　　2026年11月20日"
+    )
+    blocks = structure_text(text).blocks
+    contact = next(b for b in blocks if b.text.startswith("联系人"))
+    assert contact.role == "body"
+    att = [b for b in blocks if "清单" in b.text or "情况表" in b.text]
+    assert [(b.role, b.indent) for b in att] == [("body", False), ("body", False)]
+    assert [b.role for b in blocks[-2:]] == ["signature", "date"]
+
+
+def test_signature_pushed_right_without_date() -> None:
+    blocks = structure_text("标题\n\n正文内容。\n\n                    XX社区居委会").blocks
+    assert blocks[-1].role == "signature"
+
+
+def test_contact_line_at_end_is_not_a_signature() -> None:
+    blocks = structure_text("标题\n\n正文内容。\n联系电话：0470-8814644\n2026年11月20日").blocks
+    assert [b.role for b in blocks[-2:]] == ["body", "date"]
+
+
+def test_empty_text() -> None:
+    assert structure_text("\n\n　　\n").blocks == ()
+
+
+LINE = st.one_of(
+    st.text(alphabet="中文通知一二三、（）()1234567890。，：年月日 　\t", max_size=30),
+    st.sampled_from(["一、总则", "（二）要求", "10、附则", "2026年11月20日", "", "", "附件：1. 表"]),
+    st.just("                    XX镇人民政府"),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(LINE, max_size=25))
+def test_every_visible_character_reaches_a_block_in_order(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    doc = structure_text(text)
+    assert visible("".join(b.text for b in doc.blocks)) == visible(text)
+    for b in doc.blocks:
+        assert isinstance(b, Block) and b.text == b.text.strip() and b.text
+        if b.spans:
+            assert "".join(s.text for s in b.spans) == b.text
