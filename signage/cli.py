@@ -183,7 +183,7 @@ def _moment(text: str | None, settings: Settings) -> datetime:
 def _fonts(settings: Settings) -> FontBook:
     from signage.fonts import FontBook
 
-    return FontBook.from_settings(settings)
+    return FontBook.from_settings(settings.fonts)
 
 
 # --- commands -----------------------------------------------------------------------------
@@ -334,7 +334,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
     settings = library.settings
     at = _moment(args.at, settings)
     canvas = settings.size or (1920, 1080)
-    pygame.init()
+    pygame.display.init()  # not pygame.init(): no audio device is wanted, nor its warnings
     fonts = _fonts(settings)
     frame = frame_for(canvas)
     out: Path = args.out

@@ -88,7 +88,7 @@ class Library:
         out = list(self._settings_problems) + list(self._calendar_problems)
         out += self.catalog.problems.values()
         out += self._playlist_problems
-        out += missing_items(self.playlists, list(self.catalog.slides), out)
+        out += missing_items(self.playlists.values(), list(self.catalog.slides), out)
         return _unique(out)
 
     def plan(self, now: datetime) -> Plan:

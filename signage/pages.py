@@ -20,9 +20,9 @@ def _fit(item: PlannedItem, settings: Settings) -> Fit:
 
 
 def text_seconds(text: str) -> float:
-    """About 3 s plus one second per three characters, clamped to 8-90 s (TYPOGRAPHY.md)."""
-    chars = sum(1 for ch in text if not ch.isspace())
-    return max(8.0, min(90.0, 3.0 + chars / 3.0))
+    from signage.layout import page_seconds
+
+    return page_seconds(sum(1 for ch in text if not ch.isspace()))
 
 
 def pages_for(

@@ -55,7 +55,7 @@ def run_player(
         print(open_display_error_message(err, os.environ.get("SDL_VIDEODRIVER")), file=sys.stderr)
         return 1
     try:
-        fonts = FontBook.from_settings(settings)
+        fonts = FontBook.from_settings(settings.fonts)
     except Exception as err:  # no CJK font: say what to install instead of a traceback
         print(f"signage: {err}", file=sys.stderr)
         pygame.quit()
