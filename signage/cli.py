@@ -241,9 +241,33 @@ def cmd_plan(args: argparse.Namespace) -> int:
         start, end = _moment(args.start, settings), _moment(args.end, settings)
         if end <= start:
             raise UsageError("--to must be after --from")
-        segments = timeline(library, start, end)
+        segments = timeline(
+            library.catalog.slides,
+            library.problems(),
+            library.playlists,
+            library.settings,
+            library.calendar,
+            start,
+            end,
+        )
         if args.json:
-            print(json.dumps([s.to_json() for s in segments], ensure_ascii=False, indent=1))
+            print(
+                json.dumps(
+                    [
+                        {
+                            "start": s.start.isoformat(timespec="seconds"),
+                            "end": s.end.isoformat(timespec="seconds"),
+                            "playlist": s.playlist,
+                            "items": [library.describe(p) for p in s.items],
+                            "display": s.display,
+                            "urgent": s.urgent,
+                        }
+                        for s in segments
+                    ],
+                    ensure_ascii=False,
+                    indent=1,
+                )
+            )
         else:
             print(format_timeline(segments))
         return 0

@@ -11,7 +11,8 @@ import contextlib
 import logging
 import os
 import signal
-from collections import OrderedDict
+import time
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -67,17 +68,22 @@ class SurfaceCache:
         return len(self._items)
 
 
-def parse_quit_keys(text: str) -> tuple[int, int]:
-    """'ctrl+alt+q' -> (modifier mask, key code); ValueError quoting a bad name."""
-    mods = 0
+def parse_quit_keys(text: str) -> tuple[tuple[int, ...], int]:
+    """'ctrl+alt+q' -> (modifier groups, key code); ValueError quoting a bad name.
+
+    Each group (KMOD_CTRL covers left and right) must have at least one key held.
+    """
+    groups: list[int] = []
     key: int | None = None
+    names = {
+        "ctrl": pygame.KMOD_CTRL,
+        "control": pygame.KMOD_CTRL,
+        "alt": pygame.KMOD_ALT,
+        "shift": pygame.KMOD_SHIFT,
+    }
     for part in text.lower().replace(" ", "").split("+"):
-        if part in ("ctrl", "control"):
-            mods |= pygame.KMOD_CTRL
-        elif part == "alt":
-            mods |= pygame.KMOD_ALT
-        elif part == "shift":
-            mods |= pygame.KMOD_SHIFT
+        if part in names:
+            groups.append(names[part])
         else:
             code = pygame.key.key_code(part)
             if code == pygame.K_UNKNOWN:
@@ -85,7 +91,7 @@ def parse_quit_keys(text: str) -> tuple[int, int]:
             key = code
     if key is None:
         raise ValueError(f"{text!r} names no key")
-    return mods, key
+    return tuple(groups), key
 
 
 @dataclass
@@ -110,13 +116,12 @@ class Display:
 
     def __init__(self, size: tuple[int, int] | None, windowed: bool, rotation: int) -> None:
         self.rotation = rotation
-        if size is None or not windowed:
-            flags = pygame.FULLSCREEN
-            # (0, 0) asks SDL for the desktop's native mode.
-            want = (0, 0) if size is None else (size[1], size[0]) if rotation % 180 else size
+        # `size` is the output as the panel sees it; the canvas we lay out on is turned.
+        if windowed and size is not None:
+            flags, want = 0, size
         else:
-            flags = 0
-            want = (size[1], size[0]) if rotation % 180 else size
+            # (0, 0) asks SDL for the desktop's native mode.
+            flags, want = pygame.FULLSCREEN, size or (0, 0)
         self.screen = pygame.display.set_mode(want, flags)
         pygame.display.set_caption("signage")
         if not windowed:
@@ -162,6 +167,8 @@ class Player:
         self.plan: Plan | None = None
         self.running = True
         self.frames = 0
+        self.fade_frame_times: deque[float] = deque(maxlen=256)
+        """perf_counter() after each fade frame, for the benchmark (kept short)."""
         self._composed: pygame.Surface | None = None
         self._minute: tuple[int, int, int, int, int] | None = None
         self._status_due = 0.0
@@ -232,6 +239,7 @@ class Player:
     def _compose(self, body: pygame.Surface) -> pygame.Surface:
         frame = body.copy()
         now = self.clock.now()
+        self._minute = (now.year, now.month, now.day, now.hour, now.minute)
         draw_header(
             frame,
             self.frame,
@@ -260,12 +268,13 @@ class Player:
             self.hooks.on_first_frame()
 
     def _fade(self, old: pygame.Surface, new: pygame.Surface, seconds: float) -> None:
+        # Animation runs on the real clock, not the injected one: it is drawing, not logic.
         a = self.display.oriented(old)
         b = self.display.oriented(new).convert()
-        start = self.clock.monotonic()
         screen = self.display.screen
-        while True:
-            t = (self.clock.monotonic() - start) / seconds
+        start = time.perf_counter()
+        for _ in range(int(seconds * 120) + 1):  # a bound even if the clock misbehaves
+            t = (time.perf_counter() - start) / seconds
             if t >= 1.0 or not self.running:
                 break
             b.set_alpha(round(255 * t))
@@ -273,6 +282,7 @@ class Player:
             screen.blit(b, (0, 0))
             pygame.display.flip()
             self.frames += 1
+            self.fade_frame_times.append(time.perf_counter())
             for event in pygame.event.get((pygame.QUIT, pygame.KEYDOWN)):
                 self._handle(event)
         b.set_alpha(None)
@@ -395,9 +405,7 @@ class Player:
         """Scan, plan and put the first page up."""
         self.library.scan()
         self.replan()
-        self._minute = None
         self.advance(fade=False)
-        self._refresh_clock()
         self.prepare_next()
 
     def tick(self) -> None:
@@ -425,39 +433,38 @@ class Player:
         self._write_status(force=changed)
 
     def _write_status(self, force: bool = False) -> None:
+        """Rewrite the status file when what it says changed, and at least every 10 s."""
         mono = self.clock.monotonic()
-        if not force and mono < self._status_due:
-            return
-        self._status_due = mono + STATUS_INTERVAL_S
         now = self.clock.now()
         problems = self.library.problems() + list(self.plan.problems if self.plan else ())
-        problems += self.hooks.extra_problems()
-        problems = _unique(problems)
+        problems = _unique(problems + self.hooks.extra_problems())
         keys = {problem_key(p) for p in problems}
         for key in keys - self._problem_since.keys():
             self._problem_since[key] = now
         for key in self._problem_since.keys() - keys:
             del self._problem_since[key]
         cur = self.show.current
+        on = self._display_state == "on"
         status = status_dict(
             now=now,
             screen=self.library.settings.screen,
             playlist=self.plan.playlist if self.plan else None,
             current=None
-            if cur is None or self._display_state == "off"
+            if cur is None or not on
             else (cur.item.slide.path, cur.page_index, self._showing_since_wall or now),
-            rotation=self.show.rotation if self._display_state == "on" else (),
+            rotation=self.show.rotation if on else (),
             problems=problems,
             problem_since=self._problem_since,
             display=self._display_state,
         )
-        self.hooks.on_status(status)
-        if self.status_file is None:
-            return
         comparable = {k: v for k, v in status.items() if k != "updated_at"}
         if not force and comparable == self._status_written and mono < self._status_due:
             return
         self._status_written = comparable
+        self._status_due = mono + STATUS_INTERVAL_S
+        self.hooks.on_status(status)
+        if self.status_file is None:
+            return
         try:
             write_status(self.status_file, status)
         except OSError as err:
@@ -468,8 +475,8 @@ class Player:
             self.running = False
         elif event.type == pygame.KEYDOWN:
             windowed_escape = event.key == pygame.K_ESCAPE and self.library.settings.windowed
-            combination = (
-                event.key == self._quit_key and (event.mod & self._quit_mods) == self._quit_mods
+            combination = event.key == self._quit_key and all(
+                event.mod & group for group in self._quit_mods
             )
             if windowed_escape or combination:
                 self.running = False
@@ -487,9 +494,8 @@ class Player:
         self.start()
         while self.running:
             self.wait()
-            if not self.running:
-                break
-            self.tick()
+            if self.running:  # a quit key or signal during the wait ends it here
+                self.tick()
         self._finish_current(self.clock.monotonic())
         self.hooks.on_stop()
 

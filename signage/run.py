@@ -8,9 +8,9 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 from signage.clock import Clock, ManualClock, SystemClock, local_zone, parse_when
@@ -78,8 +78,11 @@ def run_player(
         log.info("display %s", state)
         power.update(state, clock.monotonic())  # type: ignore[arg-type]
 
+    def on_first_frame() -> None:
+        notifier.ready()  # systemd: started; the watchdog counts from here
+
     hooks = Hooks(
-        on_first_frame=lambda: notifier.ready(),
+        on_first_frame=on_first_frame,
         on_tick=on_tick,
         tick_interval_s=notifier.watchdog_interval_s,
         on_display=on_display,

@@ -7,6 +7,7 @@ file is refused before it is constructed.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ class _CountingLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             self.aliases += 1
             if self.aliases > MAX_ALIASES:
-                mark = self.peek_event().start_mark
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
                 raise YamlError(
                     f"too many aliases (more than {MAX_ALIASES}): refused as a possible alias bomb",
                     mark.line + 1,
@@ -38,13 +39,33 @@ class _CountingLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-# Dates stay strings: "2026-12-01" and "2026-12-01 09:00" are interpreted by our own parser in
-# local time, instead of PyYAML's mix of date objects and naive/UTC datetimes.
-for _first, _resolvers in list(_CountingLoader.yaml_implicit_resolvers.items()):
-    _CountingLoader.yaml_implicit_resolvers = dict(_CountingLoader.yaml_implicit_resolvers)
-    _CountingLoader.yaml_implicit_resolvers[_first] = [
-        (tag, regexp) for tag, regexp in _resolvers if tag != "tag:yaml.org,2002:timestamp"
-    ]
+def _plain_resolvers(
+    resolvers: dict[Any, list[tuple[str, Any]]],
+) -> dict[Any, list[tuple[str, Any]]]:
+    """PyYAML's implicit types, less two surprises for staff-written files.
+
+    Dates stay strings: "2026-12-01" and "2026-12-01 09:00" are read by our own parser in
+    local time, instead of PyYAML's mix of date objects and naive/UTC datetimes. Booleans
+    are only true/false (as in YAML 1.2): `on:` in `display: {on: …}` must stay the word "on",
+    and a notice titled "No" must not become False.
+    """
+    out: dict[Any, list[tuple[str, Any]]] = {}
+    for first, entries in resolvers.items():
+        kept = [
+            (tag, regexp)
+            for tag, regexp in entries
+            if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")
+        ]
+        if first is not None and first in "tTfF":
+            kept.append(("tag:yaml.org,2002:bool", _BOOL))
+        out[first] = kept
+    return out
+
+
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_CountingLoader.yaml_implicit_resolvers = _plain_resolvers(
+    dict(yaml.SafeLoader.yaml_implicit_resolvers)
+)
 
 
 def load_yaml_text(text: str) -> Any:

@@ -124,7 +124,9 @@ def test_empty_text() -> None:
 
 LINE = st.one_of(
     st.text(alphabet="中文通知一二三、（）()1234567890。，：年月日 　\t", max_size=30),
-    st.sampled_from(["一、总则", "（二）要求", "10、附则", "2026年11月20日", "", "", "附件：1. 表"]),
+    st.sampled_from(
+        ["一、总则", "（二）要求", "10、附则", "2026年11月20日", "", "", "附件：1. 表"]
+    ),
     st.just("                    XX镇人民政府"),
 )
 
