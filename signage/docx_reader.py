@@ -28,6 +28,9 @@ from signage.model import Align, Block, ContentError, Document, Slide, Span
 
 MAX_UNCOMPRESSED_BYTES = 200_000_000
 """Sum of the declared sizes of all zip entries; python-docx reads them all into memory."""
+MAX_XML_PART_BYTES = 40_000_000
+"""One XML part (the text itself is word/document.xml): lxml needs several times this in
+memory. A 500-page document is about 5 MB."""
 MAX_ZIP_ENTRIES = 5_000
 MAX_IMAGES = 60
 MAX_TABLE_DEPTH = 4
@@ -107,6 +110,16 @@ def _check_container(data: bytes) -> zipfile.ZipFile:
         raise ContentError(
             f"the document unpacks to {total // 1_000_000} MB; "
             f"more than {MAX_UNCOMPRESSED_BYTES // 1_000_000} MB is refused",
+            code="document-too-large",
+        )
+    big_xml = next(
+        (i for i in infos if i.filename.endswith(".xml") and i.file_size > MAX_XML_PART_BYTES),
+        None,
+    )
+    if big_xml is not None:
+        raise ContentError(
+            f"the document's {big_xml.filename} is {big_xml.file_size // 1_000_000} MB; "
+            f"more than {MAX_XML_PART_BYTES // 1_000_000} MB is refused",
             code="document-too-large",
         )
     if "word/document.xml" not in {info.filename for info in infos} and not any(

@@ -309,6 +309,17 @@ def test_zip_bomb_is_refused_before_decompression(monkeypatch: pytest.MonkeyPatc
         docx_images(bomb)
 
 
+def test_oversized_document_xml_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    d = docx.Document()
+    for _ in range(2000):
+        d.add_paragraph("很长的文件。" * 10)
+    monkeypatch.setattr(docx_reader, "MAX_XML_PART_BYTES", 150_000)  # styles.xml is smaller
+    with pytest.raises(ContentError) as err:
+        read_docx_slide("slides/huge.docx", _bytes(d), SETTINGS)
+    assert err.value.code == "document-too-large"
+    assert "word/document.xml" in err.value.message
+
+
 @pytest.mark.parametrize(
     ("n", "fmt", "expected"),
     [
