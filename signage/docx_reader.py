@@ -400,6 +400,8 @@ class _Para:
     marker: str = ""
     table_row: bool = False
     header_row: bool = False
+    indented: bool = False
+    """Pushed to the right by a large indent."""
 
 
 @dataclass
@@ -476,6 +478,10 @@ def _paragraph(p: Any, styles: _Styles, numbering: _Numbering, walk: _Walk) -> _
         if numpr is not None:
             explicit_num = True
             num = _num_ref(numpr)
+        ind = ppr.find(_w("ind"))
+        indented = ind is not None and _indent_pushes_right(ind)
+    else:
+        indented = False
     style = styles.info(style_id)
     if not explicit_num:
         num = style.num
@@ -487,7 +493,21 @@ def _paragraph(p: Any, styles: _Styles, numbering: _Numbering, walk: _Walk) -> _
         style=style,
         outline=outline if outline is not None else style.outline,
         marker=marker,
+        indented=indented,
     )
+
+
+_INDENT_TWIPS = 4_000
+"""A left or first-line indent of about 7 cm (1440 twips an inch) pushes a line to the right
+half of an A4 text block: how WPS users often place the signature instead of aligning it."""
+_INDENT_CHARS = 1_400
+"""The same in hundredths of a character (w:leftChars), 14 characters."""
+
+
+def _indent_pushes_right(ind: Any) -> bool:
+    twips = max(_int(ind.get(_w(k)), 0) for k in ("left", "start", "firstLine"))
+    chars = max(_int(ind.get(_w(k)), 0) for k in ("leftChars", "startChars", "firstLineChars"))
+    return twips >= _INDENT_TWIPS or chars >= _INDENT_CHARS
 
 
 def _content_children(el: Any) -> Iterator[Any]:
@@ -711,7 +731,7 @@ def _lines(walk: _Walk) -> list[_Line]:
                 else:
                     pieces[-1].append((c, b))
         for piece in pieces:
-            pushed = _leading_width(piece) >= _SIGNATURE_INDENT
+            pushed = para.indented or _leading_width(piece) >= _SIGNATURE_INDENT
             stripped = _collapse_spaces(_strip(piece))
             if stripped:
                 lines.append(_Line(stripped, _align(para.align), pushed, para))

@@ -400,3 +400,16 @@ def test_right_aligned_line_in_the_middle_is_body_aligned_right() -> None:
     assert [b.role for b in blocks] == ["body"] * 5
     assert (blocks[1].align, blocks[3].align) == ("right", "center")
     assert not blocks[3].indent
+
+
+def test_signature_placed_with_a_large_indent() -> None:
+    from docx.shared import Cm
+
+    d = docx.Document()
+    d.add_paragraph("正文。")
+    d.add_paragraph("某某村村民委员会").paragraph_format.left_indent = Cm(9)
+    d.add_paragraph("2026年12月1日").paragraph_format.first_line_indent = Cm(9)
+    d.add_paragraph("稍有缩进的正文。").paragraph_format.left_indent = Cm(1)
+    slide = read_docx_slide("slides/r.docx", _bytes(d), SETTINGS)
+    assert isinstance(slide.body, Document)
+    assert [b.role for b in slide.body.blocks] == ["body", "signature", "date", "body"]
