@@ -413,3 +413,29 @@ def test_signature_placed_with_a_large_indent() -> None:
     slide = read_docx_slide("slides/r.docx", _bytes(d), SETTINGS)
     assert isinstance(slide.body, Document)
     assert [b.role for b in slide.body.blocks] == ["body", "signature", "date", "body"]
+
+
+def test_text_box_text_follows_its_anchor_once() -> None:
+    """Word stores a text box twice (new format and an mc:Fallback copy); it is read once."""
+    from docx.oxml import parse_xml
+
+    ns = (
+        'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+        'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+        'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+        'xmlns:v="urn:schemas-microsoft-com:vml"'
+    )
+    box = "<w:txbxContent><w:p><w:r><w:t>框内文字</w:t></w:r></w:p></w:txbxContent>"
+    run = parse_xml(
+        f'<w:r {ns}><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wps:wsp>'
+        f"<wps:txbx>{box}</wps:txbx></wps:wsp></w:drawing></mc:Choice><mc:Fallback><w:pict>"
+        f"<v:shape><v:textbox>{box}</v:textbox></v:shape></w:pict></mc:Fallback>"
+        "</mc:AlternateContent></w:r>"
+    )
+    d = docx.Document()
+    d.add_paragraph("第一段。")._p.append(run)
+    d.add_paragraph("第二段。")
+    slide = read_docx_slide("slides/box.docx", _bytes(d), SETTINGS)
+    assert isinstance(slide.body, Document)
+    assert [b.text for b in slide.body.blocks] == ["第一段。", "框内文字", "第二段。"]
+    assert any("1 text box" in w for w in slide.warnings)
