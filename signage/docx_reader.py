@@ -24,10 +24,13 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from signage.config import Settings
-from signage.model import Align, Block, ContentError, Document, Slide, Span
+from signage.model import Align, Block, ContentError, Document, Role, Slide, Span
 
 MAX_UNCOMPRESSED_BYTES = 200_000_000
 """Sum of the declared sizes of all zip entries; python-docx reads them all into memory."""
+MAX_XML_PART_BYTES = 40_000_000
+"""One XML part (the text itself is word/document.xml): lxml needs several times this in
+memory. A 500-page document is about 5 MB."""
 MAX_ZIP_ENTRIES = 5_000
 MAX_IMAGES = 60
 MAX_TABLE_DEPTH = 4
@@ -38,6 +41,8 @@ _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 _V = "urn:schemas-microsoft-com:vml"
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+MAX_TEXTBOX_DEPTH = 3
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 SHOWABLE_IMAGE_TYPES = frozenset(
@@ -107,6 +112,16 @@ def _check_container(data: bytes) -> zipfile.ZipFile:
         raise ContentError(
             f"the document unpacks to {total // 1_000_000} MB; "
             f"more than {MAX_UNCOMPRESSED_BYTES // 1_000_000} MB is refused",
+            code="document-too-large",
+        )
+    big_xml = next(
+        (i for i in infos if i.filename.endswith(".xml") and i.file_size > MAX_XML_PART_BYTES),
+        None,
+    )
+    if big_xml is not None:
+        raise ContentError(
+            f"the document's {big_xml.filename} is {big_xml.file_size // 1_000_000} MB; "
+            f"more than {MAX_XML_PART_BYTES // 1_000_000} MB is refused",
             code="document-too-large",
         )
     if "word/document.xml" not in {info.filename for info in infos} and not any(
@@ -387,6 +402,8 @@ class _Para:
     marker: str = ""
     table_row: bool = False
     header_row: bool = False
+    indented: bool = False
+    """Pushed to the right by a large indent."""
 
 
 @dataclass
@@ -431,9 +448,7 @@ def _para_chars(p: Any, styles: _Styles, para_bold: bool | None, walk: _Walk) ->
                     b = rpr.find(_w("b"))
                     if b is not None:
                         bold = _on(b)
-                drawings = sum(1 for _ in child.iter(f"{{{_A}}}blip", f"{{{_V}}}imagedata"))
-                walk.images += drawings
-                walk.textboxes += sum(1 for _ in child.iter(_w("txbxContent")))
+                walk.images += sum(1 for _ in _iter_shown(child, _PICTURE_TAGS))
                 out.extend(_run_chars(child, bool(bold)))
             elif tag in (_w("del"), _w("moveFrom"), _w("pPr")):
                 continue  # deleted text is not visible; properties are not text
@@ -463,6 +478,10 @@ def _paragraph(p: Any, styles: _Styles, numbering: _Numbering, walk: _Walk) -> _
         if numpr is not None:
             explicit_num = True
             num = _num_ref(numpr)
+        ind = ppr.find(_w("ind"))
+        indented = ind is not None and _indent_pushes_right(ind)
+    else:
+        indented = False
     style = styles.info(style_id)
     if not explicit_num:
         num = style.num
@@ -474,7 +493,56 @@ def _paragraph(p: Any, styles: _Styles, numbering: _Numbering, walk: _Walk) -> _
         style=style,
         outline=outline if outline is not None else style.outline,
         marker=marker,
+        indented=indented,
     )
+
+
+_INDENT_TWIPS = 4_000
+"""A left or first-line indent of about 7 cm (1440 twips an inch) pushes a line to the right
+half of an A4 text block: how WPS users often place the signature instead of aligning it."""
+_INDENT_CHARS = 1_400
+"""The same in hundredths of a character (w:leftChars), 14 characters."""
+
+
+def _indent_pushes_right(ind: Any) -> bool:
+    twips = max(_int(ind.get(_w(k)), 0) for k in ("left", "start", "firstLine"))
+    chars = max(_int(ind.get(_w(k)), 0) for k in ("leftChars", "startChars", "firstLineChars"))
+    return twips >= _INDENT_TWIPS or chars >= _INDENT_CHARS
+
+
+_PICTURE_TAGS = (f"{{{_A}}}blip", f"{{{_V}}}imagedata")
+
+
+def _iter_shown(el: Any, tags: tuple[str, ...]) -> Iterator[Any]:
+    """Descendants of el with these tags that belong to el itself: not the copies Word keeps
+    in mc:Fallback for older readers, and not the contents of a text box inside el (a text
+    box's paragraphs are read on their own)."""
+    for found in el.iter(*tags):
+        parent = found.getparent()
+        while parent is not None and parent is not el:
+            if parent.tag in (_MC_FALLBACK, _w("txbxContent")):
+                break
+            parent = parent.getparent()
+        else:
+            yield found
+
+
+def _paragraph_items(
+    p: Any, styles: _Styles, numbering: _Numbering, walk: _Walk, depth: int = 0
+) -> list[_Para]:
+    """A paragraph, followed by the paragraphs of the text boxes anchored in it.
+
+    Notices made in WPS often put a line or two in a text box; the text must reach the
+    screen, and right after its anchor paragraph is the best place that is known."""
+    items = [_paragraph(p, styles, numbering, walk)]
+    if depth >= MAX_TEXTBOX_DEPTH:
+        return items
+    for box in _iter_shown(p, (_w("txbxContent"),)):
+        walk.textboxes += 1
+        for child in _content_children(box):
+            if child.tag == _w("p"):
+                items += _paragraph_items(child, styles, numbering, walk, depth + 1)
+    return items
 
 
 def _content_children(el: Any) -> Iterator[Any]:
@@ -495,10 +563,10 @@ def _cell_chars(tc: Any, styles: _Styles, numbering: _Numbering, walk: _Walk, de
     parts: list[Chars] = []
     for child in _content_children(tc):
         if child.tag == _w("p"):
-            para = _paragraph(child, styles, numbering, walk)
-            chars = [(c, False) for c in para.marker] + para.chars
-            if any(c.strip() for c, _ in chars):
-                parts.append(chars)
+            for para in _paragraph_items(child, styles, numbering, walk):
+                chars = [(c, False) for c in para.marker] + para.chars
+                if any(c.strip() for c, _ in chars):
+                    parts.append(chars)
         elif child.tag == _w("tbl") and depth < MAX_TABLE_DEPTH:
             for row, _ in _table_rows(child, styles, numbering, walk, depth + 1):
                 parts.append(row)
@@ -560,7 +628,7 @@ def _walk(doc: Any) -> _Walk:
     body = doc.element.body
     for child in _content_children(body):
         if child.tag == _w("p"):
-            walk.items.append(_paragraph(child, styles, numbering, walk))
+            walk.items += _paragraph_items(child, styles, numbering, walk)
         elif child.tag == _w("tbl"):
             for i, (row, cells) in enumerate(_table_rows(child, styles, numbering, walk, 1)):
                 # The first row of a wider table is usually its column headings: bold.
@@ -698,7 +766,7 @@ def _lines(walk: _Walk) -> list[_Line]:
                 else:
                     pieces[-1].append((c, b))
         for piece in pieces:
-            pushed = _leading_width(piece) >= _SIGNATURE_INDENT
+            pushed = para.indented or _leading_width(piece) >= _SIGNATURE_INDENT
             stripped = _collapse_spaces(_strip(piece))
             if stripped:
                 lines.append(_Line(stripped, _align(para.align), pushed, para))
@@ -707,7 +775,7 @@ def _lines(walk: _Walk) -> list[_Line]:
 
 def _blocks(lines: list[_Line]) -> list[Block]:
     n = len(lines)
-    roles: list[str] = ["body"] * n
+    roles: list[Role] = ["body"] * n
 
     # Title: Word's Title style, else the centred lines at the very top (a title may take
     # two or three lines), else a short bold first line.
@@ -745,7 +813,7 @@ def _blocks(lines: list[_Line]) -> list[Block]:
         if role == "title":
             blocks.append(Block("title", text, align="center"))
         elif role in ("signature", "date"):
-            blocks.append(Block(role, text, align="right"))  # type: ignore[arg-type]
+            blocks.append(Block(role, text, align="right"))
         else:
             level = None if ln.para.table_row else _heading_level(ln)
             if level is not None:
@@ -772,7 +840,7 @@ def _blocks(lines: list[_Line]) -> list[Block]:
     return blocks
 
 
-def _mark_signature(lines: list[_Line], roles: list[str]) -> None:
+def _mark_signature(lines: list[_Line], roles: list[Role]) -> None:
     """Signature and date: the issuing office and the date, pushed right, near the end.
 
     The date may be followed by a note or an attachment line (（此件公开发布）), so it is
@@ -836,7 +904,8 @@ def read_docx_document(data: bytes) -> tuple[Document, int, tuple[str, ...]]:
         )
     if walk.textboxes:
         warnings.append(
-            f"the document contains {walk.textboxes} text box(es); text in text boxes is not shown"
+            f"the document has {walk.textboxes} text box(es); their text is shown after the "
+            "paragraph each is anchored to"
         )
     titles = [b.text for b in blocks if b.role == "title"]
     document = Document(title="".join(titles) or None, blocks=tuple(blocks))
@@ -876,7 +945,9 @@ def docx_images(data: bytes) -> list[bytes]:
     part = doc.part
     seen: set[str] = set()
     out: list[bytes] = []
-    for el in doc.element.body.iter(f"{{{_A}}}blip", f"{{{_V}}}imagedata"):
+    for el in doc.element.body.iter(*_PICTURE_TAGS):
+        if any(a.tag == _MC_FALLBACK for a in el.iterancestors()):
+            continue  # the same picture again, for readers that do not know the new format
         rid = el.get(f"{{{_R}}}embed") or el.get(f"{{{_R}}}id")
         if not rid or rid in seen:
             continue

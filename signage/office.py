@@ -100,6 +100,33 @@ def _needs_libreoffice(ext: str) -> ContentError:
     )
 
 
+def _check_not_encrypted(data: bytes) -> None:
+    """Refuse password-protected files before LibreOffice is started for nothing.
+
+    Office 2007+ files with a password are OLE containers holding an EncryptedPackage
+    stream; OpenDocument files list encryption data in their manifest. (Old binary .doc
+    encryption is only noticed by LibreOffice failing.)"""
+    from signage.docx_reader import OLE_MAGIC
+
+    protected = data.startswith(OLE_MAGIC) and "EncryptedPackage".encode("utf-16-le") in data
+    if not protected and data.startswith(b"PK"):
+        import io
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                info = archive.getinfo("META-INF/manifest.xml")
+                if info.file_size <= 10_000_000:
+                    protected = b"encryption-data" in archive.read(info)
+        except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError):
+            pass  # not OpenDocument, or damaged: LibreOffice will say
+    if protected:
+        raise ContentError(
+            "the document is protected by a password; save a copy without a password",
+            code="encrypted-document",
+        )
+
+
 def convert(
     data: bytes,
     ext: str,
@@ -127,6 +154,7 @@ def convert(
     if failed.is_file() and clock() - failed.stat().st_mtime < FAILURE_MEMORY_S:
         message = failed.read_text("utf-8", "replace").strip() or "the conversion failed"
         raise ContentError(message, code="conversion-failed")
+    _check_not_encrypted(data)
     if program is None:
         raise _needs_libreoffice(ext)
     try:
@@ -212,7 +240,14 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
     if process.returncode is None:
-        process.communicate()
+        try:
+            process.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            # Something that left the process group still holds the pipes: stop reading.
+            for stream in (process.stdout, process.stderr):
+                if stream is not None:
+                    stream.close()
+            process.wait(timeout=5)
 
 
 def _store(directory: Path, name: str, data: bytes) -> None:

@@ -59,12 +59,14 @@ def pdf_page_duration(text: str) -> float:
 
 @contextmanager
 def _open(data: bytes) -> Iterator[Any]:
-    """An open pypdfium2 document (closed afterwards); the caller holds PDFIUM_LOCK."""
+    """An open pypdfium2 document, closed afterwards. Opening and closing take PDFIUM_LOCK;
+    the caller takes it around each use of the document."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
 
     try:
-        pdf = pdfium.PdfDocument(data)
+        with PDFIUM_LOCK:
+            pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as err:
         code = getattr(err, "err_code", None)
         if code in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY):
@@ -78,7 +80,8 @@ def _open(data: bytes) -> Iterator[Any]:
     try:
         yield pdf
     finally:
-        pdf.close()
+        with PDFIUM_LOCK:
+            pdf.close()
 
 
 def _page_text(page: Any) -> str:
@@ -98,8 +101,9 @@ def read_pdf_text(
     import pypdfium2 as pdfium
 
     warnings: list[str] = []
-    with PDFIUM_LOCK, _open(data) as pdf:
-        total = len(pdf)
+    with _open(data) as pdf:
+        with PDFIUM_LOCK:
+            total = len(pdf)
         count = min(total, MAX_PAGES)
         if total > MAX_PAGES:
             warnings.append(f"the PDF has {total} pages; only the first {MAX_PAGES} are shown")
@@ -114,19 +118,22 @@ def read_pdf_text(
                 )
                 texts.extend("" for _ in range(index, count))
                 break
-            try:
-                page = pdf[index]
-            except pdfium.PdfiumError:
-                unreadable += 1
-                texts.append("")
-                continue
-            try:
-                texts.append(_page_text(page))
-            except pdfium.PdfiumError:
-                unreadable += 1
-                texts.append("")
-            finally:
-                page.close()
+            # The lock is taken page by page, so a page being rendered for the screen
+            # never waits for the text of a whole long document.
+            with PDFIUM_LOCK:
+                try:
+                    page = pdf[index]
+                except pdfium.PdfiumError:
+                    unreadable += 1
+                    texts.append("")
+                    continue
+                try:
+                    texts.append(_page_text(page))
+                except pdfium.PdfiumError:
+                    unreadable += 1
+                    texts.append("")
+                finally:
+                    page.close()
         if unreadable:
             warnings.append(f"{unreadable} page(s) of the PDF are damaged and may show blank")
     return count, tuple(texts), tuple(warnings)
@@ -187,6 +194,7 @@ def render_pdf_page(
             raise ContentError(
                 f"page {index + 1} of the PDF is damaged", code="damaged-document"
             ) from None
+        bitmap = None
         try:
             page_w, page_h = page.get_size()
             scale, width, height = _fit(page_w, page_h, box)
@@ -217,12 +225,13 @@ def render_pdf_page(
                     f"page {index + 1} of the PDF takes longer than {time_limit_s:g} s to draw",
                     code="pdf-too-slow",
                 )
-            image = Image.frombuffer(
+            return Image.frombuffer(
                 "RGB", (width, height), bytes(bitmap.buffer), "raw", "BGR", bitmap.stride, 1
             ).copy()
-            bitmap.close()
-            return image
         finally:
+            # Closed here, under the lock, rather than by a finaliser on another thread.
+            if bitmap is not None:
+                bitmap.close()
             page.close()
 
 

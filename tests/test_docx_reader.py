@@ -309,6 +309,17 @@ def test_zip_bomb_is_refused_before_decompression(monkeypatch: pytest.MonkeyPatc
         docx_images(bomb)
 
 
+def test_oversized_document_xml_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    d = docx.Document()
+    for _ in range(2000):
+        d.add_paragraph("很长的文件。" * 10)
+    monkeypatch.setattr(docx_reader, "MAX_XML_PART_BYTES", 150_000)  # styles.xml is smaller
+    with pytest.raises(ContentError) as err:
+        read_docx_slide("slides/huge.docx", _bytes(d), SETTINGS)
+    assert err.value.code == "document-too-large"
+    assert "word/document.xml" in err.value.message
+
+
 @pytest.mark.parametrize(
     ("n", "fmt", "expected"),
     [
@@ -389,3 +400,42 @@ def test_right_aligned_line_in_the_middle_is_body_aligned_right() -> None:
     assert [b.role for b in blocks] == ["body"] * 5
     assert (blocks[1].align, blocks[3].align) == ("right", "center")
     assert not blocks[3].indent
+
+
+def test_signature_placed_with_a_large_indent() -> None:
+    from docx.shared import Cm
+
+    d = docx.Document()
+    d.add_paragraph("正文。")
+    d.add_paragraph("某某村村民委员会").paragraph_format.left_indent = Cm(9)
+    d.add_paragraph("2026年12月1日").paragraph_format.first_line_indent = Cm(9)
+    d.add_paragraph("稍有缩进的正文。").paragraph_format.left_indent = Cm(1)
+    slide = read_docx_slide("slides/r.docx", _bytes(d), SETTINGS)
+    assert isinstance(slide.body, Document)
+    assert [b.role for b in slide.body.blocks] == ["body", "signature", "date", "body"]
+
+
+def test_text_box_text_follows_its_anchor_once() -> None:
+    """Word stores a text box twice (new format and an mc:Fallback copy); it is read once."""
+    from docx.oxml import parse_xml
+
+    ns = (
+        'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+        'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+        'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+        'xmlns:v="urn:schemas-microsoft-com:vml"'
+    )
+    box = "<w:txbxContent><w:p><w:r><w:t>框内文字</w:t></w:r></w:p></w:txbxContent>"
+    run = parse_xml(
+        f'<w:r {ns}><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wps:wsp>'
+        f"<wps:txbx>{box}</wps:txbx></wps:wsp></w:drawing></mc:Choice><mc:Fallback><w:pict>"
+        f"<v:shape><v:textbox>{box}</v:textbox></v:shape></w:pict></mc:Fallback>"
+        "</mc:AlternateContent></w:r>"
+    )
+    d = docx.Document()
+    d.add_paragraph("第一段。")._p.append(run)
+    d.add_paragraph("第二段。")
+    slide = read_docx_slide("slides/box.docx", _bytes(d), SETTINGS)
+    assert isinstance(slide.body, Document)
+    assert [b.text for b in slide.body.blocks] == ["第一段。", "框内文字", "第二段。"]
+    assert any("1 text box" in w for w in slide.warnings)

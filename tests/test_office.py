@@ -356,3 +356,27 @@ def test_real_libreoffice_does_not_fetch_linked_pictures(tmp_path: Path) -> None
         thread.join(timeout=10)
     assert converted.startswith(b"PK")
     assert requests == []
+
+
+def test_password_protected_files_are_refused_without_running_libreoffice(
+    tmp_path: Path, fake: Path
+) -> None:
+    import zipfile
+
+    from signage.docx_reader import OLE_MAGIC
+
+    ooxml = OLE_MAGIC + b"\0" * 100 + "EncryptedPackage".encode("utf-16-le")
+    odf = io.BytesIO()
+    with zipfile.ZipFile(odf, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        z.writestr(
+            "META-INF/manifest.xml",
+            '<manifest:file-entry manifest:full-path="content.xml">'
+            "<manifest:encryption-data/></manifest:file-entry>",
+        )
+    settings = Settings(state_dir=tmp_path / "state")
+    for data, ext in ((ooxml, ".pptx"), (odf.getvalue(), ".odt")):
+        with pytest.raises(ContentError) as err:
+            convert(data, ext, target_for(ext), settings)
+        assert err.value.code == "encrypted-document"
+    assert not fake.exists()  # the stand-in never ran

@@ -213,3 +213,18 @@ def test_page_cache_is_bounded_in_bytes_and_reuses_pages() -> None:
     assert cache.get(("d1", 2, (100, 100))) is not None
     cache.put(("big", 0, (1, 1)), Image.new("RGB", (200, 200)))  # larger than the whole cache
     assert cache.get(("big", 0, (1, 1))) is None
+
+
+def test_dispatch_reads_pdf_and_docx_from_the_content_folder(tmp_path: Path) -> None:
+    import docx
+
+    from signage.slides import read_slide
+
+    (tmp_path / "slides").mkdir()
+    (tmp_path / "slides" / "a.pdf").write_bytes(text_pdf(["one", "two"]))
+    d = docx.Document()
+    d.add_paragraph("内容")
+    d.save(str(tmp_path / "slides" / "b.docx"))
+    settings = Settings(content=tmp_path)
+    assert read_slide(tmp_path, "slides/a.pdf", settings).kind == "pdf"
+    assert read_slide(tmp_path, "slides/b.docx", settings).kind == "notice"
