@@ -11,6 +11,7 @@ import contextlib
 import logging
 import os
 import signal
+import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STATUS_INTERVAL_S = 10.0
-WAKE_EVENT_NAME = "signage-wake"
+KEY_POLL_S = 0.2
 
 
 class SurfaceCache:
@@ -180,7 +181,7 @@ class Player:
         self._last_tick = 0.0
         self._next_change: datetime | None = None
         self._quit_mods, self._quit_key = parse_quit_keys(library.settings.quit_keys)
-        self.wake_event = pygame.event.custom_type()
+        self._wake = threading.Event()
 
     # --- pages and surfaces ----------------------------------------------------------------
 
@@ -481,14 +482,29 @@ class Player:
             if windowed_escape or combination:
                 self.running = False
 
+    def wake(self) -> None:
+        """Thread-safe: cut the current wait short (file events, signals)."""
+        self._wake.set()
+
     def wait(self) -> None:
-        """Sleep until the next deadline or an event; handle what arrives."""
-        timeout = self.next_deadline() - self.clock.monotonic()
-        ms = max(1, min(60_000, int(timeout * 1000) + 1))
-        event = pygame.event.wait(ms)
-        while event.type != pygame.NOEVENT:
-            self._handle(event)
-            event = pygame.event.poll()
+        """Sleep until the next deadline, a wake() or a key; handle what arrives.
+
+        Not pygame.event.wait(timeout): with drivers that cannot block on events (KMSDRM on a
+        console, the dummy driver) SDL implements it as a 1 ms polling loop, which costs
+        several percent of a Raspberry Pi core on a static slide. Keys are looked at a few
+        times a second instead; that is quick enough for a quit combination.
+        """
+        deadline = self.next_deadline()
+        while self.running:
+            remaining = deadline - self.clock.monotonic()
+            if remaining <= 0:
+                break
+            woken = self._wake.wait(min(remaining, KEY_POLL_S))
+            for event in pygame.event.get():
+                self._handle(event)
+            if woken:
+                self._wake.clear()
+                break
 
     def run(self) -> None:
         self.start()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import os
 import sys
@@ -115,12 +114,11 @@ def run_player(
 
     from signage.watcher import Watcher
 
-    wake_type = pygame.event.custom_type()
+    player_ref: list[Any] = []
 
     def wake() -> None:
-        # The display may close while a file event arrives: we are stopping anyway.
-        with contextlib.suppress(pygame.error):
-            pygame.event.post(pygame.event.Event(wake_type))
+        if player_ref:
+            player_ref[0].wake()
 
     watcher = Watcher(settings.content, settings, wake)
     player = Player(
@@ -132,6 +130,7 @@ def run_player(
         hooks=hooks,
         watcher=watcher,
     )
+    player_ref.append(player)
     install_signal_handlers(player)
     watcher.start()
     log.info(
