@@ -14,6 +14,7 @@ Not thread-safe: the player loop owns the catalog and feeds it the watcher's bat
 
 from __future__ import annotations
 
+import bisect
 import errno
 import hashlib
 import logging
@@ -47,6 +48,10 @@ SETTINGS_FILE = "signage.yaml"
 
 Signature = tuple[int, int, int]
 """(size, mtime_ns, inode) of a file: if it is unchanged, the file is not read again."""
+
+ROOT_MISSING = "root-missing"
+RENAME_WINDOW_S = 10.0
+"""How long a vanished file's signature is remembered, to recognise it under a new name."""
 
 Reader = Callable[[Path, str, Settings], Slide]
 FileKind = Literal["slide", "playlist", "settings"]
@@ -140,6 +145,9 @@ class Catalog:
         self._scanned = False
         self._dirty = False
         self._real_dirs: dict[str, bool] = {}
+        self._real_root = str(self.root)
+        self._gone: dict[Signature, float] = {}
+        self._now = 0.0
         self.version = 0
         """Goes up by one on every visible change: compare it to know whether to re-plan."""
         self._views_version = -1
@@ -197,7 +205,7 @@ class Catalog:
         are read at once so the screen starts with content; everything else settles.
         """
         now = self._clock() if now_mono is None else now_mono
-        self._real_dirs = {}
+        self._begin_pass(now)
         if self._check_root():
             self._scan_all(now)
             self._settle(now)
@@ -209,7 +217,7 @@ class Catalog:
         Call with an empty batch at `next_settle_deadline()`. True if anything visible changed.
         """
         now = self._clock() if now_mono is None else now_mono
-        self._real_dirs = {}
+        self._begin_pass(now)
         was_missing = self._root_problem is not None or not self._scanned
         paths = set(changed)
         if self._check_root():
@@ -220,6 +228,13 @@ class Catalog:
                     self._note(rel, now, first=False)
             self._settle(now)
         return self._commit()
+
+    def _begin_pass(self, now: float) -> None:
+        self._real_root = os.path.realpath(self.root)
+        self._real_dirs = {}
+        # Signatures of files that left recently: one reappearing under a new name was moved.
+        self._gone = {sig: t for sig, t in self._gone.items() if now - t <= RENAME_WINDOW_S}
+        self._now = now
 
     # --- root ---------------------------------------------------------------------------------
 
@@ -234,19 +249,19 @@ class Catalog:
                 problem = Problem(
                     "",
                     f"the content folder {shown!r} is empty (is the network share mounted?)",
-                    code="root-missing",
+                    code=ROOT_MISSING,
                 )
         except FileNotFoundError:
             problem = Problem(
-                "", f"the content folder {shown!r} cannot be found", code="root-missing"
+                "", f"the content folder {shown!r} cannot be found", code=ROOT_MISSING
             )
         except NotADirectoryError:
-            problem = Problem("", f"{shown!r} is not a folder", code="root-missing")
+            problem = Problem("", f"{shown!r} is not a folder", code=ROOT_MISSING)
         except OSError as err:
             problem = Problem(
                 "",
                 f"the content folder {shown!r} cannot be read: {err.strerror or err}",
-                code="root-missing",
+                code=ROOT_MISSING,
             )
         if problem != self._root_problem:
             if problem is not None:
@@ -278,22 +293,30 @@ class Catalog:
             self._note(rel, now, first=first)
 
     def _expand(self, paths: Iterable[str]) -> list[str]:
-        """Changed paths -> the files to look at: a folder stands for everything under it."""
+        """Changed paths -> the files to look at: a folder stands for everything under it.
+
+        Known paths come first, so that in a rename the old name is forgotten before the
+        new one is looked at and recognised (see `_note`).
+        """
+        known = sorted(self._known())
         out: set[str] = set()
-        known = self._known()
         for raw in paths:
             rel = raw.strip("/")
             out.add(rel)
             prefix = rel + "/"
-            out.update(k for k in known if k.startswith(prefix))
+            # Everything known under a folder that moved or vanished: a range of the sorted list.
+            start = bisect.bisect_left(known, prefix)
+            end = bisect.bisect_left(known, prefix + "\U0010ffff")
+            out.update(known[start:end])
             full = self.root / rel
             if file_kind(rel) in ("slide", None) and os.path.isdir(full) and self._walkable(rel):
                 out.update(list_files(self.root, rel))
-        return sorted(out, key=order_key)
+        known_set = set(known)
+        return sorted(out, key=lambda rel: (rel not in known_set, order_key(rel)))
 
     def _walkable(self, rel: str) -> bool:
         """A folder to walk: it must not be a link out of the root (to "/", say)."""
-        real_root = os.path.realpath(self.root)
+        real_root = self._real_root
         real = os.path.realpath(self.root / rel)
         return real == real_root or real.startswith(real_root.rstrip("/") + "/")
 
@@ -301,7 +324,7 @@ class Catalog:
 
     def _inside_root(self, rel: str) -> bool:
         """Does the file, after following links, stay under the root? Folders cached per pass."""
-        real_root = os.path.realpath(self.root)
+        real_root = self._real_root
         parent = rel.rpartition("/")[0]
         inside = self._real_dirs.get(parent)
         if inside is None:
@@ -379,7 +402,12 @@ class Catalog:
             self._pending.pop(rel, None)
             return
         pending = self._pending.get(rel)
-        if first and self._wall() - look[1] / 1e9 >= self.settings.settle_s:
+        if look in self._gone:
+            # The same inode, size and mtime that just left under another name: a rename of
+            # a file that had settled, so no need to wait (a renamed folder stays on screen).
+            del self._gone[look]
+            self._take(rel, kind, look, now)
+        elif first and self._wall() - look[1] / 1e9 >= self.settings.settle_s:
             self._take(rel, kind, look, now)
         elif pending is None or pending.signature != look:
             self._pending[rel] = _Pending(look, now)
@@ -435,10 +463,12 @@ class Catalog:
         if after is None:
             self._forget(rel)
             return
+        if isinstance(after, _Refusal):
+            self._refuse(rel, kind, after)
+            return
         if after != signature:
             # Changed while we read it: settle the newer version before trusting any of it.
-            if not isinstance(after, _Refusal):
-                self._pending[rel] = _Pending(after, now)
+            self._pending[rel] = _Pending(after, now)
             return
         if isinstance(result, Problem):
             self._set_problem(rel, result, signature)
@@ -521,13 +551,14 @@ class Catalog:
 
     def _forget(self, rel: str) -> None:
         self._pending.pop(rel, None)
-        gone = [
-            self._slides.pop(rel, None),
-            self._raw.pop(rel, None),
-            self._problems.pop(rel, None),
-        ]
-        if any(item is not None for item in gone):
+        slide = self._slides.pop(rel, None)
+        raw = self._raw.pop(rel, None)
+        problem = self._problems.pop(rel, None)
+        if slide is not None or raw is not None or problem is not None:
             self._dirty = True
+        signature = slide[1] if slide is not None else raw.signature if raw is not None else None
+        if signature is not None:
+            self._gone[signature] = self._now
 
     def _commit(self) -> bool:
         changed = self._dirty

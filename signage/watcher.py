@@ -297,7 +297,10 @@ class Watcher:
 
         class Handler(FileSystemEventHandler):
             def on_any_event(self, event: FileSystemEvent) -> None:
-                watcher._on_event(event.src_path, event.dest_path, event.is_directory)
+                try:
+                    watcher._on_event(event.src_path, event.dest_path, event.is_directory)
+                except Exception:  # the dispatcher thread's boundary: one odd event must not end it
+                    log.exception("handling %r failed", event)
 
         observer: BaseObserver
         if mode == "polling":

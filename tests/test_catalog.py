@@ -224,16 +224,27 @@ def test_a_new_broken_file_is_a_problem_and_others_play_on(root: Path) -> None:
     assert not catalog.problems
 
 
-def test_folder_renamed(root: Path) -> None:
+def test_renames_keep_playing_without_settling_again(root: Path) -> None:
     for name in ("1.txt", "2.txt"):
         write(root / "slides" / "old" / name, name, age=60)
+    write(root / "slides" / "a.txt", "a", age=60)
     catalog = make(root)
     catalog.scan(0.0)
     (root / "slides" / "old").rename(root / "slides" / "new")
-    catalog.update(["slides/old", "slides/new"], 1.0)
-    assert list(catalog.slides) == []  # gone at once; the new names settle first
-    catalog.update([], 1.0 + SETTLE)
-    assert list(catalog.slides) == ["slides/new/1.txt", "slides/new/2.txt"]
+    (root / "slides" / "a.txt").rename(root / "slides" / "b.txt")
+    # The watcher reports both names; the new ones come in the same batch, unread-again
+    # files need no settling because they are the very files (inode, size, mtime) that left.
+    assert catalog.update(["slides/new", "slides/old", "slides/b.txt", "slides/a.txt"], 1.0)
+    assert list(catalog.slides) == ["slides/b.txt", "slides/new/1.txt", "slides/new/2.txt"]
+    assert catalog.next_settle_deadline() is None
+    # A file that left long ago and comes back is settled like any new file.
+    (root / "slides" / "b.txt").rename(root / "b.txt")
+    catalog.update(["slides/b.txt"], 2.0)
+    (root / "b.txt").rename(root / "slides" / "c.txt")
+    catalog.update(["slides/c.txt"], 100.0)
+    assert "slides/c.txt" not in catalog.slides
+    catalog.update([], 100.0 + SETTLE)
+    assert "slides/c.txt" in catalog.slides
 
 
 def test_root_vanishes_and_returns(root: Path, tmp_path: Path) -> None:

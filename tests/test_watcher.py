@@ -85,6 +85,14 @@ class Loop:
         return None if slide is None else text_of(slide)
 
 
+@pytest.fixture(autouse=True)
+def no_thread_left() -> Iterator[None]:
+    before = set(threading.enumerate())
+    yield
+    left = [t.name for t in set(threading.enumerate()) - before if t.is_alive()]
+    assert left == [], f"threads left running: {left}"
+
+
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
     content = tmp_path / "content"
@@ -310,3 +318,47 @@ def test_relative_path() -> None:
     assert relative_path("/c", "/c/slides/~$a.docx") is None
     assert relative_path("/c", "/c/.git/objects/x") is None
     assert relative_path("/c", "/c/slides/a.txt.part") is None
+
+
+def test_batches_from_many_threads_lose_nothing(root: Path) -> None:
+    wakes: list[int] = []
+    watcher = Watcher(root, Settings(), wake=lambda: wakes.append(1))  # not started: no observer
+    expected = {f"slides/{t}/{i}.txt" for t in range(4) for i in range(500)}
+    got: set[str] = set()
+
+    def produce(t: int) -> None:
+        for i in range(500):
+            watcher.report([f"slides/{t}/{i}.txt"])
+
+    threads = [threading.Thread(target=produce, args=(t,)) for t in range(4)]
+    for thread in threads:
+        thread.start()
+    while any(thread.is_alive() for thread in threads):
+        got |= watcher.drain()
+    for thread in threads:
+        thread.join()
+    got |= watcher.drain()
+    assert got == expected
+    assert 1 <= len(wakes) <= len(expected)
+    assert not watcher.pending() and watcher.drain() == set()
+
+
+def test_a_flood_of_paths_becomes_one_rescan(root: Path) -> None:
+    watcher = Watcher(root, Settings())
+    watcher.report(f"slides/{i}.txt" for i in range(20_000))
+    assert watcher.drain() == {""}
+
+
+def test_a_dead_observer_is_rearmed(root: Path) -> None:
+    settings = Settings(watch="native", rescan_interval_s=3600)
+    with Watcher(root, settings, root_check_s=0.05) as watcher:
+        observer = watcher._observer
+        assert observer is not None
+        for emitter in list(observer.emitters):
+            emitter.stop()  # as if inotify had given up
+        assert watcher.wait(3.0)
+        assert watcher.drain() == {""}
+        assert watcher._observer is not observer
+        (root / "slides" / "later.txt").write_text("later")
+        assert watcher.wait(3.0)
+        assert "slides/later.txt" in watcher.drain()
