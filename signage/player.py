@@ -109,6 +109,8 @@ class Hooks:
     on_stop: Callable[[], None] = lambda: None
     on_display: Callable[[str], None] = lambda state: None
     on_status: Callable[[dict[str, Any]], None] = lambda status: None
+    on_position: Callable[[str, int], None] = lambda path, page: None
+    """A new page is up: remember it, so a restarted player resumes near it."""
     extra_problems: Callable[[], list[Problem]] = field(default=lambda: [])
 
 
@@ -340,6 +342,7 @@ class Player:
             if surface is not None:
                 self._showing_since_wall = self.clock.now()
                 self._present(self._compose(surface), fade)
+                self.hooks.on_position(showing.item.slide.path, showing.page_index)
                 self._write_status(force=True)
                 return
         self.show.current = None

@@ -130,6 +130,12 @@ def run_player(
         hooks=hooks,
         watcher=watcher,
     )
+    position_file = _position_file(settings)
+    if position_file is not None:
+        resume = _read_position(position_file)
+        if resume is not None:
+            player.show.start_at(*resume)
+        hooks.on_position = lambda path, page: _write_position(position_file, path, page)
     player_ref.append(player)
     install_signal_handlers(player)
     watcher.start()
@@ -147,6 +153,38 @@ def run_player(
         watcher.stop()
         pygame.quit()
     return 0
+
+
+def _position_file(settings: Settings) -> Path | None:
+    """Where the rotation's place is kept: systemd's RuntimeDirectory (tmpfs: survives a
+    crash and restart without wearing the SD card), else the state directory."""
+    runtime = os.environ.get("RUNTIME_DIRECTORY")
+    if runtime:
+        return Path(runtime.split(":")[0]) / "position.json"
+    if settings.state_dir is not None:
+        return settings.state_dir / "position.json"
+    return None
+
+
+def _read_position(path: Path) -> tuple[str, int] | None:
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return str(data["path"]), max(0, int(data["page"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_position(path: Path, rel: str, page: int) -> None:
+    import json
+
+    from signage.status import write_atomic
+
+    try:
+        write_atomic(path, json.dumps({"path": rel, "page": page}, ensure_ascii=False))
+    except (OSError, UnicodeEncodeError) as err:
+        log.debug("cannot remember the position in %s: %s", path, err)
 
 
 def _status_page_writer(directory: Path, settings: Settings, clock: Clock) -> Any:

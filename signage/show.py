@@ -32,6 +32,12 @@ class Show:
         self._order: tuple[str, ...] = ()
         self.current: Showing | None = None
         self._resume_after: str | None = None
+        self._start_at: tuple[str, int] | None = None
+
+    def start_at(self, path: str, page_index: int) -> None:
+        """Begin (before the first advance) at this slide and page, if it is planned then:
+        after a restart the rotation resumes near where it was instead of at the top."""
+        self._start_at = (path, page_index)
 
     @property
     def rotation(self) -> tuple[str, ...]:
@@ -93,6 +99,8 @@ class Show:
             return self._items[(i + 1) % len(self._items)], 0
         if self._resume_after is not None and self._resume_after in self._order:
             return self._items[self._order.index(self._resume_after)], 0
+        if cur is None and self._start_at is not None and self._start_at[0] in self._order:
+            return self._items[self._order.index(self._start_at[0])], self._start_at[1]
         return self._items[0], 0
 
     def _digest_of(self, path: str) -> str:
@@ -105,6 +113,7 @@ class Show:
         """Move to the next page; None when nothing is planned."""
         position = self._next_position()
         self._resume_after = None
+        self._start_at = None
         if position is None:
             self.current = None
             return None

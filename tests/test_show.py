@@ -84,3 +84,21 @@ def test_empty_plan_shows_nothing() -> None:
     show = Show(pager({}))
     show.set_plan(plan(), 0)
     assert show.advance(0) is None
+
+
+def test_start_at_resumes_a_restarted_rotation_where_it_was() -> None:
+    show = Show(pager({"b": 3}))
+    show.start_at("slides/b", 1)
+    show.set_plan(plan(slide("a"), slide("b"), slide("c")), 0)
+    show.advance(0)
+    assert shown(show) == ("b", 1)
+    show.advance(10)
+    assert shown(show) == ("b", 2)
+
+
+def test_start_at_a_slide_that_is_gone_starts_at_the_top() -> None:
+    show = Show(pager({}))
+    show.start_at("slides/gone", 0)
+    show.set_plan(plan(slide("a"), slide("b")), 0)
+    show.advance(0)
+    assert shown(show) == ("a", 0)
