@@ -366,9 +366,9 @@ def cmd_preview(args: argparse.Namespace) -> int:
     plan = library.plan(at)
 
     def source(rel: str) -> bytes:
-        from signage.content import resolve_inside
+        from signage.slides import slide_bytes
 
-        return resolve_inside(library.root, rel).read_bytes()
+        return slide_bytes(library.root, rel, settings)
 
     written: list[tuple[Path, str]] = []
     header = header_lines(frame, settings.organisation, at, fonts)

@@ -933,6 +933,7 @@ def read_docx_slide(rel: str, data: bytes, settings: Settings) -> Slide:
         body=document,
         digest=digest(data),
         warnings=warnings,
+        pictures=images,
     )
 
 

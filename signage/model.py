@@ -129,6 +129,8 @@ class Slide:
     duration: float | None = None
     """Seconds per page from the file itself (front matter); None means automatic."""
     warnings: tuple[str, ...] = ()
+    pictures: int = 0
+    """Pictures embedded in a Word document: each becomes an image page after the text."""
 
 
 # --- layout ---------------------------------------------------------------------------------
@@ -181,6 +183,8 @@ class Page:
     image_path: str | None = None
     """For image and pdf pages: the slide path the picture comes from."""
     pdf_page: int | None = None
+    picture: int | None = None
+    """For an image page of a Word document: which embedded picture."""
     fit: Fit = "contain"
 
 

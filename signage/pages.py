@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from signage.config import Settings
-from signage.model import Fit, ImageBody, Page, PdfBody, PlannedItem
+from signage.model import Document, Fit, ImageBody, Page, PdfBody, PlannedItem
 
 if TYPE_CHECKING:
     from signage.fonts import FontBook
@@ -65,4 +65,17 @@ def pages_for(
         )
     from signage.layout import layout_slide
 
-    return layout_slide(slide, canvas, fonts, settings, now, duration)
+    text_pages: tuple[Page, ...] = ()
+    if not (isinstance(body, Document) and not body.blocks):
+        text_pages = layout_slide(slide, canvas, fonts, settings, now, duration)
+    pictures = tuple(
+        Page(
+            style="image",
+            duration=duration if duration is not None else IMAGE_SECONDS,
+            image_path=slide.path,
+            picture=i,
+            fit="contain",
+        )
+        for i in range(slide.pictures)
+    )
+    return text_pages + pictures

@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING, Any
 import pygame
 
 from signage.clock import Clock
-from signage.content import resolve_inside
 from signage.frame import frame_for
 from signage.library import Library
 from signage.model import Page, Plan, PlannedItem, Problem
 from signage.render import draw_header, header_lines, render_idle, render_page
 from signage.show import Show, Showing
+from signage.slides import slide_bytes
 from signage.status import problem_key, status_dict, write_status
 
 if TYPE_CHECKING:
@@ -208,9 +208,7 @@ class Player:
         return pages
 
     def _source(self, rel: str) -> bytes:
-        path = resolve_inside(self.library.root, rel)
-        with open(path, "rb") as fh:
-            return fh.read()
+        return slide_bytes(self.library.root, rel, self.library.settings)
 
     def _surface(self, item: PlannedItem, index: int, page: Page) -> pygame.Surface | None:
         moment = self.clock.now().strftime("%Y%m%d%H%M") if item.slide.kind == "meeting" else ""

@@ -184,6 +184,10 @@ def _render_picture(
         )
         pil = canvas_img
     else:
+        if page.picture is not None:
+            from signage.docx_reader import docx_images
+
+            data = docx_images(data)[page.picture]
         pil = prepare_image(data, (area.w, area.h), page.fit, ground)
     picture = pygame.image.frombytes(pil.tobytes(), pil.size, "RGB")
     surface.blit(picture, (area.x, area.y))

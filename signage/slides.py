@@ -27,6 +27,18 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def slide_bytes(root: Path, rel: str, settings: Settings) -> bytes:
+    """The bytes a slide's pages are drawn from: the file itself, or for .doc/.pptx … the
+    converted document from the cache outside the content folder."""
+    path = resolve_inside(root, rel)
+    if PurePosixPath(rel).suffix.lower() in OFFICE_EXTENSIONS:
+        from signage.office import office_converted
+
+        return office_converted(path, settings)[1]
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
 def read_slide(root: Path, rel: str, settings: Settings) -> Slide:
     """Parse root/rel (a root-relative posix path) into a Slide, or raise ContentError."""
     path = resolve_inside(root, rel)
