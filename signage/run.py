@@ -49,9 +49,17 @@ def run_player(
     try:
         pygame.display.init()
         pygame.font.init()
+        asked = os.environ.get("SDL_VIDEODRIVER", "")
+        if pygame.display.get_driver() in ("offscreen", "dummy") and asked not in (
+            "offscreen",
+            "dummy",
+        ):
+            # SDL fell back to drawing nowhere: say so instead of playing to no one.
+            raise pygame.error("no display found (SDL fell back to an off-screen driver)")
         display = Display(settings.size, settings.windowed, settings.rotation)
     except pygame.error as err:
         print(open_display_error_message(err, os.environ.get("SDL_VIDEODRIVER")), file=sys.stderr)
+        pygame.quit()
         return 1
     try:
         fonts = FontBook.from_settings(settings.fonts)
