@@ -327,44 +327,28 @@ def _height(rows: Sequence[_Row]) -> float:
     return sum(r.pitch + (r.space_before if k else 0.0) for k, r in enumerate(rows))
 
 
-def _atoms(rows: Sequence[_Row]) -> list[list[_Row]]:
-    """Rows that must share a page: a heading (or title, signature) with the row after it."""
-    atoms: list[list[_Row]] = []
-    current: list[_Row] = []
-    for row in rows:
-        current.append(row)
-        if not row.keep_with_next:
-            atoms.append(current)
-            current = []
-    if current:
-        atoms.append(current)
-    return atoms
-
-
 def _paginate(rows: Sequence[_Row], first_h: float, later_h: float) -> list[list[_Row]]:
+    """Fill pages in order; a row that must stay with the next one moves down with it.
+
+    Headings, titles and signatures are kept with what follows, and paragraphs do not
+    leave a single line at a page foot or head, unless the rows kept together are taller
+    than a page or fill a page alone (a run of empty headings).
+    """
     pages: list[list[_Row]] = [[]]
-    used = 0.0
-    for atom in _atoms(rows):
+    for row in rows:
         room = first_h if len(pages) == 1 else later_h
-        need = _height(atom) + (atom[0].space_before if pages[-1] else 0.0)
-        if pages[-1] and used + need > room + 0.5:
-            if _height(atom) > later_h:
-                # Longer than a page (a huge heading run): fill row by row instead.
-                for row in atom:
-                    room = first_h if len(pages) == 1 else later_h
-                    step = row.pitch + (row.space_before if pages[-1] else 0.0)
-                    if pages[-1] and used + step > room + 0.5:
-                        pages.append([])
-                        used = 0.0
-                        step = row.pitch
-                    pages[-1].append(row)
-                    used += step
-                continue
-            pages.append([])
-            used = 0.0
-            need = _height(atom)
-        pages[-1].extend(atom)
-        used += need
+        page = pages[-1]
+        if not page or _height([*page, row]) <= room + 0.5:
+            page.append(row)
+            continue
+        carry: list[_Row] = []
+        if not all(r.keep_with_next for r in page):
+            while page[-1].keep_with_next:
+                carry.insert(0, page.pop())
+        if carry and _height([*carry, row]) > later_h + 0.5:
+            page.extend(carry)  # too tall to move together: break plainly
+            carry = []
+        pages.append([*carry, row])
     return [p for p in pages if p]
 
 
