@@ -14,12 +14,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from signage.config import Settings  # noqa: E402
-from signage.fonts import FontBook  # noqa: E402
-from signage.layout import layout_slide  # noqa: E402
-from signage.model import Page  # noqa: E402
-from signage.textfile import read_text_slide  # noqa: E402
-from signage.textrender import render_text_page  # noqa: E402
+from signage.config import Settings
+from signage.fonts import FontBook
+from signage.layout import layout_slide
+from signage.model import Page
+from signage.textfile import read_text_slide
+from signage.textrender import render_text_page
 
 CANVAS = (1920, 1080)
 PARAGRAPH = (

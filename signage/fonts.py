@@ -117,11 +117,19 @@ def list_installed() -> list[_Listed]:
     return faces
 
 
+_PLAIN_STYLES = ("Regular", "Book", "Normal", "Medium", "Roman")
+
+
 def _find(installed: Sequence[_Listed], family: str, style: str) -> FontFace | None:
-    for face in installed:
-        if family in face.families and (not style or style in face.styles):
-            return FontFace(face.path, face.index, family)
-    return None
+    """The face of family with style; with style "" the plainest one (not bold or italic)."""
+    matches = [f for f in installed if family in f.families]
+    if style:
+        matches = [f for f in matches if style in f.styles]
+    else:
+        matches.sort(key=lambda f: not any(s in _PLAIN_STYLES for s in f.styles))
+    if not matches:
+        return None
+    return FontFace(matches[0].path, matches[0].index, family)
 
 
 def _face_of_file(path: str) -> FontFace:
@@ -192,7 +200,7 @@ def discover(
     fallbacks: list[FontFace] = []
     seen = {(f.path, f.index) for f in chosen.values()}
     for family in _FALLBACK_FAMILIES:
-        face = _find(installed, family, "Regular") or _find(installed, family, "")
+        face = _find(installed, family, "")
         if face is not None and (face.path, face.index) not in seen:
             seen.add((face.path, face.index))
             fallbacks.append(face)

@@ -314,7 +314,7 @@ def _document_rows(
                 )
         if set_rows:
             set_rows[0] = replace(set_rows[0], space_before=gap)
-        if block.role == "body" and len(set_rows) >= 3:
+        if block.role == "body" and len(set_rows) >= 2:
             # No single first line at a page foot, no single last line at a page head.
             set_rows[0] = replace(set_rows[0], keep_with_next=True)
             set_rows[-2] = replace(set_rows[-2], keep_with_next=True)
@@ -627,11 +627,12 @@ def _layout_meeting(
             rows += [replace(r, keep_with_next=True) for r in lab_rows]
         for block, _kind in main:
             style = _Style("body", "sans", big, text_color, pitch=1.5)
-            rows += _set_paragraph(block, style, fonts, measure)
+            # Short labelled facts read better ragged than spread to the edge.
+            rows += _set_paragraph(block, style, fonts, measure, align="left")
         for n, (block, kind) in enumerate(details):
             style = _Style("body", "sans", size, text_color)
             set_rows = _set_paragraph(
-                block, style, fonts, measure, inset_em=2.0 if kind == "item" else 0.0
+                block, style, fonts, measure, inset_em=2.0 if kind == "item" else 0.0, align="left"
             )
             if kind == "head":
                 set_rows = [replace(r, keep_with_next=True) for r in set_rows]

@@ -244,12 +244,18 @@ def test_bold_spans_draw_with_the_bold_face(fonts: FontBook) -> None:
 
 
 TEXT_LINE = st.one_of(
-    st.text(alphabet="中文通知工作要求各村社区，。、；：“”（）《》0123456789abc@.-　 ", max_size=80),
-    st.sampled_from(["一、总则", "（二）要求", "10、附则", "", "", "附件：1. 表", "    XX镇人民政府"]),
+    st.text(
+        alphabet="中文通知工作要求各村社区，。、；：“”（）《》0123456789abc@.-　 ", max_size=80
+    ),
+    st.sampled_from(
+        ["一、总则", "（二）要求", "10、附则", "", "", "附件：1. 表", "    XX镇人民政府"]
+    ),
 )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(TEXT_LINE, min_size=1, max_size=30), st.sampled_from([LANDSCAPE, PORTRAIT]))
 def test_any_text_keeps_every_character_and_the_floor(
     fonts: FontBook, lines: list[str], canvas: tuple[int, int]

@@ -78,7 +78,11 @@ def test_two_line_title_followed_by_blank_line() -> None:
 
 
 def test_heading_followed_only_by_blank_lines_and_inconsistent_markers() -> None:
-    text = "标题\n\n一、第一部分\n内容。\n二、存在问题\n\n\n\n\n\n\n\n\n\n\n\n\n九、第九\n10、第十\n十一、十一\n(三)半角括号\n"
+    text = (
+        "标题\n\n一、第一部分\n内容。\n二、存在问题"
+        + "\n" * 13
+        + "九、第九\n10、第十\n十一、十一\n(三)半角括号\n"
+    )
     got = roles(text)
     assert ("heading", 1, "二、存在问题") in got
     assert got[got.index(("heading", 1, "二、存在问题")) + 1] == ("heading", 1, "九、第九")
@@ -88,7 +92,10 @@ def test_heading_followed_only_by_blank_lines_and_inconsistent_markers() -> None
 
 
 def test_long_marker_line_is_a_paragraph_with_bold_lead() -> None:
-    text = "标题\n\n（一）加强组织领导。各单位要高度重视，主要负责同志亲自抓，确保各项措施落到实处，取得实效。"
+    text = (
+        "标题\n\n（一）加强组织领导。"
+        "各单位要高度重视，主要负责同志亲自抓，确保各项措施落到实处，取得实效。"
+    )
     block = structure_text(text).blocks[1]
     assert block.role == "body"
     assert block.spans[0].bold and block.spans[0].text == "（一）加强组织领导。"
@@ -124,7 +131,9 @@ def test_empty_text() -> None:
 
 LINE = st.one_of(
     st.text(alphabet="中文通知一二三、（）()1234567890。，：年月日 　\t", max_size=30),
-    st.sampled_from(["一、总则", "（二）要求", "10、附则", "2026年11月20日", "", "", "附件：1. 表"]),
+    st.sampled_from(
+        ["一、总则", "（二）要求", "10、附则", "2026年11月20日", "", "", "附件：1. 表"]
+    ),
     st.just("                    XX镇人民政府"),
 )
 

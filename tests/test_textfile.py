@@ -189,7 +189,10 @@ def test_markdown_notice() -> None:
 
 
 def test_markdown_headings_and_numbered_lists() -> None:
-    md = "# 标题\n\n## 一、总则\n\n### （一）范围\n\n正文第一行\n接着一行。\n\n1. 第一项\n2. 第二项\n"
+    md = (
+        "# 标题\n\n## 一、总则\n\n### （一）范围\n\n"
+        "正文第一行\n接着一行。\n\n1. 第一项\n2. 第二项\n"
+    )
     doc = doc_of("slides/a.md", md.encode())
     got = [(b.role, b.level, b.text) for b in doc.blocks]
     assert got == [
