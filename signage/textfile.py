@@ -99,6 +99,14 @@ def decode_text(data: bytes) -> tuple[str, str]:
                     return text, name
         raise ContentError("the file is not text (it contains binary data)", code="not-text")
     if _is_binary(data):
+        # Chinese-only UTF-16 without a BOM has bytes below 0x20 too.
+        for name in ("utf-16-le", "utf-16-be"):
+            try:
+                text = data.decode(name)
+            except UnicodeDecodeError:
+                continue
+            if len(data) % 2 == 0 and _plausibility(text) > 0.9:
+                return text, name
         raise ContentError("the file is not text (it contains control bytes)", code="not-text")
     utf8: str | None
     try:
@@ -116,8 +124,22 @@ def decode_text(data: bytes) -> tuple[str, str]:
         if gb is not None and not data.isascii() and _plausibility(gb) > _plausibility(utf8) + 0.2:
             return gb, "gb18030"
         return utf8, "utf-8"
-    if gb is not None and _plausibility(gb) > 0.8:
-        return gb, "gb18030"
+    # Chinese-only UTF-16 has no NUL bytes; GBK read as UTF-16 gives Hangul and Yi
+    # syllables, UTF-16 read as GBK gives mojibake: the plausible reading wins.
+    readings: list[tuple[float, str, str]] = []
+    if gb is not None:
+        readings.append((_plausibility(gb), gb, "gb18030"))
+    if len(data) % 2 == 0:
+        for name in ("utf-16-le", "utf-16-be"):
+            try:
+                text = data.decode(name)
+            except UnicodeDecodeError:
+                continue
+            readings.append((_plausibility(text) - 0.05, text, name))
+    if readings:
+        score, text, name = max(readings, key=lambda r: r[0])
+        if score > 0.8:
+            return text, name
     try:
         from charset_normalizer import from_bytes
 

@@ -279,3 +279,22 @@ def test_any_text_keeps_every_character_and_the_floor(
 def test_document_body_is_the_document(fonts: FontBook) -> None:
     slide = fixture_slide("notice.md")
     assert isinstance(slide.body, Document)
+
+
+def test_laying_out_ten_thousand_characters_is_quick(fonts: FontBook) -> None:
+    import time
+
+    paragraph = "为切实做好冬季供暖工作，确保群众温暖过冬，联系电话0470-8814644。" * 4
+    text = "通知\n\n" + "\n".join(
+        ("一、工作要求" if k % 5 == 0 else "　　" + paragraph) for k in range(90)
+    )
+    slide = read_text_slide("slides/big.txt", text.encode(), SETTINGS)
+    layout_slide(slide, LANDSCAPE, fonts, SETTINGS, NOW)  # warm the advance cache
+    runs = []
+    for _ in range(3):
+        start = time.perf_counter()
+        pages = layout_slide(slide, LANDSCAPE, fonts, SETTINGS, NOW)
+        runs.append(time.perf_counter() - start)
+    assert sum(len(visible(ln.text)) for p in pages for ln in content(p)) > 10_000
+    # The goal is 100 ms on a PC (bench/bench_typeset.py); leave room for slow CI machines.
+    assert sorted(runs)[1] < 0.5

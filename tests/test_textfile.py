@@ -81,6 +81,16 @@ def test_utf8_chinese_stays_utf8() -> None:
     assert decode_text(b"plain ascii") == ("plain ascii", "utf-8")
 
 
+def test_chinese_only_utf16_without_bom_or_nul_bytes() -> None:
+    text = "关于冬季消防安全检查的通知。各单位：请做好自查。"
+    for name in ("utf-16-le", "utf-16-be"):
+        data = text.encode(name)
+        assert b"\x00" not in data
+        assert decode_text(data) == (text, name)
+    # And GBK of the same text is still GBK.
+    assert decode_text(text.encode("gbk")) == (text, "gb18030")
+
+
 def test_utf16_big_endian_without_bom() -> None:
     text, enc = decode_text("Notice 通知 2026\n".encode("utf-16-be"))
     assert text == "Notice 通知 2026\n" and enc == "utf-16-be"
