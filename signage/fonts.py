@@ -270,7 +270,10 @@ class FontBook:
             return self._owner[key]
         owner: FontFace | None = None
         for face in (self.faces[role], self.faces["sans"], *self.fallbacks):
-            metrics = self._open(face).get_metrics(ch, size=32)
+            try:
+                metrics = self._open(face).get_metrics(ch, size=32)
+            except (FontError, RuntimeError, OSError):
+                continue  # a fallback that cannot be opened or sized (bitmap emoji) is skipped
             if metrics and metrics[0] is not None:
                 owner = face
                 break

@@ -101,7 +101,8 @@ def _units(text: str, widths: Sequence[float]) -> list[_Unit]:
                 j += 1
             kind = "latin"
         elif ch in DASHES:
-            while j < n and text[j] == ch:
+            # ―― and …… are one unit; a longer run is cut into such pairs.
+            if j < n and text[j] == ch:
                 j += 1
             kind = "dash"
         elif ch.isspace():
@@ -330,9 +331,11 @@ def _fill(
         # A forbidden mark would start the next line: squeeze it (and any marks glued to
         # it) into this one, if they are all marks.
         e = j + 1
-        while e < len(units) and not _can_break(text, units[e - 1], units[e]):
+        while e < len(units) and e - j < 8 and not _can_break(text, units[e - 1], units[e]):
             e += 1
-        glued = all(units[k].kind in ("mark", "other", "dash", "space") for k in range(j, e))
+        glued = e - j < 8 and all(
+            units[k].kind in ("mark", "other", "dash", "space") for k in range(j, e)
+        )
         if glued and _compress_to_fit(text, _strip_spaces(units[i:e]), avail, em):
             return e
         # Push the last breakable unit down.

@@ -298,3 +298,22 @@ def test_laying_out_ten_thousand_characters_is_quick(fonts: FontBook) -> None:
     assert sum(len(visible(ln.text)) for p in pages for ln in content(p)) > 10_000
     # The goal is 100 ms on a PC (bench/bench_typeset.py); leave room for slow CI machines.
     assert sorted(runs)[1] < 0.5
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["通知\n" + "。" * 20_000, "（" * 20_000, "—" * 5_000, "a" * 20_000, "a（。”b " * 3_000],
+    ids=["stops", "brackets", "dashes", "latin", "mixed"],
+)
+def test_pathological_text_is_laid_out_quickly_and_whole(fonts: FontBook, text: str) -> None:
+    import time
+
+    start = time.perf_counter()
+    slide = read_text_slide("slides/odd.txt", text.encode(), SETTINGS)
+    pages = layout_slide(slide, LANDSCAPE, fonts, SETTINGS, NOW)
+    assert time.perf_counter() - start < 3.0
+    assert visible(spelled_text(pages)) == visible(text)
+    body = frame_for(LANDSCAPE).body
+    for page in pages:
+        for ln in content(page):
+            assert ln.x + ln.width <= body.x + body.w + 1
