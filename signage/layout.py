@@ -263,7 +263,8 @@ def _document_rows(
     rows: list[_Row] = []
     prev_role: Role | None = None
     attachment_inset = 0.0
-    for block in blocks:
+    for n, block in enumerate(blocks):
+        nxt = blocks[n + 1] if n + 1 < len(blocks) else None
         if block.role != "body" or block.indent:
             attachment_inset = 0.0
         gap = 0.0 if not rows or tight else 0.25 * size
@@ -285,7 +286,13 @@ def _document_rows(
             else:
                 style = _Style("heading", "sans", size, text_color, level=level, pitch=pitch)
             set_rows = _set_paragraph(block, style, fonts, measure, indent_em=2.0, align="left")
-            set_rows = [replace(r, keep_with_next=True) for r in set_rows]
+            # A heading stays with its content; an empty section (the next heading is of
+            # the same or a higher level) has nothing to stay with.
+            empty = nxt is None or (nxt.role == "heading" and (nxt.level or 1) <= level)
+            set_rows = [
+                replace(r, keep_with_next=k < len(set_rows) - 1 or not empty)
+                for k, r in enumerate(set_rows)
+            ]
             if level <= 2 and rows and not tight:
                 gap = 0.4 * size
         elif block.role in ("signature", "date"):
