@@ -430,7 +430,7 @@ def _finish(
     count = len(pages_lines)
     out = []
     for n, lines in enumerate(pages_lines):
-        if count > 1:
+        if count > 1 or style == "document":
             lines = [*lines, _footer_line(f"第 {n + 1}/{count} 页", frame, fonts, color)]
         seconds = duration if duration is not None else slide.duration
         if seconds is None:

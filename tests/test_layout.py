@@ -317,3 +317,13 @@ def test_pathological_text_is_laid_out_quickly_and_whole(fonts: FontBook, text: 
     for page in pages:
         for ln in content(page):
             assert ln.x + ln.width <= body.x + body.w + 1
+
+
+def test_short_document_is_set_at_the_floor_with_its_page_number(fonts: FontBook) -> None:
+    data = "---\nkind: document\n---\n规定\n\n第一条 为了规范管理，制定本规定。".encode()
+    slide = read_text_slide("slides/rules.txt", data, SETTINGS)
+    (page,) = layout_slide(slide, LANDSCAPE, fonts, SETTINGS, NOW)
+    assert page.style == "document"
+    assert page.lines[-1].text == "第 1/1 页" and page.lines[-1].role == "meta"
+    floor = body_floor_px(SETTINGS, LANDSCAPE)
+    assert {ln.size for ln in page.lines if ln.role == "body"} == {floor}
