@@ -454,29 +454,30 @@ def _layout_document(
     meta_color: ColorRole = "urgent_text" if urgent else "muted"
     has_title = any(b.role == "title" for b in doc.blocks)
     fallback_title = None if has_title else (doc.title or None)
-    label_h = 0.0
-    label_size = 0
-    if (
+    needs_label = (
         urgent
         and "紧急" not in (slide.title or "")
         and not any("紧急" in b.text for b in doc.blocks[:1])
-    ):
-        label_size = round(floor * 1.2)
-        label_h = label_size * 1.7
+    )
 
-    def label(top: float) -> list[Line]:
-        if not label_size:
+    def label_height(size: int) -> float:
+        """An urgent text without 紧急 in its title gets a 紧急通知 label above it."""
+        return round(size * 1.15) * 1.6 if needs_label else 0.0
+
+    def label(top: float, size: int) -> list[Line]:
+        if not needs_label:
             return []
         return [
             _meta_line(
                 "紧急通知",
-                label_size,
+                round(size * 1.15),
                 top,
                 fonts,
                 body,
                 align="center",
                 color="urgent_text",
                 font="sans-bold",
+                pitch=1.6,
             )
         ]
 
@@ -499,9 +500,10 @@ def _layout_document(
                 tight=tight,
             )
             height = _height(rows)
+            label_h = label_height(size)
             if height + label_h <= body.h:
                 top = body.y + (body.h - height - label_h) / 2
-                lines = [*label(top), *_place(rows, top + label_h)]
+                lines = [*label(top, size), *_place(rows, top + label_h)]
                 style: PageStyle = "urgent" if urgent else "notice"
                 return _finish([lines], style, frame, fonts, duration, slide, color=meta_color)
     size = floor
@@ -509,6 +511,7 @@ def _layout_document(
     rows = _document_rows(doc, fonts, measure, size, urgent=urgent, fallback_title=fallback_title)
     running_size = max(10, round(size * 0.55))
     running_h = running_size * 1.4 + 0.3 * size
+    label_h = label_height(size)
     first_h = body.h - label_h
     later_h = body.h - label_h - running_h
     chunks = _paginate(rows, first_h, later_h)
@@ -516,7 +519,7 @@ def _layout_document(
     pages_lines: list[list[Line]] = []
     for n, chunk in enumerate(chunks):
         top = float(body.y)
-        lines = label(top)
+        lines = label(top, size)
         top += label_h
         if n > 0:
             text = running if len(running) <= 40 else running[:39] + "…"
