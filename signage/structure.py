@@ -125,7 +125,15 @@ def _signature_start(lines: Sequence[SourceLine]) -> tuple[int, int]:
     while start > 0 and end - start < 2:
         cand = lines[start - 1]
         t = cand.text
-        org_like = bool(_ORG_SUFFIX.search(t)) or cand.lead >= PUSHED_RIGHT
+        # An office name, a line pushed right, or a short name right above the date.
+        signer_like = (
+            date_index < n
+            and start == end
+            and len(t) <= 15
+            and "，" not in t
+            and cand.number + 1 == lines[date_index].number
+        )
+        org_like = bool(_ORG_SUFFIX.search(t)) or cand.lead >= PUSHED_RIGHT or signer_like
         if (
             len(t) > SIGNATURE_MAX
             or t[-1] in _SENTENCE_END + "：:"

@@ -115,6 +115,13 @@ def test_attachments_and_contact_lines() -> None:
     assert [b.role for b in blocks[-2:]] == ["signature", "date"]
 
 
+def test_short_name_right_above_the_date_signs() -> None:
+    blocks = structure_text("标题\n\n正文内容。\n\n张三\n2026年11月20日").blocks
+    assert [b.role for b in blocks[-2:]] == ["signature", "date"]
+    blocks = structure_text("标题\n\n正文内容。\n请大家相互转告\n\n2026年11月20日").blocks
+    assert [b.role for b in blocks[-2:]] == ["body", "date"]
+
+
 def test_signature_pushed_right_without_date() -> None:
     blocks = structure_text("标题\n\n正文内容。\n\n                    XX社区居委会").blocks
     assert blocks[-1].role == "signature"
