@@ -342,7 +342,14 @@ def _fill(
         for k in range(j - 1, i, -1):
             if _can_break(text, units[k - 1], units[k]):
                 return k
-        # Nothing breakable: a Latin run glued to the marks may give up its tail.
+        # Nothing breakable: the overflowing Latin run may be cut so that its head fits,
+        if u.kind == "latin":
+            room = avail - x - _gap(units[j - 1], u, em)
+            parts = _split_latin(text, u, widths, room, anywhere=True)
+            if parts and parts[0].width <= room + 1e-6:
+                units[j : j + 1] = list(parts)
+                return j + 1
+        # or a Latin run glued to the marks may give up its tail.
         tail_owner = units[j - 1]
         if tail_owner.kind == "latin" and j - 1 >= i:
             parts = _split_latin(text, tail_owner, widths, tail_owner.width * 0.999, anywhere=True)

@@ -155,3 +155,29 @@ def test_every_visible_character_reaches_a_block_in_order(lines: list[str]) -> N
         assert isinstance(b, Block) and b.text == b.text.strip() and b.text
         if b.spans:
             assert "".join(s.text for s in b.spans) == b.text
+
+
+def test_hard_wrapped_paragraphs_are_joined() -> None:
+    text = (
+        "关于做好冬季供暖工作的通知\n\n"
+        "    为切实做好今冬明春供暖工作，确保群众温暖过冬，现就\n"
+        "有关事项通知如下。各村要认真排查辖区内供暖设施运行\n"
+        "情况，发现问题及时上报。\n"
+        "    请各单位高度重视，主要负责同志亲自抓，确保各项措施\n"
+        "落到实处。\n"
+    )
+    blocks = structure_text(text).blocks
+    assert [b.text for b in blocks[1:]] == [
+        "为切实做好今冬明春供暖工作，确保群众温暖过冬，现就有关事项通知如下。"
+        "各村要认真排查辖区内供暖设施运行情况，发现问题及时上报。",
+        "请各单位高度重视，主要负责同志亲自抓，确保各项措施落到实处。",
+    ]
+
+
+def test_one_line_paragraphs_of_varied_length_are_not_joined() -> None:
+    text = (
+        "标题\n\n第一段很短。\n第二段稍微长一点，但是没有换行。\n"
+        "第三段。\n第四段也是一行写完的内容，长度不同。\n"
+    )
+    blocks = structure_text(text).blocks
+    assert len(blocks) == 5
