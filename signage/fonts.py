@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from signage.config import Settings
 from signage.model import FontRole
 
 if TYPE_CHECKING:
@@ -227,9 +228,11 @@ class FontBook:
         self._owner: dict[tuple[FontRole, str], FontFace | None] = {}
 
     @classmethod
-    def from_settings(cls, fonts: Mapping[str, str] | None = None) -> FontBook:
-        """Find the faces through fontconfig; `fonts` (Settings.fonts) overrides roles."""
-        faces, fallbacks, notes = discover(fonts)
+    def from_settings(cls, settings: Settings | Mapping[str, str] | None = None) -> FontBook:
+        """Find the faces through fontconfig; Settings.fonts (role -> file or family)
+        overrides roles. Raises FontError when no Chinese font is installed."""
+        overrides = settings.fonts if isinstance(settings, Settings) else settings
+        faces, fallbacks, notes = discover(overrides)
         return cls(faces, fallbacks, notes)
 
     @property
