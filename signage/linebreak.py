@@ -287,7 +287,8 @@ def _avoid_runt(
         for u in units[a1:b2]:
             u.width, u.draw_shift = u.width0, 0.0
         spare = (measure - off1) - _natural(head, em)
-        if spare / (len(head) - 1) <= MAX_STRETCH * em and _natural(moved, em) <= measure:
+        fits = spare >= -1e-6 and _natural(moved, em) <= measure
+        if fits and spare / (len(head) - 1) <= MAX_STRETCH * em:
             lines[-2] = (a1, k, off1, False)
             lines[-1] = (k, b2, 0.0, last)
             return
