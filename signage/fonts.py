@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from signage.config import Settings
 from signage.model import FontRole
 
 if TYPE_CHECKING:
@@ -117,11 +118,19 @@ def list_installed() -> list[_Listed]:
     return faces
 
 
+_PLAIN_STYLES = ("Regular", "Book", "Normal", "Medium", "Roman")
+
+
 def _find(installed: Sequence[_Listed], family: str, style: str) -> FontFace | None:
-    for face in installed:
-        if family in face.families and (not style or style in face.styles):
-            return FontFace(face.path, face.index, family)
-    return None
+    """The face of family with style; with style "" the plainest one (not bold or italic)."""
+    matches = [f for f in installed if family in f.families]
+    if style:
+        matches = [f for f in matches if style in f.styles]
+    else:
+        matches.sort(key=lambda f: not any(s in _PLAIN_STYLES for s in f.styles))
+    if not matches:
+        return None
+    return FontFace(matches[0].path, matches[0].index, family)
 
 
 def _face_of_file(path: str) -> FontFace:
@@ -192,7 +201,7 @@ def discover(
     fallbacks: list[FontFace] = []
     seen = {(f.path, f.index) for f in chosen.values()}
     for family in _FALLBACK_FAMILIES:
-        face = _find(installed, family, "Regular") or _find(installed, family, "")
+        face = _find(installed, family, "")
         if face is not None and (face.path, face.index) not in seen:
             seen.add((face.path, face.index))
             fallbacks.append(face)
@@ -219,9 +228,11 @@ class FontBook:
         self._owner: dict[tuple[FontRole, str], FontFace | None] = {}
 
     @classmethod
-    def from_settings(cls, fonts: Mapping[str, str] | None = None) -> FontBook:
-        """Find the faces through fontconfig; `fonts` (Settings.fonts) overrides roles."""
-        faces, fallbacks, notes = discover(fonts)
+    def from_settings(cls, settings: Settings | Mapping[str, str] | None = None) -> FontBook:
+        """Find the faces through fontconfig; Settings.fonts (role -> file or family)
+        overrides roles. Raises FontError when no Chinese font is installed."""
+        overrides = settings.fonts if isinstance(settings, Settings) else settings
+        faces, fallbacks, notes = discover(overrides)
         return cls(faces, fallbacks, notes)
 
     @property
@@ -262,7 +273,10 @@ class FontBook:
             return self._owner[key]
         owner: FontFace | None = None
         for face in (self.faces[role], self.faces["sans"], *self.fallbacks):
-            metrics = self._open(face).get_metrics(ch, size=32)
+            try:
+                metrics = self._open(face).get_metrics(ch, size=32)
+            except (FontError, RuntimeError, OSError):
+                continue  # a fallback that cannot be opened or sized (bitmap emoji) is skipped
             if metrics and metrics[0] is not None:
                 owner = face
                 break

@@ -263,7 +263,8 @@ def _document_rows(
     rows: list[_Row] = []
     prev_role: Role | None = None
     attachment_inset = 0.0
-    for block in blocks:
+    for n, block in enumerate(blocks):
+        nxt = blocks[n + 1] if n + 1 < len(blocks) else None
         if block.role != "body" or block.indent:
             attachment_inset = 0.0
         gap = 0.0 if not rows or tight else 0.25 * size
@@ -285,7 +286,13 @@ def _document_rows(
             else:
                 style = _Style("heading", "sans", size, text_color, level=level, pitch=pitch)
             set_rows = _set_paragraph(block, style, fonts, measure, indent_em=2.0, align="left")
-            set_rows = [replace(r, keep_with_next=True) for r in set_rows]
+            # A heading stays with its content; an empty section (the next heading is of
+            # the same or a higher level) has nothing to stay with.
+            empty = nxt is None or (nxt.role == "heading" and (nxt.level or 1) <= level)
+            set_rows = [
+                replace(r, keep_with_next=k < len(set_rows) - 1 or not empty)
+                for k, r in enumerate(set_rows)
+            ]
             if level <= 2 and rows and not tight:
                 gap = 0.4 * size
         elif block.role in ("signature", "date"):
@@ -314,7 +321,7 @@ def _document_rows(
                 )
         if set_rows:
             set_rows[0] = replace(set_rows[0], space_before=gap)
-        if block.role == "body" and len(set_rows) >= 3:
+        if block.role == "body" and len(set_rows) >= 2:
             # No single first line at a page foot, no single last line at a page head.
             set_rows[0] = replace(set_rows[0], keep_with_next=True)
             set_rows[-2] = replace(set_rows[-2], keep_with_next=True)
@@ -327,44 +334,28 @@ def _height(rows: Sequence[_Row]) -> float:
     return sum(r.pitch + (r.space_before if k else 0.0) for k, r in enumerate(rows))
 
 
-def _atoms(rows: Sequence[_Row]) -> list[list[_Row]]:
-    """Rows that must share a page: a heading (or title, signature) with the row after it."""
-    atoms: list[list[_Row]] = []
-    current: list[_Row] = []
-    for row in rows:
-        current.append(row)
-        if not row.keep_with_next:
-            atoms.append(current)
-            current = []
-    if current:
-        atoms.append(current)
-    return atoms
-
-
 def _paginate(rows: Sequence[_Row], first_h: float, later_h: float) -> list[list[_Row]]:
+    """Fill pages in order; a row that must stay with the next one moves down with it.
+
+    Headings, titles and signatures are kept with what follows, and paragraphs do not
+    leave a single line at a page foot or head, unless the rows kept together are taller
+    than a page or fill a page alone (a run of empty headings).
+    """
     pages: list[list[_Row]] = [[]]
-    used = 0.0
-    for atom in _atoms(rows):
+    for row in rows:
         room = first_h if len(pages) == 1 else later_h
-        need = _height(atom) + (atom[0].space_before if pages[-1] else 0.0)
-        if pages[-1] and used + need > room + 0.5:
-            if _height(atom) > later_h:
-                # Longer than a page (a huge heading run): fill row by row instead.
-                for row in atom:
-                    room = first_h if len(pages) == 1 else later_h
-                    step = row.pitch + (row.space_before if pages[-1] else 0.0)
-                    if pages[-1] and used + step > room + 0.5:
-                        pages.append([])
-                        used = 0.0
-                        step = row.pitch
-                    pages[-1].append(row)
-                    used += step
-                continue
-            pages.append([])
-            used = 0.0
-            need = _height(atom)
-        pages[-1].extend(atom)
-        used += need
+        page = pages[-1]
+        if not page or _height([*page, row]) <= room + 0.5:
+            page.append(row)
+            continue
+        carry: list[_Row] = []
+        if not all(r.keep_with_next for r in page):
+            while page[-1].keep_with_next:
+                carry.insert(0, page.pop())
+        if carry and _height([*carry, row]) > later_h + 0.5:
+            page.extend(carry)  # too tall to move together: break plainly
+            carry = []
+        pages.append([*carry, row])
     return [p for p in pages if p]
 
 
@@ -439,7 +430,7 @@ def _finish(
     count = len(pages_lines)
     out = []
     for n, lines in enumerate(pages_lines):
-        if count > 1:
+        if count > 1 or style == "document":
             lines = [*lines, _footer_line(f"第 {n + 1}/{count} 页", frame, fonts, color)]
         seconds = duration if duration is not None else slide.duration
         if seconds is None:
@@ -463,29 +454,30 @@ def _layout_document(
     meta_color: ColorRole = "urgent_text" if urgent else "muted"
     has_title = any(b.role == "title" for b in doc.blocks)
     fallback_title = None if has_title else (doc.title or None)
-    label_h = 0.0
-    label_size = 0
-    if (
+    needs_label = (
         urgent
         and "紧急" not in (slide.title or "")
         and not any("紧急" in b.text for b in doc.blocks[:1])
-    ):
-        label_size = round(floor * 1.2)
-        label_h = label_size * 1.7
+    )
 
-    def label(top: float) -> list[Line]:
-        if not label_size:
+    def label_height(size: int) -> float:
+        """An urgent text without 紧急 in its title gets a 紧急通知 label above it."""
+        return round(size * 1.15) * 1.6 if needs_label else 0.0
+
+    def label(top: float, size: int) -> list[Line]:
+        if not needs_label:
             return []
         return [
             _meta_line(
                 "紧急通知",
-                label_size,
+                round(size * 1.15),
                 top,
                 fonts,
                 body,
                 align="center",
                 color="urgent_text",
                 font="sans-bold",
+                pitch=1.6,
             )
         ]
 
@@ -508,9 +500,10 @@ def _layout_document(
                 tight=tight,
             )
             height = _height(rows)
+            label_h = label_height(size)
             if height + label_h <= body.h:
                 top = body.y + (body.h - height - label_h) / 2
-                lines = [*label(top), *_place(rows, top + label_h)]
+                lines = [*label(top, size), *_place(rows, top + label_h)]
                 style: PageStyle = "urgent" if urgent else "notice"
                 return _finish([lines], style, frame, fonts, duration, slide, color=meta_color)
     size = floor
@@ -518,6 +511,7 @@ def _layout_document(
     rows = _document_rows(doc, fonts, measure, size, urgent=urgent, fallback_title=fallback_title)
     running_size = max(10, round(size * 0.55))
     running_h = running_size * 1.4 + 0.3 * size
+    label_h = label_height(size)
     first_h = body.h - label_h
     later_h = body.h - label_h - running_h
     chunks = _paginate(rows, first_h, later_h)
@@ -525,7 +519,7 @@ def _layout_document(
     pages_lines: list[list[Line]] = []
     for n, chunk in enumerate(chunks):
         top = float(body.y)
-        lines = label(top)
+        lines = label(top, size)
         top += label_h
         if n > 0:
             text = running if len(running) <= 40 else running[:39] + "…"
@@ -643,11 +637,12 @@ def _layout_meeting(
             rows += [replace(r, keep_with_next=True) for r in lab_rows]
         for block, _kind in main:
             style = _Style("body", "sans", big, text_color, pitch=1.5)
-            rows += _set_paragraph(block, style, fonts, measure)
+            # Short labelled facts read better ragged than spread to the edge.
+            rows += _set_paragraph(block, style, fonts, measure, align="left")
         for n, (block, kind) in enumerate(details):
             style = _Style("body", "sans", size, text_color)
             set_rows = _set_paragraph(
-                block, style, fonts, measure, inset_em=2.0 if kind == "item" else 0.0
+                block, style, fonts, measure, inset_em=2.0 if kind == "item" else 0.0, align="left"
             )
             if kind == "head":
                 set_rows = [replace(r, keep_with_next=True) for r in set_rows]

@@ -101,7 +101,8 @@ def _units(text: str, widths: Sequence[float]) -> list[_Unit]:
                 j += 1
             kind = "latin"
         elif ch in DASHES:
-            while j < n and text[j] == ch:
+            # ―― and …… are one unit; a longer run is cut into such pairs.
+            if j < n and text[j] == ch:
                 j += 1
             kind = "dash"
         elif ch.isspace():
@@ -151,8 +152,8 @@ def _natural(units: Sequence[_Unit], em: float) -> float:
 def _compress_to_fit(text: str, units: Sequence[_Unit], avail: float, em: float) -> bool:
     """Squeeze full-width marks until the units fit in avail; False (and unchanged) if not.
 
-    Order: the mark at the line end, marks next to another mark, then any closing mark,
-    then opening marks; each gives up at most half its em.
+    As GB/T 15834 allows: the mark at the line end gives up its blank half, then each
+    pair of adjacent marks (。” ，“ ）。 ……) takes 1.5 em instead of 2.
     """
     need = _natural(units, em) - avail
     if need <= 1e-6:
@@ -163,14 +164,12 @@ def _compress_to_fit(text: str, units: Sequence[_Unit], avail: float, em: float)
         candidates.append(last)
     for k in range(last - 1, -1, -1):
         u, nxt = units[k], units[k + 1]
-        if u.kind == "mark" and nxt.kind == "mark" and text[u.start] in CLOSING_MARKS:
+        if u.kind != "mark" or nxt.kind != "mark":
+            continue
+        if text[u.start] in CLOSING_MARKS:
             candidates.append(k)
-    for k in range(last, -1, -1):
-        if units[k].kind == "mark" and text[units[k].start] in CLOSING_MARKS:
-            candidates.append(k)
-    for k in range(last, -1, -1):
-        if units[k].kind == "mark" and text[units[k].start] in OPENING_MARKS:
-            candidates.append(k)
+        elif text[nxt.start] in OPENING_MARKS:
+            candidates.append(k + 1)
     chosen: list[int] = []
     saved = 0.0
     for k in dict.fromkeys(candidates):
@@ -253,11 +252,49 @@ def break_lines(
         lines.append((i, end, offset, end >= len(units)))
         i = end
         first = False
+    if len(lines) >= 2:
+        _avoid_runt(text, units, lines, measure, em)
     out = []
     for n, (a, b, offset, last) in enumerate(lines):
         avail = max(measure - (offset if n == 0 else 0.0), em)
         out.append(_place(text, widths, units, a, b, offset, avail, em, justify and not last))
     return out
+
+
+def _avoid_runt(
+    text: str,
+    units: list[_Unit],
+    lines: list[tuple[int, int, float, bool]],
+    measure: float,
+    em: float,
+) -> None:
+    """A paragraph should not end with one character alone on its line ("户。", "室"):
+    bring one more unit down from the line above when that line stays well justified."""
+    a1, b1, off1, _ = lines[-2]
+    a2, b2, _off2, last = lines[-1]
+    tail = _strip_spaces(units[a2:b2])
+    words = [u for u in tail if u.kind not in ("mark", "space")]
+    if len(words) != 1 or sum(u.end - u.start for u in tail) > 2 or words[0].kind == "latin":
+        return
+    for k in range(b1 - 1, a1 + 1, -1):
+        if not _can_break(text, units[k - 1], units[k]):
+            continue
+        head = _strip_spaces(units[a1:k])
+        moved = _strip_spaces(units[k:b2])
+        if len(head) < 2:
+            return
+        saved = [(u.width, u.draw_shift) for u in units[a1:b2]]
+        for u in units[a1:b2]:
+            u.width, u.draw_shift = u.width0, 0.0
+        spare = (measure - off1) - _natural(head, em)
+        fits = spare >= -1e-6 and _natural(moved, em) <= measure
+        if fits and spare / (len(head) - 1) <= MAX_STRETCH * em:
+            lines[-2] = (a1, k, off1, False)
+            lines[-1] = (k, b2, 0.0, last)
+            return
+        for u, (w, shift) in zip(units[a1:b2], saved, strict=True):
+            u.width, u.draw_shift = w, shift
+        return
 
 
 def _fill(
@@ -295,16 +332,25 @@ def _fill(
         # A forbidden mark would start the next line: squeeze it (and any marks glued to
         # it) into this one, if they are all marks.
         e = j + 1
-        while e < len(units) and not _can_break(text, units[e - 1], units[e]):
+        while e < len(units) and e - j < 8 and not _can_break(text, units[e - 1], units[e]):
             e += 1
-        glued = all(units[k].kind in ("mark", "other", "dash", "space") for k in range(j, e))
+        glued = e - j < 8 and all(
+            units[k].kind in ("mark", "other", "dash", "space") for k in range(j, e)
+        )
         if glued and _compress_to_fit(text, _strip_spaces(units[i:e]), avail, em):
             return e
         # Push the last breakable unit down.
         for k in range(j - 1, i, -1):
             if _can_break(text, units[k - 1], units[k]):
                 return k
-        # Nothing breakable: a Latin run glued to the marks may give up its tail.
+        # Nothing breakable: the overflowing Latin run may be cut so that its head fits,
+        if u.kind == "latin":
+            room = avail - x - _gap(units[j - 1], u, em)
+            parts = _split_latin(text, u, widths, room, anywhere=True)
+            if parts and parts[0].width <= room + 1e-6:
+                units[j : j + 1] = list(parts)
+                return j + 1
+        # or a Latin run glued to the marks may give up its tail.
         tail_owner = units[j - 1]
         if tail_owner.kind == "latin" and j - 1 >= i:
             parts = _split_latin(text, tail_owner, widths, tail_owner.width * 0.999, anywhere=True)

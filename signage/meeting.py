@@ -11,7 +11,7 @@ from typing import Any
 from signage.clock import local_zone, parse_when
 from signage.config import Settings
 from signage.model import ContentError, Meeting, Slide
-from signage.textfile import clean_text, decode_text
+from signage.textfile import clean_text, decode_text, iso_when, parse_clock
 from signage.yamlsafe import YamlError, load_yaml_text
 
 KEYS = {
@@ -111,18 +111,18 @@ def read_meeting_slide(rel: str, data: bytes, settings: Settings) -> Slide:
     if fields.get("start") in (None, ""):
         raise bad("start", "the meeting has no start time (start: 2026-12-03 14:30 / 时间:)")
     try:
-        start = parse_when(str(fields["start"]), tz)
+        start = parse_when(iso_when(str(fields["start"])), tz)
     except ValueError as err:
         raise bad("start", f"start: {err}") from None
     end = None
     if fields.get("end") not in (None, ""):
         end_text = str(fields["end"]).strip()
         try:
-            if len(end_text) <= 5 and ":" in end_text.replace("：", ":"):
-                hh, mm = end_text.replace("：", ":").split(":")
-                end = start.replace(hour=int(hh), minute=int(mm))
+            clock = parse_clock(end_text)
+            if clock is not None:
+                end = start.replace(hour=clock[0], minute=clock[1])
             else:
-                end = parse_when(end_text, tz)
+                end = parse_when(iso_when(end_text), tz)
         except ValueError:
             raise bad(
                 "end", f"end {end_text!r} is not a time like 16:00 or 2026-12-03 16:00"

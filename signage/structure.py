@@ -125,7 +125,15 @@ def _signature_start(lines: Sequence[SourceLine]) -> tuple[int, int]:
     while start > 0 and end - start < 2:
         cand = lines[start - 1]
         t = cand.text
-        org_like = bool(_ORG_SUFFIX.search(t)) or cand.lead >= PUSHED_RIGHT
+        # An office name, a line pushed right, or a short name right above the date.
+        signer_like = (
+            date_index < n
+            and start == end
+            and len(t) <= 15
+            and "，" not in t
+            and cand.number + 1 == lines[date_index].number
+        )
+        org_like = bool(_ORG_SUFFIX.search(t)) or cand.lead >= PUSHED_RIGHT or signer_like
         if (
             len(t) > SIGNATURE_MAX
             or t[-1] in _SENTENCE_END + "：:"
@@ -180,27 +188,74 @@ def structure_lines(lines: Sequence[SourceLine], *, known_title: str | None = No
     if title is not None and i < len(content) and _is_salutation(content[i]):
         blocks.append(Block("body", content[i].text, indent=False))
         i += 1
+    wrap = _wrap_columns(content[i:sig_start])
     in_attachment = False
-    for k in range(i, len(content)):
+    k = i
+    while k < len(content):
         line = content[k]
         t = line.text
-        if k >= sig_start:
-            blocks.append(Block("date" if k == date_index else "signature", t, align="right"))
+        k += 1
+        if k - 1 >= sig_start:
+            blocks.append(Block("date" if k - 1 == date_index else "signature", t, align="right"))
             continue
         if _ATTACHMENT.match(t):
             in_attachment = True
             blocks.append(Block("body", t, indent=False))
             continue
         level = heading_level(t)
-        if in_attachment and level in (3, 4) and line.number == content[k - 1].number + 1:
+        if in_attachment and level in (3, 4) and line.number == content[k - 2].number + 1:
             blocks.append(Block("body", t, indent=False))
             continue
         in_attachment = False
+        # A hard-wrapped paragraph (mail, PDF copy): full lines run on into the next.
+        parts = [t]
+        last = line
+        while (
+            wrap
+            and k < sig_start
+            and _columns(last.text) >= wrap - 4
+            and _continues(last, content[k])
+        ):
+            last = content[k]
+            parts.append(last.text)
+            k += 1
+        text = "".join(_join_pieces(parts))
         if level is not None:
-            blocks.append(_heading_block(t, level))
+            blocks.append(_heading_block(text, level))
         else:
-            blocks.append(Block("body", t))
+            blocks.append(Block("body", text))
     return Document(title if title is not None else known_title, tuple(blocks))
+
+
+def _columns(text: str) -> int:
+    """Width in fixed-width columns: Chinese characters take two."""
+    return sum(1 if ord(c) < 0x1100 else 2 for c in text)
+
+
+def _wrap_columns(lines: Sequence[SourceLine]) -> int | None:
+    """The column at which the text was hard-wrapped, or None when it was not.
+
+    Hard-wrapped text has several lines of (nearly) the same, modest width; text typed in
+    Notepad has one line per paragraph, of all lengths.
+    """
+    widths = [_columns(ln.text) for ln in lines if ln.lead < PUSHED_RIGHT]
+    if len(widths) < 4:
+        return None
+    widest = max(widths)
+    full = sum(1 for w in widths if w >= widest - 4)
+    if widest > 110 or widest < 30 or full < 3 or full < len(widths) // 3:
+        return None
+    return widest
+
+
+def _continues(prev: SourceLine, nxt: SourceLine) -> bool:
+    return (
+        nxt.number == prev.number + 1
+        and nxt.lead == 0
+        and heading_level(nxt.text) is None
+        and not _ATTACHMENT.match(nxt.text)
+        and not is_date(nxt.text)
+    )
 
 
 def _join_pieces(parts: Sequence[str]) -> list[str]:

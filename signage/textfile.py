@@ -99,6 +99,14 @@ def decode_text(data: bytes) -> tuple[str, str]:
                     return text, name
         raise ContentError("the file is not text (it contains binary data)", code="not-text")
     if _is_binary(data):
+        # Chinese-only UTF-16 without a BOM has bytes below 0x20 too.
+        for name in ("utf-16-le", "utf-16-be"):
+            try:
+                text = data.decode(name)
+            except UnicodeDecodeError:
+                continue
+            if len(data) % 2 == 0 and _plausibility(text) > 0.9:
+                return text, name
         raise ContentError("the file is not text (it contains control bytes)", code="not-text")
     utf8: str | None
     try:
@@ -116,8 +124,22 @@ def decode_text(data: bytes) -> tuple[str, str]:
         if gb is not None and not data.isascii() and _plausibility(gb) > _plausibility(utf8) + 0.2:
             return gb, "gb18030"
         return utf8, "utf-8"
-    if gb is not None and _plausibility(gb) > 0.8:
-        return gb, "gb18030"
+    # Chinese-only UTF-16 has no NUL bytes; GBK read as UTF-16 gives Hangul and Yi
+    # syllables, UTF-16 read as GBK gives mojibake: the plausible reading wins.
+    readings: list[tuple[float, str, str]] = []
+    if gb is not None:
+        readings.append((_plausibility(gb), gb, "gb18030"))
+    if len(data) % 2 == 0:
+        for name in ("utf-16-le", "utf-16-be"):
+            try:
+                text = data.decode(name)
+            except UnicodeDecodeError:
+                continue
+            readings.append((_plausibility(text) - 0.05, text, name))
+    if readings:
+        score, text, name = max(readings, key=lambda r: r[0])
+        if score > 0.8:
+            return text, name
     try:
         from charset_normalizer import from_bytes
 
@@ -148,6 +170,46 @@ def clean_text(text: str) -> str:
     return text
 
 
+# --- dates as staff write them ---------------------------------------------------------------
+
+_WEEKDAY = re.compile(r"[（(]?\s*(?:星期|周|礼拜)[一二三四五六日天]\s*[）)]?")
+_CN_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?\s*(.*)$")
+_CN_TIME = re.compile(
+    r"^(上午|下午|晚上|中午|早上|凌晨)?\s*(\d{1,2})\s*(?:[:：点时]\s*(\d{1,2}|半)?\s*分?)$"
+)
+
+
+def parse_clock(text: str) -> tuple[int, int] | None:
+    """'14:30', '下午2:30', '上午9点', '下午3点半' -> (hour, minute); None if not a time."""
+    m = _CN_TIME.match(text.strip())
+    if not m:
+        return None
+    period, hour, minute = m.group(1), int(m.group(2)), m.group(3)
+    mins = 30 if minute == "半" else int(minute or 0)
+    afternoon = period in ("下午", "晚上") and hour < 12
+    if afternoon or (period == "中午" and hour < 6):
+        hour += 12
+    if not (0 <= hour <= 23 and 0 <= mins <= 59):
+        return None
+    return hour, mins
+
+
+def iso_when(text: str) -> str:
+    """'2026年12月3日（星期四）下午2:30' -> '2026-12-03 14:30'; other text unchanged."""
+    raw = _WEEKDAY.sub(" ", str(text)).strip()
+    m = _CN_DATE.match(raw)
+    if not m:
+        return str(text)
+    date = f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+    rest = m.group(4).strip()
+    if not rest:
+        return date
+    clock = parse_clock(rest)
+    if clock is None:
+        return str(text)
+    return f"{date} {clock[0]:02d}:{clock[1]:02d}"
+
+
 # --- front matter ---------------------------------------------------------------------------
 
 
@@ -162,6 +224,9 @@ class FrontMatter:
     warnings: tuple[str, ...] = ()
 
 
+_KEY_LINE = re.compile(r"^\s*['\"]?[A-Za-z_\u4e00-\u9fff][\w\u4e00-\u9fff-]*['\"]?\s*[:：]")
+
+
 def split_front_matter(text: str) -> tuple[str | None, str, int]:
     """(front matter or None, body, line number of the body's first line)."""
     lines = text.split("\n")
@@ -169,7 +234,11 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
         return None, text, 1
     for n in range(1, min(len(lines), 200)):
         if lines[n].strip() in ("---", "..."):
-            return "\n".join(lines[1:n]), "\n".join(lines[n + 1 :]), n + 2
+            front = lines[1:n]
+            # A text that merely opens with a rule of dashes has no "key:" lines.
+            if not any(_KEY_LINE.match(ln) for ln in front):
+                return None, text, 1
+            return "\n".join(front), "\n".join(lines[n + 1 :]), n + 2
     return None, text, 1
 
 
@@ -218,7 +287,7 @@ def parse_front_matter(front: str, settings: Settings) -> FrontMatter:
             values["kind"] = kind
         elif key in ("show_from", "show_until"):
             try:
-                values[key] = parse_when(str(value), tz, end_of_day=key == "show_until")
+                values[key] = parse_when(iso_when(str(value)), tz, end_of_day=key == "show_until")
             except ValueError as err:
                 raise bad(f"{raw_key}: {err}") from None
         elif key == "duration":

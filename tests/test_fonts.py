@@ -30,6 +30,14 @@ def test_override_with_a_collection_file_picks_its_sc_face() -> None:
     assert "SC" in book.faces["sans"].family
 
 
+def test_settings_object_is_accepted() -> None:
+    from signage.config import Settings
+
+    path = "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"
+    book = FontBook.from_settings(Settings(fonts={"sans": path}))
+    assert book.faces["sans"].path == path
+
+
 def test_unknown_override_is_noted_and_default_kept() -> None:
     book = FontBook.from_settings({"kai": "No Such Font Family"})
     assert any("No Such Font Family" in n for n in book.notes)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -30,13 +32,24 @@ def test_plain_han_fills_lines_exactly() -> None:
 
 
 def test_no_start_mark_is_squeezed_by_compressing_punctuation() -> None:
-    # The full stop would start line 2: the comma in line 1 and the stop at its end each
-    # give up half an em, so the stop fits on line 1.
-    text = "一二三四，六七八九十。后面"
+    # The full stop would start line 2: the pair 。” in line 1 takes 1.5 em and the stop at
+    # its end half an em, so the stop fits on line 1.
+    text = "一二三。”六七八九十。后面"
     lines = lines_of(text, 10)
-    assert lines[0].text == "一二三四，六七八九十。"
+    assert lines[0].text == "一二三。”六七八九十。"
     assert lines[0].width <= 10 + 1e-6
     assert lines[1].text == "后面"
+    # A lone comma mid-line is not squeezed: the last character goes down instead.
+    lines = lines_of("一二三四，六七八九十。后面", 10)
+    assert lines[0].text == "一二三四，六七八九"
+
+
+def test_a_paragraph_does_not_end_with_one_character_alone() -> None:
+    lines = lines_of("字" * 21, 10)
+    assert [len(ln.text) for ln in lines] == [10, 9, 2]
+    assert lines[1].justified
+    lines = lines_of("字" * 20 + "户。", 10)
+    assert lines[-1].text == "字户。"
 
 
 def test_no_start_mark_pushes_previous_character_down_when_nothing_compresses() -> None:
@@ -77,7 +90,7 @@ def test_long_email_breaks_after_at_or_dot_only_when_needed() -> None:
     lines = lines_of(text, 12)
     pieces = [ln.text for ln in lines]
     assert "".join(pieces) == text
-    for a, b in zip(pieces, pieces[1:], strict=False):
+    for a, b in itertools.pairwise(pieces):
         if a[-1].isascii() and b[0].isascii():
             assert a[-1] in "@./-", pieces
     # With room enough, it stays whole.
@@ -124,10 +137,10 @@ def test_widths_must_match_text() -> None:
 
 HAN = st.sampled_from(list("中文字体排版通知关于各村社区工作"))
 LATIN = st.text(alphabet="abcdefghxyz0123456789", min_size=1, max_size=12)
-OPEN = st.sampled_from(list("（《“「【") + [""])
+OPEN = st.sampled_from([*"（《“「【", ""])
 CLOSE = st.sampled_from(["", "", "，", "。", "、", "；", "）", "》", "”", "。”", "）。", "%", "……"])
 EMAIL = st.from_regex(r"[a-z]{2,10}@[a-z]{2,10}\.(gov\.cn|com)", fullmatch=True)
-WORD = st.tuples(OPEN, st.one_of(st.text(HAN, min_size=1, max_size=4), LATIN, EMAIL), CLOSE).map(
+WORD = st.tuples(OPEN, st.one_of(st.text(HAN, min_size=1, max_size=3), LATIN, EMAIL), CLOSE).map(
     "".join
 )
 PARAGRAPH = st.lists(st.one_of(WORD, WORD, WORD, st.just(" "), st.just("——")), min_size=1).map(
@@ -135,12 +148,16 @@ PARAGRAPH = st.lists(st.one_of(WORD, WORD, WORD, st.just(" "), st.just("——")
 )
 
 
+# Measures from 8 em: the narrowest real column (portrait, urgent size) holds 9; the first
+# line of an indented paragraph then has 6 em, as wide as the longest unbreakable word here.
+
+
 def only_marks(text: str) -> bool:
     return all(c in NO_START or c in NO_END or c in "—…" or c.isspace() for c in text)
 
 
 @settings(max_examples=300, deadline=None)
-@given(PARAGRAPH, st.integers(min_value=4, max_value=30), st.sampled_from([0.0, 2.0]))
+@given(PARAGRAPH, st.integers(min_value=8, max_value=30), st.sampled_from([0.0, 2.0]))
 def test_properties_of_any_paragraph(text: str, measure: int, indent: float) -> None:
     lines = lines_of(text, measure, indent)
     # Nothing lost, nothing reordered (only spaces at breaks go).

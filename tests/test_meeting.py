@@ -80,3 +80,13 @@ def test_yaml_syntax_error() -> None:
     with pytest.raises(ContentError) as err:
         read_meeting_slide("slides/m.yaml", b"kind: meeting\ntitle: [x\n", SETTINGS)
     assert err.value.code == "yaml-syntax"
+
+
+def test_chinese_written_times() -> None:
+    data = (
+        "kind: meeting\n标题: 周例会\n时间: 2026年12月3日（星期四）下午2:30\n结束时间: 下午4点\n"
+    ).encode()
+    slide = read_meeting_slide("slides/m.yaml", data, SETTINGS)
+    assert isinstance(slide.body, Meeting)
+    assert slide.body.start == datetime(2026, 12, 3, 14, 30, tzinfo=TZ)
+    assert slide.body.end == datetime(2026, 12, 3, 16, 0, tzinfo=TZ)

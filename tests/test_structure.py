@@ -78,7 +78,11 @@ def test_two_line_title_followed_by_blank_line() -> None:
 
 
 def test_heading_followed_only_by_blank_lines_and_inconsistent_markers() -> None:
-    text = "标题\n\n一、第一部分\n内容。\n二、存在问题\n\n\n\n\n\n\n\n\n\n\n\n\n九、第九\n10、第十\n十一、十一\n(三)半角括号\n"
+    text = (
+        "标题\n\n一、第一部分\n内容。\n二、存在问题"
+        + "\n" * 13
+        + "九、第九\n10、第十\n十一、十一\n(三)半角括号\n"
+    )
     got = roles(text)
     assert ("heading", 1, "二、存在问题") in got
     assert got[got.index(("heading", 1, "二、存在问题")) + 1] == ("heading", 1, "九、第九")
@@ -88,7 +92,10 @@ def test_heading_followed_only_by_blank_lines_and_inconsistent_markers() -> None
 
 
 def test_long_marker_line_is_a_paragraph_with_bold_lead() -> None:
-    text = "标题\n\n（一）加强组织领导。各单位要高度重视，主要负责同志亲自抓，确保各项措施落到实处，取得实效。"
+    text = (
+        "标题\n\n（一）加强组织领导。"
+        "各单位要高度重视，主要负责同志亲自抓，确保各项措施落到实处，取得实效。"
+    )
     block = structure_text(text).blocks[1]
     assert block.role == "body"
     assert block.spans[0].bold and block.spans[0].text == "（一）加强组织领导。"
@@ -106,6 +113,13 @@ def test_attachments_and_contact_lines() -> None:
     att = [b for b in blocks if "清单" in b.text or "情况表" in b.text]
     assert [(b.role, b.indent) for b in att] == [("body", False), ("body", False)]
     assert [b.role for b in blocks[-2:]] == ["signature", "date"]
+
+
+def test_short_name_right_above_the_date_signs() -> None:
+    blocks = structure_text("标题\n\n正文内容。\n\n张三\n2026年11月20日").blocks
+    assert [b.role for b in blocks[-2:]] == ["signature", "date"]
+    blocks = structure_text("标题\n\n正文内容。\n请大家相互转告\n\n2026年11月20日").blocks
+    assert [b.role for b in blocks[-2:]] == ["body", "date"]
 
 
 def test_signature_pushed_right_without_date() -> None:
@@ -141,3 +155,29 @@ def test_every_visible_character_reaches_a_block_in_order(lines: list[str]) -> N
         assert isinstance(b, Block) and b.text == b.text.strip() and b.text
         if b.spans:
             assert "".join(s.text for s in b.spans) == b.text
+
+
+def test_hard_wrapped_paragraphs_are_joined() -> None:
+    text = (
+        "关于做好冬季供暖工作的通知\n\n"
+        "    为切实做好今冬明春供暖工作，确保群众温暖过冬，现就\n"
+        "有关事项通知如下。各村要认真排查辖区内供暖设施运行\n"
+        "情况，发现问题及时上报。\n"
+        "    请各单位高度重视，主要负责同志亲自抓，确保各项措施\n"
+        "落到实处。\n"
+    )
+    blocks = structure_text(text).blocks
+    assert [b.text for b in blocks[1:]] == [
+        "为切实做好今冬明春供暖工作，确保群众温暖过冬，现就有关事项通知如下。"
+        "各村要认真排查辖区内供暖设施运行情况，发现问题及时上报。",
+        "请各单位高度重视，主要负责同志亲自抓，确保各项措施落到实处。",
+    ]
+
+
+def test_one_line_paragraphs_of_varied_length_are_not_joined() -> None:
+    text = (
+        "标题\n\n第一段很短。\n第二段稍微长一点，但是没有换行。\n"
+        "第三段。\n第四段也是一行写完的内容，长度不同。\n"
+    )
+    blocks = structure_text(text).blocks
+    assert len(blocks) == 5

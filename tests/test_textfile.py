@@ -81,6 +81,16 @@ def test_utf8_chinese_stays_utf8() -> None:
     assert decode_text(b"plain ascii") == ("plain ascii", "utf-8")
 
 
+def test_chinese_only_utf16_without_bom_or_nul_bytes() -> None:
+    text = "关于冬季消防安全检查的通知。各单位：请做好自查。"
+    for name in ("utf-16-le", "utf-16-be"):
+        data = text.encode(name)
+        assert b"\x00" not in data
+        assert decode_text(data) == (text, name)
+    # And GBK of the same text is still GBK.
+    assert decode_text(text.encode("gbk")) == (text, "gb18030")
+
+
 def test_utf16_big_endian_without_bom() -> None:
     text, enc = decode_text("Notice 通知 2026\n".encode("utf-16-be"))
     assert text == "Notice 通知 2026\n" and enc == "utf-16-be"
@@ -189,7 +199,10 @@ def test_markdown_notice() -> None:
 
 
 def test_markdown_headings_and_numbered_lists() -> None:
-    md = "# 标题\n\n## 一、总则\n\n### （一）范围\n\n正文第一行\n接着一行。\n\n1. 第一项\n2. 第二项\n"
+    md = (
+        "# 标题\n\n## 一、总则\n\n### （一）范围\n\n"
+        "正文第一行\n接着一行。\n\n1. 第一项\n2. 第二项\n"
+    )
     doc = doc_of("slides/a.md", md.encode())
     got = [(b.role, b.level, b.text) for b in doc.blocks]
     assert got == [
@@ -200,3 +213,26 @@ def test_markdown_headings_and_numbered_lists() -> None:
         ("body", None, "1. 第一项"),
         ("body", None, "2. 第二项"),
     ]
+
+
+def test_chinese_dates_and_times() -> None:
+    from signage.textfile import iso_when, parse_clock
+
+    assert iso_when("2026年12月3日") == "2026-12-03"
+    assert iso_when("2026年12月3日（星期四）下午2:30") == "2026-12-03 14:30"
+    assert iso_when("2026年12月3日 上午9点") == "2026-12-03 09:00"
+    assert iso_when("2026年12月3日 晚上7点半") == "2026-12-03 19:30"
+    assert iso_when("2026-12-03 14:30") == "2026-12-03 14:30"
+    assert iso_when("明天") == "明天"
+    assert parse_clock("16:00") == (16, 0)
+    assert parse_clock("下午4点") == (16, 0)
+    assert parse_clock("25:00") is None
+    data = "---\nshow_until: 2026年12月7日\n---\n正文。".encode()
+    slide = read_text_slide("slides/a.txt", data, SETTINGS)
+    assert slide.show_until is not None and (slide.show_until.day, slide.show_until.hour) == (7, 23)
+
+
+def test_a_text_opening_with_a_rule_of_dashes_has_no_front_matter() -> None:
+    data = "---\n通知\n---\n明天停水。".encode()
+    doc = doc_of("slides/a.txt", data)
+    assert "明天停水。" in [b.text for b in doc.blocks]

@@ -1,0 +1,329 @@
+"""Layout: size floor, notices vs documents, pagination rules, meetings, urgency."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from signage.config import Settings
+from signage.fonts import FontBook
+from signage.frame import frame_for
+from signage.inspect import spelled_text
+from signage.layout import body_floor_px, format_date, layout_slide, page_seconds, relative_label
+from signage.linebreak import NO_END, NO_START
+from signage.meeting import read_meeting_slide
+from signage.model import Document, ImageBody, Line, Page, Slide
+from signage.structure import structure_text
+from signage.textfile import read_text_slide
+
+FIXTURES = Path(__file__).parent / "fixtures" / "text"
+TZ = ZoneInfo("Asia/Shanghai")
+SETTINGS = Settings(timezone="Asia/Shanghai")
+NOW = datetime(2026, 11, 28, 9, 0, tzinfo=TZ)
+LANDSCAPE = (1920, 1080)
+PORTRAIT = (1080, 1920)
+
+
+@pytest.fixture(scope="module")
+def fonts() -> FontBook:
+    return FontBook.from_settings()
+
+
+def fixture_slide(name: str) -> Slide:
+    data = (FIXTURES / name).read_bytes()
+    if name.endswith(".yaml"):
+        return read_meeting_slide(f"slides/{name}", data, SETTINGS)
+    return read_text_slide(f"slides/{name}", data, SETTINGS)
+
+
+def visible(text: str) -> str:
+    return "".join(c for c in text if not c.isspace())
+
+
+def content(page: Page) -> list[Line]:
+    return [ln for ln in page.lines if ln.role != "meta"]
+
+
+def test_size_floor() -> None:
+    assert body_floor_px(Settings(), (1920, 1080)) == 60
+    assert body_floor_px(Settings(), (1080, 1920)) == 60
+    assert body_floor_px(Settings(), (3840, 2160)) == 120
+    assert body_floor_px(Settings(), (960, 540)) == 30
+    assert body_floor_px(Settings(viewing_distance_m=4.0), (1920, 1080)) == 96
+    assert body_floor_px(Settings(panel_diagonal_in=32), (1920, 1080)) > 60
+
+
+def test_page_seconds() -> None:
+    assert page_seconds(0) == 8.0
+    assert page_seconds(60) == 23.0
+    assert page_seconds(10_000) == 90.0
+
+
+def test_short_notice_is_one_large_page_centred(fonts: FontBook) -> None:
+    slide = fixture_slide("fire-check-utf16.txt")
+    (page,) = layout_slide(slide, LANDSCAPE, fonts, SETTINGS, NOW)
+    assert page.style == "notice" and page.count == 1
+    floor = body_floor_px(SETTINGS, LANDSCAPE)
+    body_sizes = {ln.size for ln in page.lines if ln.role == "body"}
+    assert len(body_sizes) == 1
+    (size,) = body_sizes
+    assert floor < size <= 1.5 * floor
+    title = next(ln for ln in page.lines if ln.role == "title")
+    assert title.size >= 1.4 * size - 1
+    body = frame_for(LANDSCAPE).body
+    assert abs(title.x + title.width / 2 - (body.x + body.w / 2)) <= 2  # centred
+    top_gap = page.lines[0].y - body.y
+    bottom_gap = body.y + body.h - (page.lines[-1].y + page.lines[-1].size)
+    assert abs(top_gap - bottom_gap) < 1.2 * size  # centred vertically
+    assert not any(ln.text.startswith("第 ") for ln in page.lines)
+
+
+def test_document_is_paginated_at_the_floor(fonts: FontBook) -> None:
+    slide = fixture_slide("annual-report-utf8bom.txt")
+    pages = layout_slide(slide, LANDSCAPE, fonts, SETTINGS, NOW)
+    assert len(pages) > 1
+    floor = body_floor_px(SETTINGS, LANDSCAPE)
+    frame = frame_for(LANDSCAPE)
+    for n, page in enumerate(pages):
+        assert page.style == "document" and page.number == n and page.count == len(pages)
+        footer = [ln for ln in page.lines if ln.text == f"第 {n + 1}/{len(pages)} 页"]
+        assert len(footer) == 1 and footer[0].role == "meta"
+        assert frame.footer.y <= footer[0].y < frame.footer.y + frame.footer.h
+        if n > 0:
+            running = page.lines[0]
+            assert running.role == "meta" and running.text == slide.title
+            assert running.size < floor
+        lines = content(page)
+        if not all(ln.role == "heading" for ln in lines):  # a run of empty headings aside
+            assert lines[-1].role != "heading", f"page {n} ends with a heading"
+        for ln in lines:
+            assert ln.size >= floor
+            if ln.role in ("body", "heading", "signature", "date"):
+                assert ln.size == floor
+    # Every visible character of the file, in order.
+    source = (FIXTURES / "annual-report-utf8bom.txt").read_bytes().decode("utf-8-sig")
+    assert visible(spelled_text(pages)) == visible(source)
+
+
+def test_about_28_characters_a_line_and_lines_justified(fonts: FontBook) -> None:
+    slide = fixture_slide("annual-report-utf8bom.txt")
+    pages = layout_slide(slide, LANDSCAPE, fonts, SETTINGS, NOW)
+    body_lines = [ln for p in pages for ln in p.lines if ln.role == "body"]
+    widest = max(ln.width for ln in body_lines)
+    assert 27 * 60 <= widest <= 28 * 60
+    assert max(len(ln.text) for ln in body_lines if ln.text.isascii() is False) >= 26
+
+
+def test_signature_and_date_right_aligned_two_chars_in(fonts: FontBook) -> None:
+    slide = fixture_slide("stop-water-gbk.txt")
+    (page,) = layout_slide(slide, LANDSCAPE, fonts, SETTINGS, NOW)
+    sig = next(ln for ln in page.lines if ln.role == "signature")
+    date = next(ln for ln in page.lines if ln.role == "date")
+    body_right = max(ln.x + ln.width for ln in page.lines if ln.role == "body")
+    assert date.y > sig.y
+    assert abs((sig.x + sig.width) - (date.x + date.width)) <= 2
+    assert 1.5 * sig.size <= body_right - (sig.x + sig.width) <= 2.6 * sig.size
+
+
+def test_lines_stay_in_the_body_area_and_runs_in_their_line(fonts: FontBook) -> None:
+    for canvas in (LANDSCAPE, PORTRAIT, (1280, 720)):
+        frame = frame_for(canvas)
+        for name in ("annual-report-utf8bom.txt", "notice.md", "meeting-zh.yaml"):
+            for page in layout_slide(fixture_slide(name), canvas, fonts, SETTINGS, NOW):
+                for ln in content(page):
+                    assert frame.body.x <= ln.x and ln.x + ln.width <= frame.body.x + frame.body.w
+                    assert frame.body.y <= ln.y and ln.y + ln.size <= frame.body.y + frame.body.h
+                    assert ln.baseline > ln.y
+                    assert ln.runs and abs(ln.runs[0].x - ln.x) <= 1
+                    assert "".join(r.text for r in ln.runs) == ln.text or visible(
+                        "".join(r.text for r in ln.runs)
+                    ) == visible(ln.text)
+                ys = [ln.y for ln in content(page)]
+                assert ys == sorted(ys)
+
+
+def test_no_line_starts_or_ends_with_a_forbidden_mark(fonts: FontBook) -> None:
+    for name in ("annual-report-utf8bom.txt", "stop-water-gbk.txt", "notice.md"):
+        for page in layout_slide(fixture_slide(name), PORTRAIT, fonts, SETTINGS, NOW):
+            for ln in content(page):
+                assert ln.text[0] not in NO_START, ln.text
+                assert ln.text[-1] not in NO_END, ln.text
+
+
+def test_durations(fonts: FontBook) -> None:
+    slide = fixture_slide("stop-water-gbk.txt")
+    (auto,) = layout_slide(slide, LANDSCAPE, fonts, SETTINGS, NOW)
+    chars = sum(len(visible(ln.text)) for ln in content(auto))
+    assert auto.duration == page_seconds(chars)
+    (given_,) = layout_slide(slide, LANDSCAPE, fonts, SETTINGS, NOW, duration=12)
+    assert given_.duration == 12.0
+    md = fixture_slide("notice.md")  # front matter duration: 20
+    assert {p.duration for p in layout_slide(md, LANDSCAPE, fonts, SETTINGS, NOW)} == {20.0}
+
+
+def test_urgent_notice(fonts: FontBook) -> None:
+    data = "道路封闭\n受强降雪影响，今天下午起公路临时封闭，请减少出行。".encode()
+    slide = read_text_slide("slides/urgent/road.txt", data, SETTINGS)
+    (page,) = layout_slide(slide, LANDSCAPE, fonts, SETTINGS, NOW)
+    assert page.style == "urgent"
+    assert page.lines[0].role == "meta" and page.lines[0].text == "紧急通知"
+    assert all(ln.color == "urgent_text" for ln in page.lines)
+    floor = body_floor_px(SETTINGS, LANDSCAPE)
+    assert min(ln.size for ln in content(page)) >= 1.5 * floor
+
+
+def test_heading_never_ends_a_page(fonts: FontBook) -> None:
+    parts = ["标题", ""]
+    for k in range(1, 9):
+        parts.append("一二三四五六七八九"[k - 1] + "、第" + str(k) + "部分")
+        parts.append("　　" + "这是正文内容，用来填满页面。" * (k % 4 + 1))
+    slide = read_text_slide("slides/d.txt", "\n".join(parts).encode(), SETTINGS)
+    for canvas in (LANDSCAPE, PORTRAIT):
+        pages = layout_slide(slide, canvas, fonts, SETTINGS, NOW)
+        assert len(pages) > 1
+        for page in pages:
+            assert content(page)[-1].role != "heading"
+
+
+def test_meeting_page(fonts: FontBook) -> None:
+    slide = fixture_slide("meeting-zh.yaml")
+    pages = layout_slide(slide, LANDSCAPE, fonts, SETTINGS, NOW)
+    first = pages[0]
+    assert first.style == "meeting"
+    title = first.lines[0]
+    assert title.role == "title" and title.font == "serif-bold"
+    label = next(ln for ln in first.lines if ln.role == "meta")
+    assert label.text == "今天 14:30"
+    when = next(ln for ln in first.lines if ln.text.startswith("时间："))
+    place = next(ln for ln in first.lines if ln.text.startswith("地点："))
+    assert "2026年11月28日 星期六 14:30–16:00" in when.text
+    others = [ln for p in pages for ln in p.lines if ln.role == "body" and ln not in (when, place)]
+    assert when.size == place.size > max(ln.size for ln in others)
+    assert when.size < title.size
+    all_text = "".join(ln.text for p in pages for ln in p.lines)
+    for part in ("王镇长", "签订安全生产责任书", "手机调至静音"):
+        assert part in all_text
+
+
+def test_relative_labels() -> None:
+    start = datetime(2026, 12, 3, 14, 30, tzinfo=TZ)
+    end = start + timedelta(hours=1)
+    assert relative_label(start, end, start - timedelta(hours=5)) == "今天 14:30"
+    assert relative_label(start, end, start - timedelta(minutes=20)) == "即将开始"
+    assert relative_label(start, end, start + timedelta(minutes=20)) == "正在进行"
+    assert relative_label(start, end, start - timedelta(days=3)) is None
+    morning = datetime(2026, 12, 4, 9, 0, tzinfo=TZ)
+    assert relative_label(morning, None, start) == "明天上午 9:00"
+    assert format_date(start) == "2026年12月3日 星期四"
+
+
+def test_image_slides_are_not_laid_out_here(fonts: FontBook) -> None:
+    slide = Slide("slides/a.jpg", "image", "a", ImageBody(10, 10, "JPEG"), "0" * 64)
+    with pytest.raises(ValueError):
+        layout_slide(slide, LANDSCAPE, fonts, SETTINGS, NOW)
+
+
+def test_front_matter_title_is_shown_when_the_body_has_none(fonts: FontBook) -> None:
+    data = "---\ntitle: 温馨提示\n---\n请保管好随身物品。".encode()
+    slide = read_text_slide("slides/a.txt", data, SETTINGS)
+    (page,) = layout_slide(slide, LANDSCAPE, fonts, SETTINGS, NOW)
+    assert [ln.role for ln in page.lines][:2] == ["title", "body"]
+    assert page.lines[0].text == "温馨提示"
+
+
+def test_bold_spans_draw_with_the_bold_face(fonts: FontBook) -> None:
+    slide = fixture_slide("notice.md")
+    pages = layout_slide(slide, LANDSCAPE, fonts, SETTINGS, NOW)
+    runs = [r for p in pages for ln in p.lines for r in ln.runs if r.font == "sans-bold"]
+    assert "".join(r.text for r in runs) == "2026年12月1日"
+
+
+TEXT_LINE = st.one_of(
+    st.text(
+        alphabet="中文通知工作要求各村社区，。、；：“”（）《》0123456789abc@.-　 ", max_size=80
+    ),
+    st.sampled_from(
+        ["一、总则", "（二）要求", "10、附则", "", "", "附件：1. 表", "    XX镇人民政府"]
+    ),
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(TEXT_LINE, min_size=1, max_size=30), st.sampled_from([LANDSCAPE, PORTRAIT]))
+def test_any_text_keeps_every_character_and_the_floor(
+    fonts: FontBook, lines: list[str], canvas: tuple[int, int]
+) -> None:
+    text = "\n".join(lines)
+    if not visible(text):
+        return
+    doc = structure_text(text)
+    slide = Slide("slides/x.txt", "document", "x", doc, "0" * 64)
+    pages = layout_slide(slide, canvas, fonts, SETTINGS, NOW)
+    assert visible(spelled_text(pages)) == visible(text)
+    floor = body_floor_px(SETTINGS, canvas)
+    frame = frame_for(canvas)
+    for page in pages:
+        for ln in content(page):
+            assert ln.size >= floor
+            assert ln.x + ln.width <= frame.body.x + frame.body.w + 1
+            assert ln.y + ln.size <= frame.body.y + frame.body.h
+
+
+def test_document_body_is_the_document(fonts: FontBook) -> None:
+    slide = fixture_slide("notice.md")
+    assert isinstance(slide.body, Document)
+
+
+def test_laying_out_ten_thousand_characters_is_quick(fonts: FontBook) -> None:
+    import time
+
+    paragraph = "为切实做好冬季供暖工作，确保群众温暖过冬，联系电话0470-8814644。" * 4
+    text = "通知\n\n" + "\n".join(
+        ("一、工作要求" if k % 5 == 0 else "　　" + paragraph) for k in range(90)
+    )
+    slide = read_text_slide("slides/big.txt", text.encode(), SETTINGS)
+    layout_slide(slide, LANDSCAPE, fonts, SETTINGS, NOW)  # warm the advance cache
+    runs = []
+    for _ in range(3):
+        start = time.perf_counter()
+        pages = layout_slide(slide, LANDSCAPE, fonts, SETTINGS, NOW)
+        runs.append(time.perf_counter() - start)
+    assert sum(len(visible(ln.text)) for p in pages for ln in content(p)) > 10_000
+    # The goal is 100 ms on a PC (bench/bench_typeset.py); leave room for slow CI machines.
+    assert sorted(runs)[1] < 0.5
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["通知\n" + "。" * 20_000, "（" * 20_000, "—" * 5_000, "a" * 20_000, "a（。”b " * 3_000],
+    ids=["stops", "brackets", "dashes", "latin", "mixed"],
+)
+def test_pathological_text_is_laid_out_quickly_and_whole(fonts: FontBook, text: str) -> None:
+    import time
+
+    start = time.perf_counter()
+    slide = read_text_slide("slides/odd.txt", text.encode(), SETTINGS)
+    pages = layout_slide(slide, LANDSCAPE, fonts, SETTINGS, NOW)
+    assert time.perf_counter() - start < 3.0
+    assert visible(spelled_text(pages)) == visible(text)
+    body = frame_for(LANDSCAPE).body
+    for page in pages:
+        for ln in content(page):
+            assert ln.x + ln.width <= body.x + body.w + 1
+
+
+def test_short_document_is_set_at_the_floor_with_its_page_number(fonts: FontBook) -> None:
+    data = "---\nkind: document\n---\n规定\n\n第一条 为了规范管理，制定本规定。".encode()
+    slide = read_text_slide("slides/rules.txt", data, SETTINGS)
+    (page,) = layout_slide(slide, LANDSCAPE, fonts, SETTINGS, NOW)
+    assert page.style == "document"
+    assert page.lines[-1].text == "第 1/1 页" and page.lines[-1].role == "meta"
+    floor = body_floor_px(SETTINGS, LANDSCAPE)
+    assert {ln.size for ln in page.lines if ln.role == "body"} == {floor}
