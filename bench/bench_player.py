@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import itertools
 import os
 import shutil
 import socket
@@ -151,7 +152,7 @@ def fade_frames() -> list[float]:
         clock.advance(10.0)
         player.tick()
         times = list(player.fade_frame_times)
-        gaps += [b - a for a, b in zip(times, times[1:], strict=False)]
+        gaps += [b - a for a, b in itertools.pairwise(times)]
     pygame.quit()
     return gaps
 

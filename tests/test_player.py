@@ -169,7 +169,7 @@ def test_the_content_folder_is_never_written(content: Path, display: None, tmp_p
     clock = ManualClock(START)
     player = make_player(content, clock, tmp_path / "status.json")
     player.start()
-    run_for(player, clock, 120, step=5)
+    run_for(player, clock, 300, step=5)
     after = {p: p.read_bytes() for p in content.rglob("*") if p.is_file()}
     assert after == before
     assert len(player.shown) >= 3
