@@ -1,0 +1,117 @@
+"""The commands, called as main(argv) the way the shell would, on the demo content."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from signage.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    root = tmp_path / "content"
+    root.mkdir()
+    for name in ("slides", "playlists"):
+        shutil.copytree(REPO / name, root / name)
+    shutil.copy(REPO / "signage.yaml", root / "signage.yaml")
+    return root
+
+
+def test_check_passes_on_the_demo_content(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--content", str(demo)]) == 0
+    out = capsys.readouterr().out
+    assert "0 problems" in out and "slides/policies/" in out
+
+
+def test_check_names_each_bad_file_and_line(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    jpeg = (demo / "slides/images/01-青山镇风光.jpg").read_bytes()
+    (demo / "slides/images/half.jpg").write_bytes(jpeg[: len(jpeg) // 2])
+    (demo / "playlists/broken.yaml").write_text("items:\n  - slides: [notices/\n", "utf-8")
+    (demo / "slides/notices/gbk.txt").write_bytes("停电通知\r\n明天停电。\r\n".encode("gbk"))
+    assert main(["check", "--content", str(demo), "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    problems = {p["path"]: p for p in data["problems"]}
+    assert problems["slides/images/half.jpg"]["code"] == "image-truncated"
+    assert problems["playlists/broken.yaml"]["line"] == 3
+    assert "slides/notices/gbk.txt" in {s["path"] for s in data["slides"]}
+
+
+def test_plan_json_has_the_design_shape(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "--content", str(demo), "--at", "2026-12-01T10:00", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) >= {"at", "screen", "playlist", "items", "left_out", "problems", "display"}
+    assert data["playlist"] == "playlists/lobby.yaml"  # a Tuesday in office hours
+    report = next(i for i in data["items"] if "policies/" in i["path"])
+    assert report["pages"] > 5 and report["duration"] > 100
+    assert main(["plan", "--content", str(demo), "--at", "2026-12-05T10:00", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["playlist"] == "playlists/default.yaml"
+
+
+def test_plan_timeline(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = [
+        "plan",
+        "--content",
+        str(demo),
+        "--from",
+        "2026-12-04T17:00",
+        "--to",
+        "2026-12-05T09:00",
+    ]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "18:00" in out and "playlists/default.yaml" in out
+
+
+def test_inspect_spells_the_file_in_order(capsys: pytest.CaptureFixture[str]) -> None:
+    path = REPO / "slides/notices/02-停水通知.txt"
+    assert main(["inspect", str(path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["encoding"] == "gb18030" and data["kind"] == "notice"
+    spelled = "".join(
+        line["text"] for page in data["pages"] for line in page["lines"] if line["role"] != "meta"
+    )
+    source = path.read_bytes().decode("gbk")
+    assert spelled.replace(" ", "") == "".join(source.split())
+    roles = {line["role"] for line in data["pages"][0]["lines"]}
+    assert {"title", "body", "signature", "date"} <= roles
+
+
+def test_preview_writes_every_page_and_an_overview(
+    demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "preview"
+    argv = [
+        "preview",
+        "--content",
+        str(demo),
+        "--at",
+        "2026-12-01T10:00",
+        "--size",
+        "640x360",
+        "--out",
+        str(out),
+    ]
+    assert main(argv) == 0
+    pngs = sorted(p.name for p in out.glob("*.png"))
+    assert "overview.png" in pngs and len(pngs) > 10
+    assert any("policies" in p for p in pngs) and any("images" in p for p in pngs)
+
+
+def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--content", str(tmp_path / "missing")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert main(["plan", "--at", "yesterday"]) == 2
+    assert main(["frobnicate"]) == 2
+
+
+def test_report_needs_a_log_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "machine.yaml"
+    config.write_text("screen: lobby-1\n", encoding="utf-8")
+    assert main(["report", "--config", str(config)]) == 2
+    assert "no play log directory" in capsys.readouterr().err
