@@ -15,12 +15,22 @@ from PIL import Image
 
 from signage.config import Settings
 from signage.fonts import FontBook
-from signage.model import PlannedItem
+from signage.frame import frame_for
+from signage.model import Line, Page, PlannedItem
 from signage.pages import pages_for
-from signage.render import render_page
+from signage.render import (
+    chinese_datetime,
+    draw_header,
+    header_lines,
+    idle_lines,
+    render_idle,
+    render_page,
+)
 from signage.slides import read_slide, slide_bytes
+from tests.golden import check_golden
 
 NOW = datetime(2026, 12, 1, 10, 0).astimezone()
+REPO = Path(__file__).resolve().parent.parent
 CANVAS = (640, 360)
 
 
@@ -64,3 +74,42 @@ def test_pdf_pages_are_fitted_and_numbered(tmp_path: Path, fonts: FontBook) -> N
     surfaces = render_all(tmp_path, "slides/policy.pdf", fonts)
     assert len(surfaces) == 3
     assert all(s.get_size() == CANVAS for s in surfaces)
+
+
+FRAME_CANVAS = (960, 540)
+
+
+def composed(page_surface: pygame.Surface, fonts: FontBook) -> tuple[pygame.Surface, list[Line]]:
+    """The page as the player shows it: with the header band (organisation, date, time)."""
+    frame = frame_for(FRAME_CANVAS)
+    header = header_lines(frame, "青山镇人民政府", NOW, fonts)
+    draw_header(page_surface, frame, header, fonts, Settings().theme)
+    return page_surface, header
+
+
+def test_golden_frame_with_a_photo(fonts: FontBook) -> None:
+    slide = read_slide(REPO, "slides/images/03-楼层指引（EXIF旋转）.jpg", Settings(content=REPO))
+    page = pages_for(PlannedItem(slide), FRAME_CANVAS, fonts, Settings(), NOW)[0]
+    surface = render_page(
+        page, FRAME_CANVAS, fonts, Settings().theme, lambda r: (REPO / r).read_bytes()
+    )
+    surface, header = composed(surface, fonts)
+    record = Page(style=page.style, duration=page.duration, lines=tuple(header))
+    check_golden("frame-photo", record, FRAME_CANVAS, surface, fonts)
+
+
+def test_golden_idle_frame(fonts: FontBook) -> None:
+    surface = render_idle(FRAME_CANVAS, "青山镇人民政府", NOW, fonts, Settings().theme)
+    surface, header = composed(surface, fonts)
+    lines = header + idle_lines(frame_for(FRAME_CANVAS), "青山镇人民政府", NOW, fonts)
+    check_golden(
+        "frame-idle",
+        Page(style="idle", duration=0, lines=tuple(lines)),
+        FRAME_CANVAS,
+        surface,
+        fonts,
+    )
+
+
+def test_header_shows_the_date_and_time_in_chinese() -> None:
+    assert chinese_datetime(datetime(2026, 11, 28, 14, 30)) == "2026年11月28日 星期六 14:30"
