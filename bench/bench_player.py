@@ -99,6 +99,56 @@ def first_frame_and_memory(seconds: float) -> tuple[list[float], float]:
     return firsts, peak
 
 
+def memory_through_every_page(seconds: float) -> tuple[float, int]:
+    """Peak memory while every page of the demo content goes by at one second a page, so
+    every photo is decoded and the surface cache fills: the worst case for memory."""
+    with tempfile.TemporaryDirectory() as tmp:
+        content = Path(tmp)
+        shutil.copytree(REPO / "slides", content / "slides")
+        (content / "signage.yaml").write_text(
+            "organisation: 青山镇人民政府\ndefaults: {duration: 1, transition: fade}\n",
+            encoding="utf-8",
+        )
+        status = content.parent / f"{content.name}-status.json"
+        env = dict(ENV)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "signage",
+                "run",
+                "--content",
+                str(content),
+                "--windowed",
+                "--size",
+                "1920x1080",
+                "--status-file",
+                str(status),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        seen: set[tuple[str, int]] = set()
+        try:
+            end = time.perf_counter() + seconds
+            while time.perf_counter() < end:
+                time.sleep(0.25)
+                try:
+                    import json
+
+                    cur = json.loads(status.read_text(encoding="utf-8"))["current"]
+                    if cur:
+                        seen.add((cur["path"], cur["page"]))
+                except (OSError, ValueError, KeyError):
+                    pass
+            peak = _peak_rss_mb(proc.pid)
+        finally:
+            _stop(proc)
+            status.unlink(missing_ok=True)
+    return peak, len(seen)
+
+
 def static_cpu(seconds: float) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         content = Path(tmp)
@@ -197,6 +247,11 @@ def main() -> None:
         f"(runs: {', '.join(f'{t:.2f}' for t in firsts)})"
     )
     print(f"peak memory (VmHWM) after {seconds:.0f} s on the demo content: {peak:.0f} MB")
+    peak_all, pages = memory_through_every_page(3 * seconds)
+    print(
+        f"peak memory (VmHWM) with every page at 1 s for {3 * seconds:.0f} s: {peak_all:.0f} MB "
+        f"({pages} distinct pages shown)"
+    )
     cpu = static_cpu(seconds)
     print(f"CPU on a static slide over {seconds:.0f} s: {cpu:.2f} % of one core")
 

@@ -85,7 +85,8 @@ class Settings:
     calendar_workdays: tuple[str, ...] = ()
     """Extra official working days (make-up days) for years the calendar package lacks."""
     calendar_holidays: tuple[str, ...] = ()
-    cache_mb: int = 256
+    cache_mb: int = 32
+    """Prepared page surfaces kept (a 1080p page is 8 MB): the current, the next, a few more."""
     share: Mapping[str, Any] = field(default_factory=dict)
     """The machine configuration's `share:` section, read by signage.samba (staff share)."""
 

@@ -165,7 +165,7 @@ class Player:
         self.hooks = hooks or Hooks()
         self.watcher = watcher
         self.show = Show(self._pages)
-        self.cache = SurfaceCache(max(64, library.settings.cache_mb) * 1_000_000)
+        self.cache = SurfaceCache(max(16, library.settings.cache_mb) * 1_000_000)
         self._page_cache: OrderedDict[tuple[Any, ...], tuple[Page, ...]] = OrderedDict()
         self.plan: Plan | None = None
         self.running = True
