@@ -604,11 +604,52 @@ def test_display_commands_in_the_content_folder_are_refused(
     assert power.commands == {"off": (), "on": ()}
     rig.player.start()
     run_until(rig, at(2026, 12, 1, 18, 31), step=5.0)
+    assert rig.displays == ["off"]  # the content's hours still apply
     power.update("off", rig.clock.monotonic())
     power.update("on", rig.clock.monotonic())
     assert calls == []
     problems = rig.library.problems()
     assert any("machine configuration" in p.message for p in problems), problems
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="config.py: apply_mapping drops display.on when an off_command/on_command key"
+    " comes before it in the content's display mapping (the ValueError aborts the key)",
+)
+def test_a_refused_display_command_does_not_drop_the_display_hours(
+    root: Path, display: None
+) -> None:
+    write(
+        root,
+        "signage.yaml",
+        "display:\n  off_command: [reboot]\n  on: [{days: workdays, hours: '07:30-18:30'}]\n",
+    )
+    settings, problems = load_settings(root, None, {})
+    assert settings.display_off_command == ()
+    assert problems
+    assert len(settings.display_windows) == 1
+
+
+def test_a_whole_day_sleeping_only_as_long_as_next_deadline_allows(
+    root: Path, display: None
+) -> None:
+    display_content(root)
+    notice(root, "notices/b.txt", "上午通知。", "show_from: 2026-12-01 09:15\n")
+    notice(root, "notices/c.txt", "限时通知。", "show_until: 2026-12-01 12:34:56\n")
+    meeting(root, "meetings/m.yaml", "2026-12-01 14:00", "2026-12-01 15:20")
+    start, end = at(2026, 12, 1, 7), at(2026, 12, 1, 19)
+    rig = make_rig(root, start, default_duration=900.0)
+    rig.player.start()
+    segments = plan_timeline(rig.library, start, end + timedelta(seconds=1))
+    woke = run_until(rig, end, segments, step=24 * 3600.0)
+    edges = [s.start for s in segments[1:]]
+    assert len(edges) >= 6
+    for edge in edges:
+        assert boundary_ticks(woke, edge), f"slept through {edge}"
+    assert rig.displays == ["off", "on", "off"]
+    # Between boundaries it slept: woken by the clock minute, pages and the 10 s status beat.
+    assert len(woke) < 12 * 3600 / 8
 
 
 # --- 4. the official calendar -----------------------------------------------------------------
