@@ -115,6 +115,7 @@ def make_rig(
     start: datetime,
     machine: Path | None = None,
     hooks: Hooks | None = None,
+    clock: ManualClock | None = None,
     **overrides: Any,
 ) -> Rig:
     base: dict[str, Any] = {
@@ -131,7 +132,7 @@ def make_rig(
     def load() -> tuple[Settings, list[Any]]:
         return load_settings(root, machine, base)
 
-    clock = ManualClock(start)
+    clock = clock or ManualClock(start)
     library = Library(load, clock.monotonic)
     settings = library.settings
     rig_hooks = hooks or Hooks()
@@ -323,6 +324,37 @@ def test_the_player_follows_the_plan_across_boundaries(
         assert boundary_ticks(woke, boundary), f"no wake-up at {boundary}"
         first = boundary_ticks(woke, boundary)[0]
         assert (first - boundary).total_seconds() < 1e-3
+
+
+def test_a_night_window_crossing_midnight_belongs_to_the_day_it_starts(
+    root: Path, display: None
+) -> None:
+    write(root, "playlists/all.yaml", FALLBACK)
+    write(
+        root,
+        "playlists/friday-night.yaml",
+        'priority: 3\nwhen:\n  days: [fri]\n  hours: "22:00-06:00"\nitems:\n  - slides: other/\n',
+    )
+    notice(root, "notices/a.txt", "通知。")
+    notice(root, "other/f.txt", "夜间通知。")
+    night = "playlists/friday-night.yaml"
+    cases = [
+        (at(2026, 12, 4, 21, 59, 58), at(2026, 12, 4, 22, 0, 2), "playlists/all.yaml", night),
+        (at(2026, 12, 5, 5, 59, 58), at(2026, 12, 5, 6, 0, 2), night, "playlists/all.yaml"),
+        # Saturday night is not Friday night.
+        (at(2026, 12, 5, 21, 59, 58), at(2026, 12, 5, 22, 0, 2), "playlists/all.yaml", None),
+        # Friday early morning belongs to Thursday's night: not active.
+        (at(2026, 12, 4, 0, 59, 58), at(2026, 12, 4, 1, 0, 2), "playlists/all.yaml", None),
+    ]
+    for start, end, before, after in cases:
+        rig = make_rig(root, start)
+        rig.player.start()
+        assert rig.player.plan is not None and rig.player.plan.playlist == before
+        segments = plan_timeline(rig.library, start, end + timedelta(seconds=1))
+        run_until(rig, end, segments)
+        assert rig.player.plan.playlist == (after or before)
+        pygame.quit()
+        pygame.display.init()
 
 
 def test_the_slide_on_screen_that_leaves_is_replaced_at_once(root: Path, display: None) -> None:
@@ -737,6 +769,37 @@ def test_with_the_clock_not_set_only_undated_content_plays(root: Path, display: 
     assert rig.player.next_deadline() - rig.clock.monotonic() <= 60
 
 
+class JumpClock(ManualClock):
+    """Wall time can be corrected (NTP after boot) while monotonic time runs on."""
+
+    def jump(self, when: datetime) -> None:
+        mono = self.monotonic()
+        self.set(when)
+        self._mono = mono
+
+
+def test_when_the_clock_is_corrected_the_schedule_applies_at_once(
+    root: Path, display: None
+) -> None:
+    write(root, "playlists/workday.yaml", WORKDAY)
+    write(root, "playlists/all.yaml", FALLBACK)
+    notice(root, "notices/a.txt", "通知。")
+    notice(root, "other/f.txt", "兜底通知。")
+    clock = JumpClock(at(2000, 1, 1, 0, 0, 5))
+    rig = make_rig(root, clock.now(), clock=clock)
+    rig.player.start()
+    run_until(rig, at(2000, 1, 1, 0, 1))
+    assert rig.player.plan is not None and rig.player.plan.playlist == "playlists/all.yaml"
+    clock.jump(at(2026, 12, 1, 10))  # a Tuesday morning
+    rig.player.tick()
+    agree(rig.player)
+    assert rig.player.plan.playlist == "playlists/workday.yaml"
+    assert current(rig.player) == "slides/notices/a.txt"
+    assert not [p for p in rig.player.plan.problems if p.code == "clock-not-set"]
+    assert not any("clock" in p["message"] for p in rig.statuses[-1]["problems"])
+    run_until(rig, at(2026, 12, 1, 10, 1))
+
+
 # --- 6. `signage plan --json` agrees with the player ---------------------------------------
 
 
@@ -786,3 +849,31 @@ def test_plan_json_agrees_with_the_player(
     assert left_out.isdisjoint(player.show.rotation)
     assert left_out | set(player.show.rotation) == set(rig.library.catalog.slides)
     run_until(rig, when + timedelta(seconds=30), step=5.0)
+
+
+def test_plan_timeline_json_agrees_with_the_player(
+    demo: tuple[Path, Path], display: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    content, machine = demo
+    argv = ["plan", "--content", str(content), "--config", str(machine)]
+    window = ["--from", "2026-12-03T07:00", "--to", "2026-12-05T09:00", "--json"]
+    assert cli_main(argv + window) == 0
+    segments = json.loads(capsys.readouterr().out)
+    assert len(segments) >= 5
+    start = datetime.fromisoformat(segments[0]["start"])
+    rig = make_rig(content, start, machine, default_duration=3600.0)
+    rig.player.start()
+    for seg in segments:
+        seg_start = datetime.fromisoformat(seg["start"])
+        seg_end = datetime.fromisoformat(seg["end"])
+        for moment in (seg_start, seg_start + (seg_end - seg_start) / 2):
+            if moment > rig.clock.now():
+                rig.clock.set(moment)
+                rig.player.tick()
+            player = rig.player
+            assert player.plan is not None
+            assert (player.plan.playlist, player.plan.display) == (
+                seg["playlist"],
+                seg["display"],
+            ), moment
+            assert list(player.show.rotation) == seg["items"], moment
