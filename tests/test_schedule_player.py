@@ -213,6 +213,8 @@ def agree(player: Player, segments: list[Segment] | None = None) -> None:
             assert current(player) in items, where
         else:
             assert current(player) is None, where
+    else:
+        assert current(player) is None and is_black(), where
     if segments is not None:
         seg = covering(segments, now)
         assert (seg.playlist, seg.items, seg.display, seg.urgent) == (
@@ -238,7 +240,6 @@ def run_until(
     end: datetime,
     segments: list[Segment] | None = None,
     step: float = 1.0,
-    check: Callable[[Player], None] | None = None,
 ) -> list[datetime]:
     """Drive the loop as Player.run does, to `end`; check agreement at every wake-up.
     Returns the moments it woke at."""
@@ -252,8 +253,6 @@ def run_until(
         player.tick()
         woke.append(clock.now())
         agree(player, segments)
-        if check is not None:
-            check(player)
     return woke
 
 
