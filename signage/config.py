@@ -251,9 +251,10 @@ def apply_mapping(
                     elif trusted and k == "command_interval_s":
                         changes["display_command_interval_s"] = max(30.0, float(v))
                     elif k in ("off_command", "on_command"):
-                        raise ValueError(f"{k} may only be set in the machine configuration")
+                        # Refuse this one key; the display hours beside it still count.
+                        bad(f"display.{k}", "may only be set in the machine configuration")
                     else:
-                        raise ValueError(f"unknown display setting {k!r}")
+                        bad(f"display.{k}", "unknown display setting")
             elif key in ("content", "status_file", "play_log", "state_dir"):
                 changes[key] = None if value is None else Path(str(value))
             elif key == "size":

@@ -314,15 +314,17 @@ class Player:
         old = self.plan
         self.plan = plan
         self._next_change = self.library.next_change(now_wall)
-        display = plan.display
-        if display != self._display_state:
-            self._display_state = display
-            self.hooks.on_display(display)
-            return True
+        display_changed = plan.display != self._display_state
+        if display_changed:
+            self._display_state = plan.display
+            self.hooks.on_display(plan.display)
+        # The rotation follows the plan even while dark, so it lights up with the right one.
         switch = self.show.set_plan(plan, self.clock.monotonic())
         if old is not None and old.urgent != plan.urgent:
             switch = True
-        return switch or old is None
+        if self._display_state == "off":
+            return display_changed  # one black frame when it goes dark, none after
+        return display_changed or switch or old is None
 
     def advance(self, fade: bool = True) -> None:
         now = self.clock.monotonic()

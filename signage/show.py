@@ -33,6 +33,8 @@ class Show:
         self.current: Showing | None = None
         self._resume_after: str | None = None
         self._start_at: tuple[str, int] | None = None
+        self._urgent = False
+        self._before_urgent: tuple[str, tuple[str, ...]] | None = None
 
     def start_at(self, path: str, page_index: int) -> None:
         """Begin (before the first advance) at this slide and page, if it is planned then:
@@ -53,6 +55,18 @@ class Show:
         self._items = plan.items
         self._order = tuple(item.slide.path for item in plan.items)
         cur = self.current
+        if plan.urgent and not self._urgent:
+            # Urgent notices take over; remember the place so the normal rotation resumes
+            # there when they leave, not at the top.
+            self._before_urgent = (cur.item.slide.path, old_order) if cur else None
+        elif self._urgent and not plan.urgent:
+            self._urgent = False
+            saved, self._before_urgent = self._before_urgent, None
+            if saved is not None:
+                path, order = saved
+                self._resume_after = path if path in self._order else self._successor(path, order)
+            return bool(self._items) or cur is not None
+        self._urgent = plan.urgent
         if cur is None:
             return bool(self._items)
         if cur.item.slide.path in self._order:

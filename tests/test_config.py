@@ -37,7 +37,7 @@ def test_content_cannot_name_commands_or_machine_settings(tmp_path: Path) -> Non
     assert settings.display_off_command == ()
     assert settings.status_file is None and settings.rotation == 0
     messages = " ".join(p.message for p in problems)
-    assert "off_command may only be set in the machine configuration" in messages
+    assert "display.off_command: may only be set in the machine configuration" in messages
     assert "status_file: unknown setting (only the machine configuration may set it)" in messages
 
 

@@ -439,11 +439,6 @@ def _resumes(rig: Rig, before: str, remove: Callable[[], None]) -> None:
 SHOWN_BEFORE = "slides/notices/02-b.txt"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="show.py: Show.set_plan forgets the place in the rotation when an urgent plan"
-    " replaces it, so the rotation restarts at the top when the urgent notice leaves",
-)
 def test_the_rotation_resumes_where_it_was_when_the_urgent_notice_is_removed(
     root: Path, display: None
 ) -> None:
@@ -464,11 +459,6 @@ def test_the_rotation_resumes_where_it_was_when_the_urgent_notice_is_removed(
     _resumes(rig, SHOWN_BEFORE, remove)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="show.py: Show.set_plan forgets the place in the rotation when an urgent plan"
-    " replaces it, so the rotation restarts at the top when the urgent notice expires",
-)
 def test_the_rotation_resumes_where_it_was_when_the_urgent_notice_expires(
     root: Path, display: None
 ) -> None:
@@ -534,11 +524,6 @@ def test_the_display_goes_dark_and_lights_at_the_window_edges(root: Path, displa
     assert current(player) in player.show.rotation
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="player.py: Player.replan returns before Show.set_plan when the display state"
-    " changes, so the first page after lighting up comes from the plan before the change",
-)
 def test_lighting_up_on_a_playlist_edge_shows_the_new_playlist(root: Path, display: None) -> None:
     # The panel is lit exactly when the workday playlist starts.
     display_content(root, DISPLAY_WINDOWS.replace("07:30-18:30", "08:00-18:00"))
@@ -549,11 +534,6 @@ def test_lighting_up_on_a_playlist_edge_shows_the_new_playlist(root: Path, displ
     run_until(rig, at(2026, 12, 2, 8, 0, 2), segments)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="player.py: while the display is off, Show.set_plan returns True on every"
-    " replan (nothing is current), so every tick draws another black frame",
-)
 def test_a_dark_display_draws_no_frames(root: Path, display: None) -> None:
     display_content(root)
     rig = make_rig(root, at(2026, 12, 1, 18, 30, 5))
@@ -643,11 +623,6 @@ def test_display_commands_in_the_content_folder_are_refused(
     assert any("machine configuration" in p.message for p in problems), problems
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="config.py: apply_mapping drops display.on when an off_command/on_command key"
-    " comes before it in the content's display mapping (the ValueError aborts the key)",
-)
 def test_a_refused_display_command_does_not_drop_the_display_hours(
     root: Path, display: None
 ) -> None:
