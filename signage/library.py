@@ -36,6 +36,8 @@ class Library:
         self._playlist_problems: list[Problem] = []
         self._playlist_digests: dict[str, str] = {}
         self._settings_digest: str | None = None
+        self.settings_version = 0
+        """Goes up when the content's signage.yaml changes what the settings are."""
         self.calendar, self._calendar_problems = WorkCalendar.from_settings(
             self.settings.calendar_workdays, self.settings.calendar_holidays
         )
@@ -67,6 +69,7 @@ class Library:
         if digest != self._settings_digest:
             self._settings_digest = digest
             self.settings, self._settings_problems = self._load_settings()
+            self.settings_version += 1
             # The catalog keeps the settings it was made with for settling times and limits;
             # content settings cannot change those, so it need not be rebuilt.
             changed = True

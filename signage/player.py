@@ -68,6 +68,10 @@ class SurfaceCache:
     def __len__(self) -> int:
         return len(self._items)
 
+    def clear(self) -> None:
+        self._items.clear()
+        self.used = 0
+
 
 def parse_quit_keys(text: str) -> tuple[tuple[int, ...], int]:
     """'ctrl+alt+q' -> (modifier groups, key code); ValueError quoting a bad name.
@@ -182,6 +186,7 @@ class Player:
         self._showing_since_wall: datetime | None = None
         self._last_tick = 0.0
         self._next_change: datetime | None = None
+        self._settings_version = library.settings_version
         self._quit_mods, self._quit_key = parse_quit_keys(library.settings.quit_keys)
         self._wake = threading.Event()
 
@@ -408,6 +413,7 @@ class Player:
     def start(self) -> None:
         """Scan, plan and put the first page up."""
         self.library.scan()
+        self._settings_version = self.library.settings_version
         self.replan()
         self.advance(fade=False)
         self.prepare_next()
@@ -418,14 +424,18 @@ class Player:
         changed = False
         if self.watcher is not None:
             paths = self.watcher.drain()
-            if paths:
+            if paths:  # "" among them asks for a full rescan (the watcher's safety net)
                 changed |= self.library.update(paths)
-            if getattr(self.watcher, "rescan_due", lambda: False)():
-                changed |= self.library.scan()
         deadline = self.library.next_deadline()
         if deadline is not None and mono >= deadline:
             changed |= self.library.settle()
-        switch = self.replan()
+        restyled = self._settings_version != self.library.settings_version
+        if restyled:
+            # A new theme, organisation name or default duration: nothing cached still holds.
+            self._settings_version = self.library.settings_version
+            self.cache.clear()
+            self._page_cache.clear()
+        switch = self.replan() or (restyled and self._composed is not None)
         if switch or (self.show.due(mono) and self._display_state == "on"):
             self.advance()
             self.prepare_next()

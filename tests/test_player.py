@@ -239,3 +239,19 @@ def test_display_off_draws_black_and_stops_the_rotation(content: Path, display: 
     run_for(player, clock, 15)
     assert player.plan is not None and player.plan.display == "off"
     assert pygame.display.get_surface().get_at((SIZE[0] // 2, SIZE[1] // 2))[:3] == (0, 0, 0)
+
+
+def test_a_new_theme_in_the_content_settings_shows_at_once(content: Path, display: None) -> None:
+    write_notice(content, "a.txt", "通知。")
+    clock = ManualClock(START)
+    player = make_player(content, clock, default_duration=600.0)
+    player.start()
+    surface = pygame.display.get_surface()
+    assert surface.get_at((2, 2))[:3] == Settings().theme.header_background
+    (content / "signage.yaml").write_text(
+        "organisation: 青山镇\ntheme: {header_background: '#003366'}\n", encoding="utf-8"
+    )
+    player.library.update({"signage.yaml"})
+    clock.advance(1)
+    player.tick()
+    assert pygame.display.get_surface().get_at((2, 2))[:3] == (0, 0x33, 0x66)
