@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -119,13 +120,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `signage plan --json | head`: the reader left; not an error worth a traceback.
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        return 0
 
 
 def _setup_logging(command: str) -> None:
     from signage.logsetup import setup_logging
 
-    # The one-shot commands print their results; their log is for warnings only.
-    level = os.environ.get("SIGNAGE_LOG_LEVEL") or ("info" if command == "run" else "warning")
+    # The one-shot commands print their results (problems included); their log would only
+    # repeat them, so it shows errors alone.
+    level = os.environ.get("SIGNAGE_LOG_LEVEL") or ("info" if command == "run" else "error")
     setup_logging(level, environ=os.environ, stream=sys.stderr if command != "run" else None)
 
 
@@ -192,8 +199,21 @@ def _fonts(settings: Settings) -> FontBook:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from signage.content import PLAYLISTS_DIR, SLIDES_DIR
+    from signage.statuspage import REASONS, explain
+
     library = _library(args, settle_s=0.0)
     problems = library.problems()
+    if not (library.root / SLIDES_DIR).is_dir():
+        problems.insert(
+            0,
+            Problem(
+                "",
+                f"there is no {SLIDES_DIR}/ folder in {library.root}: is this a content folder? "
+                f"(it needs {SLIDES_DIR}/ and optionally {PLAYLISTS_DIR}/)",
+                code="no-slides-folder",
+            ),
+        )
     slides = library.catalog.slides
     if args.json:
         print(
@@ -201,11 +221,22 @@ def cmd_check(args: argparse.Namespace) -> int:
                 {
                     "content": str(library.root),
                     "slides": [
-                        {"path": library.describe(p), "kind": s.kind, "title": s.title}
+                        {
+                            "path": library.describe(p),
+                            "kind": s.kind,
+                            "title": s.title,
+                            "warnings": list(s.warnings),
+                        }
                         for p, s in slides.items()
                     ],
                     "playlists": sorted(library.playlists),
-                    "problems": [_problem_json(p, library) for p in problems],
+                    "problems": [
+                        {
+                            **_problem_json(p, library),
+                            "explanation": explain(p.code, p.line, p.path),
+                        }
+                        for p in problems
+                    ],
                 },
                 ensure_ascii=False,
                 indent=1,
@@ -216,9 +247,13 @@ def cmd_check(args: argparse.Namespace) -> int:
             warn = f"  ({'; '.join(slide.warnings)})" if slide.warnings else ""
             print(f"ok       {library.describe(slide_path)}  [{slide.kind}] {slide.title}{warn}")
         for problem in problems:
-            where = library.describe(problem.path) or "(content folder)"
+            where = library.describe(problem.path)
             line = f":{problem.line}" if problem.line else ""
-            print(f"PROBLEM  {where}{line}: {problem.message}")
+            reason = (
+                explain(problem.code, problem.line, problem.path) if problem.code in REASONS else ""
+            )
+            said = f"{reason} ({problem.message})" if reason else problem.message
+            print(f"PROBLEM  {where}{line}: {said}" if where else f"PROBLEM  {said}")
         print(f"{len(slides)} slides, {len(library.playlists)} playlists, {len(problems)} problems")
     return 1 if problems else 0
 
@@ -297,7 +332,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
         for item in data["left_out"]:
             print(f"  left out: {item['path']}: {item['reason']}")
         for problem in data["problems"]:
-            print(f"  problem: {problem['path']}: {problem['message']}")
+            where = f"{problem['path']}: " if problem["path"] else ""
+            print(f"  problem: {where}{problem['message']}")
     return 0
 
 
@@ -380,7 +416,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
         for i, page in enumerate(pages):
             surface = render_page(page, canvas, fonts, settings.theme, source)
             draw_header(surface, frame, header, fonts, settings.theme)
-            name = out / f"{n:02d}-{stem}-p{i + 1}.png"
+            name = out / f"{n:02d}-{stem}-p{i + 1:02d}.png"
             pygame.image.save(surface, str(name))
             written.append((name, f"{item.slide.path} {i + 1}/{len(pages)}"))
     if not plan.items:
@@ -394,8 +430,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
     for name, label in written:
         print(f"{name}  {label}")
     print(f"{out / 'overview.png'}  overview of {len(written)} page(s)")
-    problems = library.problems()
-    for problem in problems:
+    for problem in library.problems():
         print(f"problem: {problem.describe()}", file=sys.stderr)
     return 0
 

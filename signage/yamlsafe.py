@@ -68,6 +68,28 @@ _CountingLoader.yaml_implicit_resolvers = _plain_resolvers(
 )
 
 
+def _syntax_error(err: yaml.MarkedYAMLError) -> YamlError:
+    problem, context = err.problem_mark, err.context_mark
+    what = err.problem or "syntax error"
+    if problem is not None and context is not None and context.line < problem.line:
+        # An unclosed [ { or quote: the parser notices lines later, but the mistake is
+        # where it opened, so that is the line staff are sent to.
+        return YamlError(
+            f"YAML syntax error: {_opened(err.context)} (line {context.line + 1}) is not closed: "
+            f"{what} (line {problem.line + 1})",
+            context.line + 1,
+        )
+    mark = problem or context
+    return YamlError(f"YAML syntax error: {what}", mark.line + 1 if mark is not None else None)
+
+
+def _opened(context: str | None) -> str:
+    text = context or "a bracket or quote"
+    for prefix in ("while parsing ", "while scanning "):
+        text = text.removeprefix(prefix)
+    return text
+
+
 def load_yaml_text(text: str) -> Any:
     """Parse one YAML document; YamlError carries a plain message and the 1-based line."""
     if len(text) > MAX_YAML_BYTES:
@@ -78,10 +100,7 @@ def load_yaml_text(text: str) -> Any:
     except YamlError:
         raise
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line = mark.line + 1 if mark is not None else None
-        what = err.problem or "syntax error"
-        raise YamlError(f"YAML syntax error: {what}", line) from None
+        raise _syntax_error(err) from None
     except yaml.YAMLError as err:
         raise YamlError(f"YAML error: {err}") from None
     finally:
@@ -120,10 +139,7 @@ def compose_yaml_text(text: str) -> yaml.Node | None:
     except YamlError:
         raise
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line = mark.line + 1 if mark is not None else None
-        what = err.problem or "syntax error"
-        raise YamlError(f"YAML syntax error: {what}", line) from None
+        raise _syntax_error(err) from None
     except yaml.YAMLError as err:
         raise YamlError(f"YAML error: {err}") from None
     finally:

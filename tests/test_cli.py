@@ -38,7 +38,7 @@ def test_check_names_each_bad_file_and_line(demo: Path, capsys: pytest.CaptureFi
     data = json.loads(capsys.readouterr().out)
     problems = {p["path"]: p for p in data["problems"]}
     assert problems["slides/images/half.jpg"]["code"] == "image-truncated"
-    assert problems["playlists/broken.yaml"]["line"] == 3
+    assert problems["playlists/broken.yaml"]["line"] == 2  # where the [ opens, not the end
     assert "slides/notices/gbk.txt" in {s["path"] for s in data["slides"]}
 
 
