@@ -104,14 +104,17 @@ class Notifier:
     def watchdog(self, now_mono: float | None = None) -> bool:
         """Send WATCHDOG=1 if it is due; call it from every turn of the render loop.
 
-        Returns True when a heartbeat was sent.
+        Returns True when a heartbeat was sent. `now_mono` must come from the notifier's own
+        `monotonic` clock; it may be a little old (taken at the start of a long loop pass).
         """
         now = self._monotonic() if now_mono is None else now_mono
         if not self.watchdog_due(now):
             return False
         sent = self.notify("WATCHDOG=1")
         if sent:
-            self._last_watchdog = now
+            # Count from when it really went out: a stale `now_mono` (a pass that spent
+            # seconds reading a file) would otherwise make the next call send another at once.
+            self._last_watchdog = max(now, self._monotonic())
         return sent
 
     def ready(self, status: str | None = None) -> bool:

@@ -172,3 +172,48 @@ def test_scripts_pass_shellcheck() -> None:
         ["shellcheck", *map(str, scripts)], capture_output=True, text=True, timeout=60, check=False
     )
     assert r.returncode == 0, r.stdout
+
+
+def dry_run_on_real_root(checkout: Path, tmp_path: Path, *args: str) -> str:
+    """A dry run with DESTDIR unset (it only reads), and a dpkg that knows no package."""
+    stub = tmp_path / "stub-bin"
+    stub.mkdir(exist_ok=True)
+    (stub / "dpkg-query").write_text("#!/bin/sh\nexit 1\n")
+    (stub / "dpkg-query").chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k != "DESTDIR"}
+    env["PATH"] = f"{stub}:{env.get('PATH', '/usr/bin:/bin')}"
+    r = subprocess.run(
+        ["bash", str(checkout / "scripts" / "install"), "--dry-run", "--no-venv", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "dry run: nothing was changed" in r.stdout
+    return r.stdout
+
+
+def test_office_flag_installs_libreoffice_without_recommends(
+    checkout: Path, tmp_path: Path
+) -> None:
+    out = dry_run_on_real_root(checkout, tmp_path, "--office")
+    names = "libreoffice-writer-nogui libreoffice-impress-nogui"
+    assert f"office packages (LibreOffice, no recommends): {names}" in out
+    office_part = out.split("office packages", 1)[1].split("==>", 1)[0]
+    assert (
+        "would run: env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "
+        f"--no-install-recommends {names}" in office_part
+    )
+    # The main packages keep their recommends as before; LibreOffice is only on request.
+    assert "libreoffice" not in dry_run_on_real_root(checkout, tmp_path)
+
+
+def test_office_flag_under_destdir_says_how_to_install_it(checkout: Path, tmp_path: Path) -> None:
+    r = install(checkout, tmp_path / "root", "--no-venv", "--office")
+    assert r.returncode == 0, r.stderr
+    assert (
+        "install them with apt-get install --no-install-recommends "
+        "libreoffice-writer-nogui libreoffice-impress-nogui" in r.stdout
+    )

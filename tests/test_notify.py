@@ -110,6 +110,24 @@ def test_seconds_until_watchdog_lets_the_loop_sleep(listener: tuple[socket.socke
     n.close()
 
 
+def test_a_stale_loop_time_does_not_send_two_heartbeats(
+    listener: tuple[socket.socket, str],
+) -> None:
+    """The loop passes the time taken at the start of its pass; after a pass that spent 3 s
+    reading a file, the heartbeat counts from when it went out, not from that old time."""
+    sock, path = listener
+    clock = FakeClock()
+    with Notifier({"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "2000000"}, monotonic=clock) as n:
+        assert n.watchdog()
+        clock.t += 1.0
+        started = clock.t  # the next pass begins, a heartbeat due…
+        clock.t += 3.0  # …and spends 3 s reading a file before it gets to say so
+        assert n.watchdog(started)
+        assert not n.watchdog()  # the very next pass: a second is not over yet
+        assert n.seconds_until_watchdog() == pytest.approx(1.0)
+        assert received(sock) == ["WATCHDOG=1", "WATCHDOG=1"]
+
+
 @pytest.mark.parametrize(
     "env",
     [
