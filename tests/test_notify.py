@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import socket
 import uuid
@@ -147,6 +148,7 @@ def test_watchdog_disabled(env: dict[str, str]) -> None:
 
 
 def test_missing_socket_never_raises(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)  # another test's CLI run may have raised the root level
     n = Notifier({"NOTIFY_SOCKET": str(tmp_path / "gone.sock"), "WATCHDOG_USEC": "2000000"})
     assert n.enabled
     assert not n.ready()
