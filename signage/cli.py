@@ -92,10 +92,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="start", help="first day (YYYY-MM-DD)")
     p.add_argument("--to", dest="end", help="last day (YYYY-MM-DD)")
     p.add_argument("--json", action="store_true")
+
+    # Listed for --help only: main() hands its arguments to signage.samba unparsed.
+    sub.add_parser(
+        "share-config",
+        add_help=False,
+        help="print the smb.conf for the staff share (docs/share.md)",
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["share-config"]:
+        # Its own options and exit codes; argparse's REMAINDER would refuse leading options.
+        from signage.samba import share_config_main
+
+        return share_config_main(arguments[1:])
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
