@@ -23,7 +23,9 @@ from typing import Any
 STATUS_TEXT_NAME = "状态.txt"
 STATUS_JSON_NAME = "status.json"
 STALE_AFTER = timedelta(minutes=2)
-"""The player rewrites the status at least every 10 s; older than this, it is not running."""
+"""The status file is rewritten at least every 10 s; older than this, the player is not
+running. (The page itself is written only when something changes — run.py — so this warns
+only where the page is rendered later than the status, e.g. from an old status.json.)"""
 
 _WEEKDAYS = "一二三四五六日"
 _CONTROL = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
@@ -167,7 +169,7 @@ def status_text(status: Mapping[str, Any], now: datetime) -> str:
                 "必要时联系管理员。"
             )
     out.append(
-        "（本页由播放器自动生成，大约每 10 秒更新一次。"
+        "（本页由播放器自动生成，屏幕换内容、文件有变化时自动更新。"
         "改好或删掉有问题的文件后，稍等片刻再打开本页查看。）"
     )
     out.append("")

@@ -334,7 +334,7 @@ def emitted_codes() -> dict[str, list[str]]:
                 ):
                     values = _strings(node.value, constants)
             for value in values - {""}:
-                found.setdefault(value, []).append(f"{path.name}:{node.lineno}")
+                found.setdefault(value, []).append(f"{path.name}:{getattr(node, 'lineno', 0)}")
     return found
 
 
