@@ -375,3 +375,41 @@ def test_explanations_are_plain_sentences() -> None:
         assert reason.count("{line}") <= 1 and not reason.replace("{line}", "").count("{"), code
         # Chinese for staff; Latin only for names they type (kind: meeting, .docx, UTF-8 …).
         assert sum("\u4e00" <= ch <= "\u9fff" for ch in text) > len(text) // 4, code
+
+
+def test_the_example_in_the_admin_guide_is_what_the_page_says() -> None:
+    doc = (PACKAGE.parent / "docs/share.md").read_text("utf-8")
+    section = doc[doc.index("## What staff see in") :]
+    example = section[section.index("```text\n") + 8 : section.index("\n```")]
+    status = {
+        "updated_at": "2026-12-03T09:00:05+08:00",
+        "screen": "lobby-1",
+        "playlist": None,
+        "current": {
+            "path": "slides/通知/关于元旦放假的通知.txt",
+            "page": 0,
+            "since": "2026-12-03T08:59:58+08:00",
+        },
+        "rotation": [
+            "slides/欢迎.txt",
+            "slides/通知/关于元旦放假的通知.txt",
+            "slides/照片/年会合影.jpg",
+        ],
+        "problems": [
+            {
+                "path": "slides/照片/坏照片.jpg",
+                "message": "the image is incomplete (truncated: copied only part way?)",
+                "code": "image-truncated",
+                "since": "2026-12-03T08:41:00+08:00",
+            },
+            {
+                "path": "slides/会议/安全生产会议.yaml",
+                "message": "mapping values are not allowed here",
+                "line": 3,
+                "code": "yaml-syntax",
+                "since": "2026-12-02T16:20:00+08:00",
+            },
+        ],
+        "display": "on",
+    }
+    assert status_text(status, NOW).rstrip("\n") == example
