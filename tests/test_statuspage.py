@@ -380,7 +380,8 @@ def test_explanations_are_plain_sentences() -> None:
 def test_the_example_in_the_admin_guide_is_what_the_page_says() -> None:
     doc = (PACKAGE.parent / "docs/share.md").read_text("utf-8")
     section = doc[doc.index("## What staff see in") :]
-    example = section[section.index("```text\n") + 8 : section.index("\n```")]
+    start = section.index("```text\n") + len("```text\n")
+    example = section[start : section.index("\n```", start)]
     status = {
         "updated_at": "2026-12-03T09:00:05+08:00",
         "screen": "lobby-1",
