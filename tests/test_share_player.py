@@ -4,7 +4,8 @@ A real smbd serves the generated share (tests/samba_fixtures.py); a headless pla
 its content folder, polling it as it would a network mount, and writes the status page into
 the state dir the read-only status share shows. Everything staff do goes through smbclient,
 as from a Windows PC: copy a notice with a Chinese name, save over it, copy a large photo,
-delete what is on screen, copy a photo that was cut short — and read 状态.txt back.
+delete what is on screen, copy a photo that was cut short, save a non-text file over the
+notice — and read 状态.txt back.
 """
 
 from __future__ import annotations
@@ -242,7 +243,16 @@ def test_staff_changes_through_the_share_reach_the_screen_and_the_status_page(
         )
         assert current() in (welcome, notice)
 
-        # 6. What a staff PC reads from the read-only status share.
+        # 6. The notice saved over with something that is not text (a Word file given a .txt
+        # name, say): refused, and the version that was fine keeps playing meanwhile.
+        (files / "not-text.txt").write_bytes(b"PK\x03\x04\x00\x00" + bytes(range(256)) * 8)
+        staff(share, 'put not-text.txt "slides\\通知\\关于元旦放假的通知.txt"', files)
+        wait_for(lambda: "上一次正常的版本" in page(), "the kept-version note in 状态.txt", log)
+        assert set(rotation()) == {welcome, notice}
+        problems = {p["path"]: p.get("code") for p in status().get("problems") or []}
+        assert problems == {broken: "image-truncated", notice: "not-text"}
+
+        # 7. What a staff PC reads from the read-only status share.
         got = share.client(
             f'get "{STATUS_TEXT_NAME}" got.txt', share=share.settings.status_share_name, cwd=files
         )
@@ -255,9 +265,10 @@ def test_staff_changes_through_the_share_reach_the_screen_and_the_status_page(
     assert "二、正在轮流播放的文件（共 2 个）" in text
     assert "slides\\通知\\关于元旦放假的通知.txt" in text
     assert "2026年会合影" not in text  # deleted: gone from every section
-    section = text[text.index("三、没有显示的文件和原因（共 1 个）") :]
-    assert "slides\\坏照片.jpg" in section
-    assert "原因：图片只复制了一半，请重新复制一次。" in section
+    section = text[text.index("三、没有显示的文件和原因（共 2 个）") :]
+    assert "slides\\坏照片.jpg\r\n     原因：图片只复制了一半，请重新复制一次。\r\n" in section
+    assert "slides\\通知\\关于元旦放假的通知.txt\r\n     原因：这不是文本文件" in section
+    assert "改好之前，屏幕继续显示这个文件上一次正常的版本。" in section
     # The player only reads the content folder: exactly what staff put there is left.
     left = sorted(p.relative_to(share.content).as_posix() for p in share.content.rglob("*"))
     assert left == sorted(["slides", "slides/通知", welcome, notice, broken])
