@@ -93,22 +93,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="end", help="last day (YYYY-MM-DD)")
     p.add_argument("--json", action="store_true")
 
-    # Listed for --help only: main() hands its arguments to signage.samba unparsed.
-    sub.add_parser(
+    p = sub.add_parser(
         "share-config",
-        add_help=False,
         help="print the smb.conf for the staff share (docs/share.md)",
+        # No option prefix here: every argument, --config and -h included, goes unparsed to
+        # signage.samba's own parser (argparse.REMAINDER alone refuses leading options).
+        prefix_chars="\x00",
+        add_help=False,
     )
+    p.add_argument("arguments", nargs=argparse.REMAINDER)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    arguments = list(sys.argv[1:] if argv is None else argv)
-    if arguments[:1] == ["share-config"]:
-        # Its own options and exit codes; argparse's REMAINDER would refuse leading options.
-        from signage.samba import share_config_main
-
-        return share_config_main(arguments[1:])
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -122,6 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "inspect": cmd_inspect,
         "plan": cmd_plan,
         "report": cmd_report,
+        "share-config": cmd_share_config,
     }[args.command]
     try:
         return handler(args)
@@ -500,3 +498,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from signage.run import run_player
 
     return run_player(_settings_loader(args), args)
+
+
+def cmd_share_config(args: argparse.Namespace) -> int:
+    from signage.samba import share_config_main
+
+    return share_config_main(args.arguments)
