@@ -93,6 +93,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="start", help="first day (YYYY-MM-DD)")
     p.add_argument("--to", dest="end", help="last day (YYYY-MM-DD)")
     p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser(
+        "share-config",
+        help="print the smb.conf for the staff share (docs/share.md)",
+        # No option prefix here: every argument, --config and -h included, goes unparsed to
+        # signage.samba's own parser (argparse.REMAINDER alone refuses leading options).
+        prefix_chars="\x00",
+        add_help=False,
+    )
+    p.add_argument("arguments", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -112,6 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "inspect": cmd_inspect,
         "plan": cmd_plan,
         "report": cmd_report,
+        "share-config": cmd_share_config,
     }[args.command]
     try:
         return handler(args)
@@ -524,3 +535,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from signage.run import run_player
 
     return run_player(_settings_loader(args), args)
+
+
+def cmd_share_config(args: argparse.Namespace) -> int:
+    from signage.samba import share_config_main
+
+    return share_config_main(args.arguments)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ from typing import Any
 import pytest
 
 from signage.statuspage import (
+    PLAYLIST_STILL_USED,
     REASONS,
     STATUS_JSON_NAME,
     STATUS_TEXT_NAME,
@@ -65,7 +68,7 @@ def test_full_page() -> None:
     assert "注意" not in text  # fresh: no warning that the player stopped
     # What is on screen: Windows-style path, pages counted from 1.
     assert "  slides\\notices\\春节放假通知.txt（第 2 页）" in lines
-    assert "  从今天 08:59开始显示" in lines
+    assert "  从今天 08:59 开始显示" in lines
     assert "  使用的播放列表：playlists\\lobby.yaml" in lines
     assert "二、正在轮流播放的文件（共 2 个）" in lines
     assert (
@@ -80,8 +83,8 @@ def test_full_page() -> None:
         lines[i + 3] == "     技术说明（给管理员）：image file is truncated (1234 of 50000 bytes)"
     )
     j = lines.index("  2. playlists\\lobby.yaml")
-    assert lines[j + 1].startswith("     原因：第 7 行格式有误")
-    assert lines[j + 1].endswith("屏幕继续按这个播放列表上一次正确的内容播放。")
+    assert lines[j + 1].startswith("     原因：第 7 行：格式有误")
+    assert lines[j + 1].endswith("如果它以前是好的，屏幕继续按以前的版本播放。")
     assert lines[j + 3] == "     技术说明（给管理员）：line 7: mapping values are not allowed here"
 
 
@@ -91,19 +94,36 @@ def test_full_page() -> None:
         ("image-truncated", None, "slides/a.jpg", "图片只复制了一半，请重新复制"),
         ("empty-file", None, "slides/a.txt", "文件是空的（0 字节），请重新保存后再复制"),
         ("not-text", None, "slides/a.txt", "这不是文本文件"),
-        ("yaml-syntax", 12, "slides/会议.yaml", "第 12 行格式有误"),
-        ("yaml-syntax", None, "slides/会议.yaml", "文件里格式有误"),
+        ("yaml-syntax", 12, "slides/会议.yaml", "第 12 行：格式有误"),
+        ("yaml-syntax", None, "slides/会议.yaml", "格式有误（常见原因：用了中文冒号"),
         ("outside-root", 3, "playlists/a.yaml", "共享文件夹以外"),
         ("encrypted-document", None, "slides/a.docx", "设置了打开密码"),
         ("damaged-document", None, "slides/a.docx", "文档已损坏"),
         ("needs-libreoffice", None, "slides/a.doc", "另存为” .docx 或 PDF"),
-        ("unsupported-type", None, "slides/a.exe", "播放器不认识这种文件"),
+        ("unsupported-type", None, "slides/a.exe", "播放器不支持这种文件格式"),
         ("too-large", None, "slides/a.jpg", "文件太大"),
         ("decompression-bomb", None, "slides/a.png", "像素尺寸大得不正常"),
         ("permission-denied", None, "slides/a.jpg", "没有权限读取"),
         ("root-missing", None, "", "找不到共享文件夹"),
         ("not-a-slide", None, "slides/a.yaml", "kind: meeting"),
-        ("bad-value", 4, "slides/会议.yaml", "第 4 行有一项填写的内容不对"),
+        ("bad-value", 4, "slides/会议.yaml", "第 4 行：有一项填写的内容不对"),
+        ("damaged-image", None, "slides/a.jpg", "图片文件已损坏"),
+        ("not-an-image", None, "slides/a.jpg", "里面却不是图片"),
+        ("meeting-field", 3, "slides/会议.yaml", "第 3 行：会议通知里有一项"),
+        ("front-matter", 2, "slides/a.txt", "第 2 行：文件开头两行“---”之间"),
+        (
+            "bad-hours",
+            5,
+            "playlists/a.yaml",
+            '第 5 行：时间段（hours:）写得不对，请写成 "08:00-18:00"',
+        ),
+        (
+            "missing-slide",
+            9,
+            "playlists/a.yaml",
+            "第 9 行：播放列表里写的文件或文件夹在 slides 里找不到",
+        ),
+        ("clock-not-set", None, "", "播放机的时钟不准"),
     ],
 )
 def test_each_code_in_plain_words(code: str, line: int | None, path: str, expected: str) -> None:
@@ -111,10 +131,9 @@ def test_each_code_in_plain_words(code: str, line: int | None, path: str, expect
     reason = explain(code, line, path)
     assert expected in reason
     assert "{line}" not in reason
-    # The note about the last good playlist belongs to playlists only.
-    assert ("上一次正确" in reason) == (
-        path.startswith("playlists/") and code in ("yaml-syntax", "bad-value")
-    )
+    assert not reason.startswith("第 None")
+    # The note about the last good playlist belongs to refused playlists only.
+    assert ("以前的版本" in reason) == (path.startswith("playlists/") and code != "missing-slide")
 
 
 def test_unknown_code_falls_back_to_the_technical_message() -> None:
@@ -224,3 +243,174 @@ def test_never_into_the_content_folder(tmp_path: Path) -> None:
 def test_file_names_keep_their_spacing() -> None:
     problem = {"path": "slides/通知  (2).txt", "message": "m", "code": "empty-file"}
     assert "  1. slides\\通知  (2).txt" in status_text(_status(problems=[problem]), NOW)
+
+
+def test_a_refused_version_of_a_playing_file_says_the_old_one_plays_on() -> None:
+    problem = {"path": "slides/images/合影.jpg", "message": "x", "code": "image-truncated"}
+    text = status_text(_status(problems=[problem]), NOW)
+    assert "原因：图片只复制了一半，请重新复制一次。改好之前，屏幕继续显示这个文件上一次" in text
+    gone = {"path": "slides/new.jpg", "message": "x", "code": "image-truncated"}
+    assert "上一次正常的版本" not in status_text(_status(problems=[gone]), NOW)
+
+
+def test_settings_problems_say_whose_file_it_is() -> None:
+    content = {"path": "signage.yaml", "message": "theme: unknown setting", "line": 4}
+    machine = {"path": "/etc/signage/signage.yaml", "message": "size: bad", "line": 2}
+    display = {"path": "/etc/signage/signage.yaml", "message": "x", "code": "bad-display"}
+    text = status_text(_status(problems=[content, machine, display]), NOW)
+    assert "原因：第 4 行：屏幕设置文件 signage.yaml 写得不对" in text
+    # The machine's own file: its real path, not a Windows path staff would look for.
+    assert "  2. /etc/signage/signage.yaml" in text
+    assert "原因：播放机本身的设置有误" in text
+    assert "屏幕开关时间（display）有一条写得不对" in text
+    assert text.count("请联系管理员") >= 1 and "由管理员修改" in text
+
+
+# --- every code the package emits has an explanation ------------------------------------------
+
+PACKAGE = Path(__file__).resolve().parent.parent / "signage"
+# The classes whose positional arguments include the code: Problem(path, message, line, code)
+# and ContentError(message, line, code). Helpers with a `code` parameter are found per module.
+_CODE_POSITION = {"Problem": 3, "ContentError": 2}
+_KEBAB = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+
+
+def _strings(node: ast.expr, constants: dict[str, str]) -> set[str]:
+    """The string values an expression can take: literals, module constants, both arms of
+    `a if c else b` and every operand of `a or b` (not the condition of an if)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return {node.value}
+    if isinstance(node, ast.Name) and node.id in constants:
+        return {constants[node.id]}
+    if isinstance(node, ast.IfExp):
+        return _strings(node.body, constants) | _strings(node.orelse, constants)
+    if isinstance(node, ast.BoolOp):
+        return set().union(*(_strings(v, constants) for v in node.values))
+    return set()
+
+
+def emitted_codes() -> dict[str, list[str]]:
+    """Every Problem/ContentError code written in the package's source -> where.
+
+    A plain regex for `code="…"` misses codes passed positionally (`check.add(msg, node,
+    "bad-days")`, `refuse(msg, "broken-link")`), through constants (`code=ROOT_MISSING`) and
+    in conditionals (`err.code or "unreadable"`), so the source is parsed instead.
+    """
+    found: dict[str, list[str]] = {}
+    for path in sorted(PACKAGE.glob("*.py")):
+        tree = ast.parse(path.read_text("utf-8"))
+        constants = {
+            node.targets[0].id: node.value.value
+            for node in tree.body
+            if isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        }
+        positions = dict(_CODE_POSITION)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                names = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
+                if names[:1] in (["self"], ["cls"]):
+                    names = names[1:]
+                if "code" in names:
+                    positions[node.name] = names.index("code")
+        for node in ast.walk(tree):
+            values: set[str] = set()
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = getattr(func, "id", None) or getattr(func, "attr", "")
+                keyword = next((k.value for k in node.keywords if k.arg == "code"), None)
+                if keyword is not None:
+                    values = _strings(keyword, constants)
+                elif name in positions and len(node.args) > positions[name]:
+                    values = _strings(node.args[positions[name]], constants)
+            elif isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if any(
+                    isinstance(t, ast.Name) and (t.id.lower() == "code" or t.id.endswith("_CODE"))
+                    for t in targets
+                ):
+                    values = _strings(node.value, constants)
+            for value in values - {""}:
+                found.setdefault(value, []).append(f"{path.name}:{getattr(node, 'lineno', 0)}")
+    return found
+
+
+def test_the_code_collector_sees_what_a_regex_sees() -> None:
+    codes = emitted_codes()
+    by_regex = set()
+    for path in PACKAGE.glob("*.py"):
+        by_regex |= set(re.findall(r"\bcode\s*=\s*[\"']([a-z0-9-]+)[\"']", path.read_text("utf-8")))
+    assert by_regex and by_regex <= codes.keys()
+    # Codes reached only through the collector's extra cases, as the package has them now.
+    assert {
+        "bad-days",
+        "broken-link",
+        "root-missing",
+        "unreadable",
+        "missing-slide",
+    } <= codes.keys()
+    assert all(_KEBAB.fullmatch(code) for code in codes), sorted(codes)
+
+
+def test_every_emitted_code_has_a_plain_chinese_explanation() -> None:
+    codes = emitted_codes()
+    missing = {code: where for code, where in codes.items() if code not in REASONS}
+    assert not missing, f"add these codes to statuspage.REASONS: {missing}"
+
+
+def test_no_explanation_for_a_code_nothing_emits() -> None:
+    # Catches a misspelt key (an explanation that can never be shown) and stale entries.
+    assert not REASONS.keys() - emitted_codes().keys()
+    assert not PLAYLIST_STILL_USED - emitted_codes().keys()
+
+
+def test_explanations_are_plain_sentences() -> None:
+    for code, reason in REASONS.items():
+        text = explain(code, 3, "slides/a.txt")
+        assert text.endswith("。") or text.endswith("）"), code
+        assert "{" not in text and "None" not in text, code
+        assert reason.count("{line}") <= 1 and not reason.replace("{line}", "").count("{"), code
+        # Chinese for staff; Latin only for names they type (kind: meeting, .docx, UTF-8 …).
+        assert sum("\u4e00" <= ch <= "\u9fff" for ch in text) > len(text) // 4, code
+
+
+def test_the_example_in_the_admin_guide_is_what_the_page_says() -> None:
+    doc = (PACKAGE.parent / "docs/share.md").read_text("utf-8")
+    section = doc[doc.index("## What staff see in") :]
+    start = section.index("```text\n") + len("```text\n")
+    example = section[start : section.index("\n```", start)]
+    status = {
+        "updated_at": "2026-12-03T09:00:05+08:00",
+        "screen": "lobby-1",
+        "playlist": None,
+        "current": {
+            "path": "slides/通知/关于元旦放假的通知.txt",
+            "page": 0,
+            "since": "2026-12-03T08:59:58+08:00",
+        },
+        "rotation": [
+            "slides/欢迎.txt",
+            "slides/通知/关于元旦放假的通知.txt",
+            "slides/照片/年会合影.jpg",
+        ],
+        "problems": [
+            {
+                "path": "slides/照片/坏照片.jpg",
+                "message": "the image is incomplete (truncated: copied only part way?)",
+                "code": "image-truncated",
+                "since": "2026-12-03T08:41:00+08:00",
+            },
+            {
+                "path": "slides/会议/安全生产会议.yaml",
+                "message": "mapping values are not allowed here",
+                "line": 3,
+                "code": "yaml-syntax",
+                "since": "2026-12-02T16:20:00+08:00",
+            },
+        ],
+        "display": "on",
+    }
+    assert status_text(status, NOW).rstrip("\n") == example
