@@ -118,6 +118,7 @@ MACHINE_KEYS = frozenset(
         "timezone",
         "watch",
         "poll_interval_s",
+        "settle_s",
         "rescan_interval_s",
         "display",
         "meeting_lead_days",
@@ -180,7 +181,7 @@ def apply_mapping(
     changes: dict[str, Any] = {}
 
     def bad(key: str, err: Exception | str) -> None:
-        problems.append(Problem(source, f"{key}: {err}"))
+        problems.append(Problem(source, f"{key}: {err}", code="bad-setting"))
 
     for key, value in data.items():
         if key not in allowed:
@@ -322,12 +323,16 @@ def load_settings(
         try:
             data = load_yaml_file(machine_config)
         except YamlError as err:
-            problems.append(Problem(str(machine_config), err.message, err.line))
+            problems.append(Problem(str(machine_config), err.message, err.line, "yaml-syntax"))
         else:
             if isinstance(data, Mapping):
                 machine = data
             elif data is not None:
-                problems.append(Problem(str(machine_config), "should be a mapping of settings"))
+                problems.append(
+                    Problem(
+                        str(machine_config), "should be a mapping of settings", code="bad-setting"
+                    )
+                )
     if content is None:
         content = Path(str(machine.get("content", "."))) if machine.get("content") else Path(".")
     settings = Settings(content=content)
@@ -336,13 +341,15 @@ def load_settings(
         try:
             data = load_yaml_file(content_file)
         except YamlError as err:
-            problems.append(Problem("signage.yaml", err.message, err.line))
+            problems.append(Problem("signage.yaml", err.message, err.line, "yaml-syntax"))
         else:
             if isinstance(data, Mapping):
                 settings, more = apply_mapping(settings, data, source="signage.yaml", trusted=False)
                 problems += more
             elif data is not None:
-                problems.append(Problem("signage.yaml", "should be a mapping of settings"))
+                problems.append(
+                    Problem("signage.yaml", "should be a mapping of settings", code="bad-setting")
+                )
     if machine:
         settings, more = apply_mapping(settings, machine, source=str(machine_config), trusted=True)
         problems += more

@@ -181,7 +181,7 @@ class Player:
         self._status_due = 0.0
         self._status_written: dict[str, Any] | None = None
         self._problem_since: dict[str, datetime] = {}
-        self._first_frame = False
+        self._status_failing = False
         self._display_state = "on"
         self._showing_since_wall: datetime | None = None
         self._last_tick = 0.0
@@ -269,9 +269,6 @@ class Player:
             self.display.present(frame)
             self.frames += 1
         self._composed = frame
-        if not self._first_frame:
-            self._first_frame = True
-            self.hooks.on_first_frame()
 
     def _fade(self, old: pygame.Surface, new: pygame.Surface, seconds: float) -> None:
         # Animation runs on the real clock, not the injected one: it is drawing, not logic.
@@ -416,6 +413,9 @@ class Player:
         self._settings_version = self.library.settings_version
         self.replan()
         self.advance(fade=False)
+        # The status file says what is up before anyone (systemd) is told we are running.
+        self._write_status(force=True)
+        self.hooks.on_first_frame()
         self.prepare_next()
 
     def tick(self) -> None:
@@ -482,7 +482,13 @@ class Player:
         try:
             write_status(self.status_file, status)
         except OSError as err:
-            log.warning("cannot write the status file %s: %s", self.status_file, err)
+            if not self._status_failing:
+                log.warning("cannot write the status file %s: %s", self.status_file, err)
+            self._status_failing = True
+        else:
+            if self._status_failing:
+                log.info("the status file %s is written again", self.status_file)
+            self._status_failing = False
 
     def _handle(self, event: pygame.event.Event) -> None:
         if event.type == pygame.QUIT:

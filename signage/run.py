@@ -18,6 +18,8 @@ from signage.model import Problem
 
 log = logging.getLogger("signage")
 
+STATUS_PAGE_REFRESH_S = 300.0
+
 
 def run_player(
     load: Callable[[], tuple[Settings, list[Problem]]],
@@ -117,8 +119,21 @@ def run_player(
             [Problem("", f"play log: {log_.problem}", code="play-log")] if log_.problem else []
         )
     status_page_dir = settings.state_dir / "status" if settings.state_dir else None
-    if status_page_dir is not None:
-        hooks.on_status = _status_page_writer(status_page_dir, settings, clock)
+    page_writer = _status_page_writer(status_page_dir, settings, clock) if status_page_dir else None
+    last_line: list[str] = [""]
+
+    def on_status(status: dict[str, Any]) -> None:
+        current = status.get("current") or {}
+        rotation, problems = len(status.get("rotation", [])), len(status.get("problems", []))
+        playing = f"playing {current['path']} page {current['page'] + 1}; " if current else ""
+        line = f"display {status['display']}; {playing}{rotation} in rotation; {problems} problems"
+        if line != last_line[0]:
+            last_line[0] = line
+            notifier.status(line)  # `systemctl status signage` shows it
+        if page_writer is not None:
+            page_writer(status)
+
+    hooks.on_status = on_status
 
     from signage.watcher import Watcher
 
@@ -199,13 +214,15 @@ def _status_page_writer(directory: Path, settings: Settings, clock: Clock) -> An
     """The staff's 状态.txt follows the status file, in the state dir (never the content)."""
     from signage.statuspage import write_status_page
 
-    last: list[Any] = [None]
+    last: list[Any] = [None, 0.0]
 
     def write(status: dict[str, Any]) -> None:
         comparable = {k: v for k, v in status.items() if k != "updated_at"}
-        if comparable == last[0]:
+        # Unchanged pages are rewritten every few minutes all the same, so that the page's
+        # time shows staff the player is alive.
+        if comparable == last[0] and clock.monotonic() - last[1] < STATUS_PAGE_REFRESH_S:
             return
-        last[0] = comparable
+        last[0], last[1] = comparable, clock.monotonic()
         try:
             write_status_page(directory, status, clock.now(), content_root=settings.content)
         except (OSError, ValueError) as err:
