@@ -16,10 +16,12 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import resource
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -142,17 +144,28 @@ def run_case(case: str, size: tuple[int, int]) -> dict[str, Any]:
             chars=sum(len(b.text) for b in blocks),
             read_to_document_ms=round((t1 - t0) * 1000, 1),
         )
-        try:
-            from signage import layout  # type: ignore[attr-defined]
+        os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+        import pygame
 
-            lay = layout.layout_slide
-        except (ImportError, AttributeError):
-            result["layout"] = "missing on this branch (not timed)"
-        else:
-            t2 = time.perf_counter()
-            pages = lay(slide, size, settings)
-            result["layout_ms"] = round((time.perf_counter() - t2) * 1000, 1)
-            result["layout_pages"] = len(pages)
+        from signage.fonts import FontBook
+        from signage.model import PlannedItem
+        from signage.pages import pages_for
+        from signage.render import render_page
+
+        pygame.display.init()
+        fonts = FontBook.from_settings(settings.fonts)
+        t2 = time.perf_counter()
+        pages = pages_for(PlannedItem(slide), size, fonts, settings, datetime.now().astimezone())
+        t3 = time.perf_counter()
+        render_page(pages[0], size, fonts, settings.theme, lambda rel: data)
+        t4 = time.perf_counter()
+        result.update(
+            layout_ms=round((t3 - t2) * 1000, 1),
+            layout_pages=len(pages),
+            render_first_page_ms=round((t4 - t3) * 1000, 1),
+            first_page_total_ms=round(((t1 - t0) + (t4 - t2)) * 1000, 1),
+        )
         result.update(baseline_rss_mb=round(base, 1), peak_rss_mb=round(_rss_mb(), 1))
     elif case == "doc":
         import tempfile
