@@ -138,32 +138,26 @@ def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
 
 def read_bytes_limited(path: Path, limit: int) -> bytes:
     """Read a regular file of at most `limit` bytes; ContentError in plain words otherwise."""
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        raise ContentError("the file has disappeared", code="missing") from None
-    except PermissionError:
-        raise ContentError(
-            "the file cannot be read (permission denied)", code="permission-denied"
-        ) from None
-    except OSError as err:
-        raise ContentError(f"the file cannot be read: {err.strerror or err}") from None
     import stat as stat_mod
 
-    if stat_mod.S_ISDIR(st.st_mode):
-        raise ContentError("this is a folder, not a file", code="not-a-file")
-    if not stat_mod.S_ISREG(st.st_mode):
-        raise ContentError("this is not a regular file", code="not-a-file")
-    if st.st_size > limit:
-        raise ContentError(
-            f"the file is too large ({st.st_size / 1e6:.0f} MB; the limit is {limit / 1e6:.0f} MB)",
-            code="too-large",
-        )
-    if st.st_size == 0:
-        raise ContentError("the file is empty (0 bytes)", code="empty-file")
     try:
+        st = path.stat()
+        if stat_mod.S_ISDIR(st.st_mode):
+            raise ContentError("this is a folder, not a file", code="not-a-file")
+        if not stat_mod.S_ISREG(st.st_mode):
+            raise ContentError("this is not a regular file", code="not-a-file")
+        if st.st_size > limit:
+            raise ContentError(
+                f"the file is too large ({st.st_size / 1e6:.0f} MB; "
+                f"the limit is {limit / 1e6:.0f} MB)",
+                code="too-large",
+            )
+        if st.st_size == 0:
+            raise ContentError("the file is empty (0 bytes)", code="empty-file")
         with open(path, "rb") as fh:
             return fh.read(limit + 1)
+    except FileNotFoundError:
+        raise ContentError("the file has disappeared", code="missing") from None
     except PermissionError:
         raise ContentError(
             "the file cannot be read (permission denied)", code="permission-denied"

@@ -244,16 +244,15 @@ class Player:
 
     def _compose(self, body: pygame.Surface) -> pygame.Surface:
         frame = body.copy()
+        self._draw_header(frame)
+        return frame
+
+    def _draw_header(self, frame: pygame.Surface) -> None:
         now = self.clock.now()
         self._minute = (now.year, now.month, now.day, now.hour, now.minute)
-        draw_header(
-            frame,
-            self.frame,
-            header_lines(self.frame, self.library.settings.organisation, now, self.fonts),
-            self.fonts,
-            self.library.settings.theme,
-        )
-        return frame
+        settings = self.library.settings
+        lines = header_lines(self.frame, settings.organisation, now, self.fonts)
+        draw_header(frame, self.frame, lines, self.fonts, settings.theme)
 
     def _present(self, frame: pygame.Surface, fade: bool) -> None:
         settings = self.library.settings
@@ -293,12 +292,12 @@ class Player:
         pygame.display.flip()
         self.frames += 1
 
-    def _show_idle(self) -> None:
+    def _show_idle(self, fade: bool = True) -> None:
         settings = self.library.settings
         body = render_idle(
             self.canvas, settings.organisation, self.clock.now(), self.fonts, settings.theme
         )
-        self._present(self._compose(body), fade=True)
+        self._present(self._compose(body), fade=fade)
 
     def _show_dark(self) -> None:
         black = pygame.Surface(self.canvas)
@@ -364,25 +363,12 @@ class Player:
         if self._composed is None or self._display_state == "off":
             return
         if self.show.current is None:
-            self._show_idle_now()
+            self._show_idle(fade=False)  # the big clock is the idle page itself
             return
         frame = self._composed
-        draw_header(
-            frame,
-            self.frame,
-            header_lines(self.frame, self.library.settings.organisation, now, self.fonts),
-            self.fonts,
-            self.library.settings.theme,
-        )
+        self._draw_header(frame)
         self.display.present(frame)
         self.frames += 1
-
-    def _show_idle_now(self) -> None:
-        settings = self.library.settings
-        body = render_idle(
-            self.canvas, settings.organisation, self.clock.now(), self.fonts, settings.theme
-        )
-        self._present(self._compose(body), fade=False)
 
     def next_deadline(self) -> float:
         """Monotonic time of the next thing that must happen with no event."""

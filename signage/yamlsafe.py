@@ -8,6 +8,7 @@ file is refused before it is constructed.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -90,13 +91,13 @@ def _opened(context: str | None) -> str:
     return text
 
 
-def load_yaml_text(text: str) -> Any:
-    """Parse one YAML document; YamlError carries a plain message and the 1-based line."""
+def _parse(text: str, step: Callable[[_CountingLoader], Any]) -> Any:
+    """Run one loader step with the size cap; every YAML error becomes a YamlError."""
     if len(text) > MAX_YAML_BYTES:
         raise YamlError(f"the file is too large for a settings file ({len(text)} characters)")
     loader = _CountingLoader(text)
     try:
-        return loader.get_single_data()
+        return step(loader)
     except YamlError:
         raise
     except yaml.MarkedYAMLError as err:
@@ -105,6 +106,11 @@ def load_yaml_text(text: str) -> Any:
         raise YamlError(f"YAML error: {err}") from None
     finally:
         loader.dispose()
+
+
+def load_yaml_text(text: str) -> Any:
+    """Parse one YAML document; YamlError carries a plain message and the 1-based line."""
+    return _parse(text, lambda loader: loader.get_single_data())
 
 
 def load_yaml_file(path: Path) -> Any:
@@ -130,20 +136,8 @@ def compose_yaml_text(text: str) -> yaml.Node | None:
     Validators walk the nodes so that every problem can name its line; `node_value` turns a
     node into plain Python. None for an empty document. Errors as in `load_yaml_text`.
     """
-    if len(text) > MAX_YAML_BYTES:
-        raise YamlError(f"the file is too large for a settings file ({len(text)} characters)")
-    loader = _CountingLoader(text)
-    try:
-        node: yaml.Node | None = loader.get_single_node()
-        return node
-    except YamlError:
-        raise
-    except yaml.MarkedYAMLError as err:
-        raise _syntax_error(err) from None
-    except yaml.YAMLError as err:
-        raise YamlError(f"YAML error: {err}") from None
-    finally:
-        loader.dispose()
+    node: yaml.Node | None = _parse(text, lambda loader: loader.get_single_node())
+    return node
 
 
 def node_line(node: yaml.Node) -> int:
