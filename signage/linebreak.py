@@ -10,7 +10,11 @@ lines with the position of every run, so a justified line draws exactly as compu
   forbidden mark would start a line, punctuation in the line above is compressed (a
   full-width mark gives up its blank half) before a character is pushed down;
 - `——`, `……` and `⸺` are never split;
-- a quarter em between Han and Latin/digits, none at line start or end;
+- a quarter em between Han and Latin/digits, none at line start or end, and none inside a
+  date or time: a number is set tight against a following 年 月 日 时 分 秒 号 点, and such a
+  date part is tight against the number after it (`2026年12月1日`, `8时30分`), as the
+  header clock and GB/T 9704 write dates; other boundaries keep the gap (`共 412 条`,
+  `8:30 至 12:00`, `9.9%`);
 - lines are justified by spreading spare space between units, unless that would open a
   river (more than a quarter em per gap): then that line is set flush left.
 """
@@ -30,6 +34,11 @@ OPENING_MARKS = frozenset("（［｛〔〈《「『【〖〘‘“")
 DASHES = frozenset("—…⸺⸻")
 # Inside a long Latin run (URL, e-mail), a break may follow these when it must.
 SPLIT_AFTER = frozenset("@./-_?&=")
+
+DATE_PARTS = frozenset("年月日时分秒号点")
+"""Han characters set tight after a number: the parts of a date or time."""
+DATE_JOINS = frozenset("年月日时点")
+"""Date parts set tight before a number too, when a number precedes them (年12月, 8时30分)."""
 
 HAN_GAP = 0.25
 """Space between Han and Latin/digits, in em."""
@@ -78,7 +87,16 @@ def _is_latin(ch: str) -> bool:
 class _Unit:
     """A piece that is never broken inside: a Han character, a mark, a Latin word, a space."""
 
-    __slots__ = ("draw_shift", "end", "kind", "splittable", "start", "width", "width0")
+    __slots__ = (
+        "draw_shift",
+        "end",
+        "kind",
+        "splittable",
+        "start",
+        "tight",
+        "width",
+        "width0",
+    )
 
     def __init__(self, start: int, end: int, kind: str, width: float) -> None:
         self.start = start
@@ -88,6 +106,7 @@ class _Unit:
         self.width0 = width  # natural advance
         self.draw_shift = 0.0  # compressed opening marks draw left of their slot
         self.splittable = False  # a forced break may follow this unit (split Latin run)
+        self.tight = False  # no Han-Latin gap before this unit (inside a date)
 
 
 def _units(text: str, widths: Sequence[float]) -> list[_Unit]:
@@ -115,7 +134,28 @@ def _units(text: str, widths: Sequence[float]) -> list[_Unit]:
             kind = "other"
         out.append(_Unit(i, j, kind, float(sum(widths[i:j]))))
         i = j
+    _mark_dates(text, out)
     return out
+
+
+def _is_number(text: str, u: _Unit) -> bool:
+    return u.kind == "latin" and text[u.start : u.end].isascii() and text[u.start : u.end].isdigit()
+
+
+def _mark_dates(text: str, units: Sequence[_Unit]) -> None:
+    """Set numbers tight against the date and time parts around them: 2026年12月1日."""
+    for k in range(1, len(units)):
+        a, b = units[k - 1], units[k]
+        if _is_number(text, a) and b.kind == "han" and text[b.start] in DATE_PARTS:
+            b.tight = True
+        elif (
+            k >= 2
+            and a.kind == "han"
+            and text[a.start] in DATE_JOINS
+            and _is_number(text, units[k - 2])
+            and _is_number(text, b)
+        ):
+            b.tight = True
 
 
 def _can_break(text: str, a: _Unit, b: _Unit) -> bool:
@@ -133,6 +173,8 @@ def _can_break(text: str, a: _Unit, b: _Unit) -> bool:
 
 
 def _gap(a: _Unit, b: _Unit, em: float) -> float:
+    if b.tight:
+        return 0.0
     if (a.kind == "han" and b.kind == "latin") or (a.kind == "latin" and b.kind == "han"):
         return HAN_GAP * em
     return 0.0
@@ -218,6 +260,7 @@ def _split_latin(
         return None
     head = _Unit(unit.start, best, "latin", float(sum(widths[unit.start : best])))
     head.splittable = True
+    head.tight = unit.tight
     tail = _Unit(best, unit.end, "latin", float(sum(widths[best : unit.end])))
     return head, tail
 

@@ -191,3 +191,27 @@ def test_justified_lines_never_stretch_more_than_a_quarter_em(text: str, measure
             natural_end = x + sum(w[a:b])
             extra = x2 - natural_end
             assert extra <= 0.25 + MAX_STRETCH + 1e-6, (ln.text, extra)
+
+
+def _run_starts(text: str) -> list[str]:
+    """The text of each drawn run: a new run starts wherever a gap was put."""
+    (line,) = lines_of(text, 60)
+    return [text[a:b] for a, b, _x in line.runs]
+
+
+def test_dates_and_times_are_set_tight() -> None:
+    # A number against the date parts around it: one run, no quarter-em gap.
+    assert _run_starts("自2026年12月1日起") == ["自", "2026年12月1日起"]
+    assert _run_starts("8时30分") == ["8时30分"]
+    assert _run_starts("文号30号文件") == ["文号", "30号文件"]
+    (line,) = lines_of("2026年12月1日", 60)
+    assert line.width == pytest.approx(4 * 0.55 + 2 * 0.55 + 0.55 + 3)
+
+
+def test_other_han_digit_boundaries_keep_the_quarter_em() -> None:
+    assert _run_starts("共412条") == ["共", "412", "条"]
+    assert _run_starts("上午8:30至12:00") == ["上午", "8:30", "至", "12:00"]
+    # 年 after a word, not a number, does not join the number after it.
+    assert _run_starts("今年12个") == ["今年", "12", "个"]
+    (line,) = lines_of("共412条", 60)
+    assert line.runs[1][2] == pytest.approx(1.25)
