@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from signage.config import Settings
 from signage.fonts import EM_TOP, FontBook
 from signage.frame import Frame, Rect, frame_for
-from signage.linebreak import SetLine, break_lines
+from signage.linebreak import SetLine, balance_lines, break_lines
 from signage.model import (
     Block,
     ColorRole,
@@ -177,7 +177,7 @@ def _set_paragraph(
     inset = inset_em * size
     avail = measure.w - inset - right_gap_em * size
     if align == "center":
-        lines = _balanced(text, widths, avail, size)
+        lines = balance_lines(text, widths, avail, size)
     else:
         lines = break_lines(
             text,
@@ -203,23 +203,6 @@ def _set_paragraph(
         line = _make_line(set_line.text, style, shift + first_x, ink_w, runs)
         rows.append(_Row(line, style.pitch * size))
     return rows
-
-
-def _balanced(text: str, widths: Sequence[float], avail: float, em: float) -> list[SetLine]:
-    """Lines of similar length (a title): the narrowest measure that needs no more lines."""
-    full = break_lines(text, widths, avail, em, justify=False)
-    if len(full) <= 1:
-        return full
-    lo, hi = sum(widths) / len(full), avail
-    best = full
-    for _ in range(10):
-        mid = (lo + hi) / 2
-        trial = break_lines(text, widths, mid, em, justify=False)
-        if len(trial) <= len(full):
-            best, hi = trial, mid
-        else:
-            lo = mid
-    return best
 
 
 # --- documents --------------------------------------------------------------------------------

@@ -21,6 +21,9 @@ lines with the position of every run, so a justified line draws exactly as compu
 
 from __future__ import annotations
 
+import itertools
+import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -146,16 +149,15 @@ def _mark_dates(text: str, units: Sequence[_Unit]) -> None:
     """Set numbers tight against the date and time parts around them: 2026年12月1日."""
     for k in range(1, len(units)):
         a, b = units[k - 1], units[k]
-        if _is_number(text, a) and b.kind == "han" and text[b.start] in DATE_PARTS:
-            b.tight = True
-        elif (
+        number_then_part = _is_number(text, a) and b.kind == "han" and text[b.start] in DATE_PARTS
+        part_then_number = (
             k >= 2
             and a.kind == "han"
             and text[a.start] in DATE_JOINS
             and _is_number(text, units[k - 2])
             and _is_number(text, b)
-        ):
-            b.tight = True
+        )
+        b.tight = number_then_part or part_then_number
 
 
 def _can_break(text: str, a: _Unit, b: _Unit) -> bool:
@@ -475,3 +477,137 @@ def _place(
         x,
         justified,
     )
+
+
+# --- balanced lines for titles ------------------------------------------------------------
+
+# Where a title reads well broken, as penalties (0 best). A small table of the shapes
+# official titles take ([机关][关于][事由][的通知]), not a dictionary: any other break
+# between Han characters costs PLAIN_BREAK, enough that a good point a few characters
+# off balance wins over a balanced break in the middle of a word.
+_TITLE_AFTER = re.compile(r"(关于|[0-9]年度?|[0-9]月|[0-9]日)$")
+_TITLE_BEFORE = re.compile(
+    r"(的(通知|通告|公告|报告|决定|意见|方案|办法|规定|细则|函|批复|请示|说明|公示|决议|"
+    r"纪要|安排|实施方案|工作方案)|关于)"
+)
+_ORG_SUFFIXES = (
+    "政府",
+    "委员会",
+    "办公室",
+    "办事处",
+    "中心",
+    "管委会",
+    "党委",
+    "指挥部",
+    "领导小组",
+)
+_TITLE_BEFORE_SOFT = re.compile(r"(工作|[和及与暨并])")
+PLAIN_BREAK = 4.0
+"""Penalty of a break between two Han characters at no natural point."""
+IMBALANCE = 0.5
+"""Penalty per em of difference between the longest and the shortest line."""
+MIN_TITLE_LINE = 3
+"""No line of a balanced title has fewer characters (no one- or two-character stub)."""
+
+
+def title_break_penalty(text: str, p: int) -> float:
+    """How well a title reads broken before text[p]: 0 at a natural point, PLAIN_BREAK mid-word.
+
+    Natural points: at a space or after punctuation (0); after 关于 and before 关于 (0); after
+    a year, month or day following digits, 2025年 / 2025年度 (0); before 的通知, 的报告 and the
+    other document kinds (0); next to brackets and quotes (0.5); after an organisation name
+    ending in 政府, 委员会, 办公室, 中心 … when no further suffix follows (1); before 工作
+    and before 和 及 与 (1.5); between Han and Latin or digits (3); elsewhere between Han
+    characters PLAIN_BREAK, one more at an odd count from the start of the Han run (most
+    words have two characters, so even counts fall between words more often).
+    """
+    before, after = text[:p], text[p:]
+    if not before or not after:
+        return 0.0
+    a, b = before[-1], after[0]
+    if a.isspace() or a in "，、：；,;:！？!?":
+        return 0.0
+    if _TITLE_AFTER.search(before) and not (a == "年" and b == "度"):
+        return 0.0
+    if _TITLE_BEFORE.match(after):
+        return 0.0
+    if a in CLOSING_MARKS or b in OPENING_MARKS:
+        return 0.5
+    if before.endswith(_ORG_SUFFIXES) and not after.startswith(_ORG_SUFFIXES):
+        return 1.0
+    if _TITLE_BEFORE_SOFT.match(after):
+        return 1.5
+    if _is_han(a) and _is_han(b):
+        # Most words are two characters long: inside a run of Han text, a break an even
+        # number of characters from the run's start more often falls between words.
+        run = 0
+        while run < len(before) and _is_han(before[-1 - run]):
+            run += 1
+        return PLAIN_BREAK + (run % 2)
+    return 3.0
+
+
+def balance_lines(
+    text: str, widths: Sequence[float], measure: float, em: float, *, max_combos: int = 20000
+) -> list[SetLine]:
+    """A title in as few lines as break_lines needs, broken at natural points, evenly.
+
+    Among the allowed breaks (kinsoku holds, Latin words stay whole) choose the ones with
+    the least title_break_penalty plus IMBALANCE per em between the longest and shortest
+    line, with no line wider than the measure and none shorter than MIN_TITLE_LINE
+    characters. Without such a choice, the narrowest measure that needs no more lines.
+    """
+    full = break_lines(text, widths, measure, em, justify=False)
+    n = len(full)
+    if n <= 1:
+        return full
+    units = _units(text, widths)
+    cuts = [
+        k
+        for k in range(1, len(units))
+        if units[k].kind != "space" and _can_break(text, units[k - 1], units[k])
+    ]
+    penalty = {k: title_break_penalty(text, units[k].start) for k in cuts}
+    best: tuple[float, tuple[int, ...]] | None = None
+    if math.comb(len(cuts), n - 1) <= max_combos:
+        for combo in itertools.combinations(cuts, n - 1):
+            bounds = (0, *combo, len(units))
+            ok = True
+            line_widths = []
+            for a, b in itertools.pairwise(bounds):
+                line = _strip_spaces(units[a:b])
+                chars = sum(u.end - u.start for u in line)
+                w = _natural(line, em)
+                if chars < MIN_TITLE_LINE or w > measure + 1e-6:
+                    ok = False
+                    break
+                line_widths.append(w)
+            if not ok:
+                continue
+            cost = sum(penalty[k] for k in combo)
+            cost += IMBALANCE * (max(line_widths) - min(line_widths)) / em
+            if best is None or cost < best[0] - 1e-9:
+                best = (cost, combo)
+    if best is None:
+        return _narrowest(text, widths, measure, em, n)
+    bounds = (0, *best[1], len(units))
+    return [
+        _place(text, widths, units, a, b, 0.0, measure, em, False)
+        for a, b in itertools.pairwise(bounds)
+    ]
+
+
+def _narrowest(
+    text: str, widths: Sequence[float], measure: float, em: float, n: int
+) -> list[SetLine]:
+    """The narrowest measure that still needs only n lines."""
+    lo, hi = sum(widths) / n, measure
+    best = break_lines(text, widths, measure, em, justify=False)
+    for _ in range(10):
+        mid = (lo + hi) / 2
+        trial = break_lines(text, widths, mid, em, justify=False)
+        if len(trial) <= n:
+            best, hi = trial, mid
+        else:
+            lo = mid
+    return best

@@ -8,7 +8,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from signage.linebreak import MAX_STRETCH, NO_END, NO_START, SetLine, break_lines
+from signage.linebreak import (
+    MAX_STRETCH,
+    NO_END,
+    NO_START,
+    PLAIN_BREAK,
+    SetLine,
+    balance_lines,
+    break_lines,
+    title_break_penalty,
+)
 
 
 def widths(text: str) -> list[float]:
@@ -215,3 +224,45 @@ def test_other_han_digit_boundaries_keep_the_quarter_em() -> None:
     assert _run_starts("今年12个") == ["今年", "12", "个"]
     (line,) = lines_of("共412条", 60)
     assert line.runs[1][2] == pytest.approx(1.25)
+
+
+def _balanced(text: str, measure: float) -> list[str]:
+    return [ln.text for ln in balance_lines(text, widths(text), measure, 1.0)]
+
+
+def test_titles_break_at_natural_points() -> None:
+    report = "青山镇人民政府2025年政府信息公开工作年度报告"
+    assert _balanced(report, 21.4) == ["青山镇人民政府2025年", "政府信息公开工作年度报告"]
+    assert _balanced("关于冬季调整便民服务中心办公时间的通知", 12) == [
+        "关于冬季调整便民服务中心",
+        "办公时间的通知",
+    ]
+    office = "青山镇人民政府办公室关于做好2026年元旦春节期间安全生产工作的通知"
+    assert _balanced(office, 12)[0] == "青山镇人民政府办公室"
+    assert _balanced("关于做好冬季供暖工作的通知", 10) == ["关于做好冬季供暖", "工作的通知"]
+
+
+def test_balanced_titles_leave_no_stub_and_lose_nothing() -> None:
+    for text, measure in [
+        ("关于做好冬季供暖工作的通知", 12),
+        ("停水通知停水通知停水通知", 11),
+        ("一二三四五六七八九十一二", 11),
+    ]:
+        lines = _balanced(text, measure)
+        assert "".join(lines) == text
+        assert len(lines) == 2
+        assert min(len(s) for s in lines) >= 3, lines
+
+
+def test_title_break_penalties() -> None:
+    assert title_break_penalty("关于做好工作的通知", 2) == 0  # after 关于
+    assert title_break_penalty("2025年度报告", 6) == 0  # after 2025年度
+    assert title_break_penalty("2025年度报告", 5) > 0  # not between 年 and 度
+    assert title_break_penalty("做好工作的报告", 4) == 0  # before 的报告
+    assert title_break_penalty("镇人民政府办公室", 5) == PLAIN_BREAK  # 政府|办公室
+    assert title_break_penalty("镇政府信息", 3) == 1.0
+    assert title_break_penalty("便民服务", 2) == PLAIN_BREAK
+
+
+def test_plain_title_breaks_prefer_even_positions() -> None:
+    assert _balanced("办事大厅服务时间调整", 8) == ["办事大厅", "服务时间调整"]
