@@ -267,3 +267,8 @@ def test_title_break_penalties() -> None:
 
 def test_plain_title_breaks_prefer_even_positions() -> None:
     assert _balanced("办事大厅服务时间调整", 8) == ["办事大厅", "服务时间调整"]
+
+
+def test_minutes_of_duration_are_a_count_not_a_time() -> None:
+    assert _run_starts("提前10分钟到场") == ["提前", "10", "分钟到场"]
+    assert _run_starts("14时30分开始") == ["14时30分开始"]
