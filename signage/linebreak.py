@@ -149,7 +149,14 @@ def _mark_dates(text: str, units: Sequence[_Unit]) -> None:
     """Set numbers tight against the date and time parts around them: 2026年12月1日."""
     for k in range(1, len(units)):
         a, b = units[k - 1], units[k]
-        number_then_part = _is_number(text, a) and b.kind == "han" and text[b.start] in DATE_PARTS
+        # 10分钟 and 3点钟 are durations, not times of day: they keep the gap like any
+        # other count.
+        number_then_part = (
+            _is_number(text, a)
+            and b.kind == "han"
+            and text[b.start] in DATE_PARTS
+            and text[b.end : b.end + 1] != "钟"
+        )
         part_then_number = (
             k >= 2
             and a.kind == "han"
