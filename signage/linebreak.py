@@ -13,8 +13,8 @@ lines with the position of every run, so a justified line draws exactly as compu
 - a quarter em between Han and Latin/digits, none at line start or end, and none inside a
   date or time: a number is set tight against a following 年 月 日 时 分 秒 号 点, and such a
   date part is tight against the number after it (`2026年12月1日`, `8时30分`), as the
-  header clock and GB/T 9704 write dates; other boundaries keep the gap (`共 412 条`,
-  `8:30 至 12:00`, `9.9%`);
+  header clock and GB/T 9704 write dates, and no line breaks inside such a date; other
+  boundaries keep the gap (`共 412 条`, `8:30 至 12:00`, `9.9%`, `10 分钟`);
 - lines are justified by spreading spare space between units, unless that would open a
   river (more than a quarter em per gap): then that line is set flush left.
 """
@@ -171,6 +171,8 @@ def _can_break(text: str, a: _Unit, b: _Unit) -> bool:
     """May a line end after unit a and the next start with unit b?"""
     if b.kind == "space":
         return False  # break after the space instead
+    if b.tight:
+        return False  # a date or time is not broken: 2026年12 / 月31日 reads badly
     first = text[b.start]
     if first in NO_START and not (b.kind == "dash" and b.end - b.start > 1 and first == "—"):
         return False

@@ -272,3 +272,10 @@ def test_plain_title_breaks_prefer_even_positions() -> None:
 def test_minutes_of_duration_are_a_count_not_a_time() -> None:
     assert _run_starts("提前10分钟到场") == ["提前", "10", "分钟到场"]
     assert _run_starts("14时30分开始") == ["14时30分开始"]
+
+
+def test_a_date_is_not_broken_across_lines() -> None:
+    text = "个人缴费将于2026年12月31日截止"
+    for measure in range(8, 14):
+        for ln in lines_of(text, measure):
+            assert not ln.text.endswith(("年", "2026", "12", "月")), (measure, ln.text)
