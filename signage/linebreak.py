@@ -167,12 +167,16 @@ def _mark_dates(text: str, units: Sequence[_Unit]) -> None:
         b.tight = number_then_part or part_then_number
 
 
-def _can_break(text: str, a: _Unit, b: _Unit) -> bool:
-    """May a line end after unit a and the next start with unit b?"""
+def _can_break(text: str, a: _Unit, b: _Unit, *, in_date: bool = False) -> bool:
+    """May a line end after unit a and the next start with unit b?
+
+    A date or time set tight is not broken (2026年12 / 月31日 reads badly); with in_date,
+    a break after its 年 or 月 is allowed, for when keeping it whole would open a river.
+    """
     if b.kind == "space":
         return False  # break after the space instead
     if b.tight:
-        return False  # a date or time is not broken: 2026年12 / 月31日 reads badly
+        return in_date and a.kind == "han"
     first = text[b.start]
     if first in NO_START and not (b.kind == "dash" and b.end - b.start > 1 and first == "—"):
         return False
@@ -393,9 +397,14 @@ def _fill(
         )
         if glued and _compress_to_fit(text, _strip_spaces(units[i:e]), avail, em):
             return e
-        # Push the last breakable unit down.
+        # Push the last breakable unit down; but rather than leave a gappy line before a
+        # date, break the date after its 年 or 月.
         for k in range(j - 1, i, -1):
             if _can_break(text, units[k - 1], units[k]):
+                if _too_loose(units, i, k, avail, em):
+                    for k2 in range(j, k, -1):
+                        if _can_break(text, units[k2 - 1], units[k2], in_date=True):
+                            return k2
                 return k
         # Nothing breakable: the overflowing Latin run may be cut so that its head fits,
         if u.kind == "latin":

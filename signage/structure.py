@@ -277,8 +277,10 @@ def _wrap_columns(lines: Sequence[SourceLine]) -> int | None:
 
 
 def _continues(prev: SourceLine, nxt: SourceLine) -> bool:
+    """Does nxt run on from prev in hard-wrapped text? Not after a line ending a sentence."""
     return (
-        nxt.number == prev.number + 1
+        prev.text[-1:] not in "。！？：；!?"
+        and nxt.number == prev.number + 1
         and nxt.lead == 0
         and heading_level(nxt.text) is None
         and not _ATTACHMENT.match(nxt.text)

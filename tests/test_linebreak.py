@@ -275,7 +275,18 @@ def test_minutes_of_duration_are_a_count_not_a_time() -> None:
 
 
 def test_a_date_is_not_broken_across_lines() -> None:
-    text = "个人缴费将于2026年12月31日截止"
+    text = "缴费将于2026年12月31日截止"
     for measure in range(8, 14):
-        for ln in lines_of(text, measure):
-            assert not ln.text.endswith(("年", "2026", "12", "月")), (measure, ln.text)
+        lines = lines_of(text, measure)
+        for ln in lines:
+            assert not ln.text[-1].isdigit() and ln.text[0] not in "年月日", (measure, ln.text)
+    # Where the line before stays well set, the date is not broken at all.
+    text = "请在规定时间内缴费将于2026年12月31日截止"
+    assert [ln.text for ln in lines_of(text, 12)] == ["请在规定时间内缴费将于", "2026年12月31日截止"]
+
+
+def test_a_date_breaks_after_its_year_rather_than_open_a_river() -> None:
+    text = "一二三四五六七八九十一二三四于2026年12月31日截止"
+    lines = lines_of(text, 20)
+    assert lines[0].text.endswith("2026年")
+    assert lines[0].justified

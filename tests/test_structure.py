@@ -215,3 +215,17 @@ def test_a_sentence_introducing_a_list_keeps_its_indent() -> None:
     # Only the first line after the title can be a salutation.
     doc = structure_text("通知\n\n为做好工作，现通知如下。\n各位群众：\n请注意。")
     assert doc.blocks[2].indent is True
+
+
+def test_a_line_ending_a_sentence_does_not_run_on_into_the_next() -> None:
+    text = (
+        "青山镇便民服务中心办事指南\n"
+        "镇便民服务中心（镇政府一楼大厅）集中办理以下事项：\n"
+        "1.社会保障：养老、医疗保险参保登记，待遇资格认证。\n"
+        "2.民政事务：低保、特困供养、临时救助申请。\n"
+        "3.证明事项：居住证明、户籍类证明；惠农补贴查询。\n"
+        "办理前可电话咨询所需材料：0571-86512345。\n"
+    )
+    texts = [b.text for b in structure_text(text).blocks]
+    assert texts[-1] == "办理前可电话咨询所需材料：0571-86512345。"
+    assert texts[-2] == "3.证明事项：居住证明、户籍类证明；惠农补贴查询。"
