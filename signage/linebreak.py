@@ -466,18 +466,25 @@ def _place(
     natural = _natural(line, em)
     stretch = 0.0
     justified = False
-    if justify and len(line) > 1:
+    # Spare space goes between units, but never before a closing mark or after an opening
+    # one: "example ，" would read as a stray comma.
+    stretchable = [
+        text[u.start] not in NO_START and text[p.end - 1] not in NO_END
+        for p, u in itertools.pairwise(line)
+    ]
+    gaps = sum(stretchable)
+    if justify and gaps:
         spare = avail - natural
-        per_gap = spare / (len(line) - 1)
+        per_gap = spare / gaps
         if -1e-9 <= per_gap <= MAX_STRETCH * em + 1e-9:
             stretch = max(0.0, per_gap)
             justified = True
     runs: list[list[float]] = []  # [start, end, x, natural end x]
     x = offset
     prev: _Unit | None = None
-    for u in line:
+    for k, u in enumerate(line):
         if prev is not None:
-            x += _gap(prev, u, em) + stretch
+            x += _gap(prev, u, em) + (stretch if stretchable[k - 1] else 0.0)
         draw_x = x + u.draw_shift
         if runs and int(runs[-1][1]) == u.start and abs(runs[-1][3] - draw_x) < 0.01:
             runs[-1][1] = u.end

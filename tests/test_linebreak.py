@@ -290,3 +290,12 @@ def test_a_date_breaks_after_its_year_rather_than_open_a_river() -> None:
     lines = lines_of(text, 20)
     assert lines[0].text.endswith("2026年")
     assert lines[0].justified
+
+
+def test_no_justification_space_before_a_closing_mark() -> None:
+    text = "电子邮箱xxgk，办公地址在镇政府二楼东侧办公室内"
+    line = lines_of(text, 16)[0]
+    assert line.justified
+    comma = text.index("，")
+    # The comma is drawn in one run with the word before it: no space was put between them.
+    assert any(a < comma < b for a, b, _x in line.runs), line.runs
