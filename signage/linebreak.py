@@ -510,7 +510,7 @@ def _place(
 # official titles take ([机关][关于][事由][的通知]), not a dictionary: any other break
 # between Han characters costs PLAIN_BREAK, enough that a good point a few characters
 # off balance wins over a balanced break in the middle of a word.
-_TITLE_AFTER = re.compile(r"(关于|[0-9]年度?|[0-9]月|[0-9]日)$")
+_TITLE_AFTER = re.compile(r"(关于|[0-9]年度?|[0-9]月|[0-9]日|季度)$")
 _TITLE_BEFORE = re.compile(
     r"(的(通知|通告|公告|报告|决定|意见|方案|办法|规定|细则|函|批复|请示|说明|公示|决议|"
     r"纪要|安排|实施方案|工作方案)|关于)"
@@ -539,7 +539,7 @@ def title_break_penalty(text: str, p: int) -> float:
     """How well a title reads broken before text[p]: 0 at a natural point, PLAIN_BREAK mid-word.
 
     Natural points: at a space or after punctuation (0); after 关于 and before 关于 (0); after
-    a year, month or day following digits, 2025年 / 2025年度 (0); before 的通知, 的报告 and the
+    a year, month or day following digits, 2025年 / 2025年度, and after 季度 (0); before 的通知, 的报告 and the
     other document kinds (0); next to brackets and quotes (0.5); after an organisation name
     ending in 政府, 委员会, 办公室, 中心 … when no further suffix follows (1); before 工作
     and before 和 及 与 (1.5); between Han and Latin or digits (3); elsewhere between Han
@@ -565,8 +565,11 @@ def title_break_penalty(text: str, p: int) -> float:
     if _is_han(a) and _is_han(b):
         # Most words are two characters long: inside a run of Han text, a break an even
         # number of characters from the run's start more often falls between words.
+        # The run starts after a non-Han character or a natural point (2026年|第四季度).
         run = 0
         while run < len(before) and _is_han(before[-1 - run]):
+            if run and _TITLE_AFTER.search(before[: len(before) - run]):
+                break
             run += 1
         return PLAIN_BREAK + (run % 2)
     return 3.0

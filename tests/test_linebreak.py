@@ -299,3 +299,7 @@ def test_no_justification_space_before_a_closing_mark() -> None:
     comma = text.index("，")
     # The comma is drawn in one run with the word before it: no space was put between them.
     assert any(a < comma < b for a, b, _x in line.runs), line.runs
+
+
+def test_a_title_with_a_quarter_breaks_after_it() -> None:
+    assert _balanced("2026年第四季度安全生产工作会议", 9) == ["2026年第四季度", "安全生产工作会议"]
