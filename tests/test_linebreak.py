@@ -282,7 +282,10 @@ def test_a_date_is_not_broken_across_lines() -> None:
             assert not ln.text[-1].isdigit() and ln.text[0] not in "年月日", (measure, ln.text)
     # Where the line before stays well set, the date is not broken at all.
     text = "请在规定时间内缴费将于2026年12月31日截止"
-    assert [ln.text for ln in lines_of(text, 12)] == ["请在规定时间内缴费将于", "2026年12月31日截止"]
+    assert [ln.text for ln in lines_of(text, 12)] == [
+        "请在规定时间内缴费将于",
+        "2026年12月31日截止",
+    ]
 
 
 def test_a_date_breaks_after_its_year_rather_than_open_a_river() -> None:
