@@ -538,13 +538,14 @@ MIN_TITLE_LINE = 3
 def title_break_penalty(text: str, p: int) -> float:
     """How well a title reads broken before text[p]: 0 at a natural point, PLAIN_BREAK mid-word.
 
-    Natural points: at a space or after punctuation (0); after 关于 and before 关于 (0); after
-    a year, month or day following digits, 2025年 / 2025年度, and after 季度 (0); before
-    的通知, 的报告 and the other document kinds (0); next to brackets and quotes (0.5); after an organisation name
-    ending in 政府, 委员会, 办公室, 中心 … when no further suffix follows (1); before 工作
-    and before 和 及 与 (1.5); between Han and Latin or digits (3); elsewhere between Han
-    characters PLAIN_BREAK, one more at an odd count from the start of the Han run (most
-    words have two characters, so even counts fall between words more often).
+    Natural points: at a space or after punctuation (0); after 关于 and before 关于 (0);
+    after a year, month or day following digits, 2025年 / 2025年度, and after 季度 (0);
+    before 的通知, 的报告 and the other document kinds (0); next to brackets and quotes
+    (0.5); after an organisation name ending in 政府, 委员会, 办公室, 中心 … when no further
+    suffix follows (1); before 工作 and before 和 及 与 (1.5); between Han and Latin or
+    digits (3); elsewhere between Han characters PLAIN_BREAK, one more at an odd count from
+    the start of the Han run or the last natural point (most words have two characters, so
+    even counts fall between words more often).
     """
     before, after = text[:p], text[p:]
     if not before or not after:
