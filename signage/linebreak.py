@@ -577,7 +577,7 @@ def title_break_penalty(text: str, p: int) -> float:
 
 
 def balance_lines(
-    text: str, widths: Sequence[float], measure: float, em: float, *, max_combos: int = 20000
+    text: str, widths: Sequence[float], measure: float, em: float, *, max_combos: int = 6000
 ) -> list[SetLine]:
     """A title in as few lines as break_lines needs, broken at natural points, evenly.
 
