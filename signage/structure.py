@@ -103,6 +103,10 @@ _NOT_ADDRESSEE = re.compile(r"以下|如下|下列|事项|情况|要求|办理|�
 
 
 def _is_salutation(line: SourceLine) -> bool:
+    return is_salutation(line.text)
+
+
+def is_salutation(text: str) -> bool:
     """The addressees right after the title (主送机关): '各村（社区）、各站所：', '各位办事群众：'.
 
     Short (at most 30 characters), ending in a colon, no sentence punctuation, and naming
@@ -110,7 +114,7 @@ def _is_salutation(line: SourceLine) -> bool:
     office (…群众, …单位, …委员会). A sentence that introduces a list ('…办理以下事项：',
     '…要求如下：') is a body paragraph, not a salutation.
     """
-    t = line.text
+    t = text.strip()
     if not (2 <= len(t) <= 30 and t[-1] in "：:") or heading_level(t) is not None:
         return False
     if any(c in t for c in "。，；！？!?;,"):
