@@ -346,7 +346,8 @@ def _avoid_runt(
             u.width, u.draw_shift = u.width0, 0.0
         spare = (measure - off1) - _natural(head, em)
         fits = spare >= -1e-6 and _natural(moved, em) <= measure
-        if fits and spare / (len(head) - 1) <= MAX_STRETCH * em:
+        gaps = _stretch_gaps(text, head)
+        if fits and gaps and spare / gaps <= MAX_STRETCH * em:
             lines[-2] = (a1, k, off1, False)
             lines[-1] = (k, b2, 0.0, last)
             return
@@ -380,12 +381,17 @@ def _fill(
         if _can_break(text, units[j - 1], u):
             # Break here; but if the next unit is a long Latin run whose move would leave
             # this line gappy, carry the part that fits.
-            if _splittable(text, u, avail) and _too_loose(units, i, j, avail, em):
+            if _splittable(text, u, avail) and _too_loose(text, units, i, j, avail, em):
                 room = avail - x - _gap(units[j - 1], u, em)
                 parts = _split_latin(text, u, widths, room, anywhere=False)
                 if parts:
                     units[j : j + 1] = list(parts)
                     return j + 1
+            # Or if the next units are a date, carry its year (or year and month).
+            if _too_loose(text, units, i, j, avail, em):
+                k2 = _date_break(text, units, i, j, avail, em)
+                if k2 is not None:
+                    return k2
             return j
         # A forbidden mark would start the next line: squeeze it (and any marks glued to
         # it) into this one, if they are all marks.
@@ -401,10 +407,10 @@ def _fill(
         # date, break the date after its 年 or 月.
         for k in range(j - 1, i, -1):
             if _can_break(text, units[k - 1], units[k]):
-                if _too_loose(units, i, k, avail, em):
-                    for k2 in range(j, k, -1):
-                        if _can_break(text, units[k2 - 1], units[k2], in_date=True):
-                            return k2
+                if _too_loose(text, units, i, k, avail, em):
+                    k2 = _date_break(text, units, i, k, avail, em)
+                    if k2 is not None:
+                        return k2
                 return k
         # Nothing breakable: the overflowing Latin run may be cut so that its head fits,
         if u.kind == "latin":
@@ -425,6 +431,21 @@ def _fill(
     return j
 
 
+def _date_break(
+    text: str, units: list[_Unit], i: int, j: int, avail: float, em: float
+) -> int | None:
+    """The latest break after a 年 or 月 beyond unit j whose line still fits, if any."""
+    best = None
+    for k in range(j + 1, min(len(units), j + 8)):
+        if not (units[k].tight or units[k - 1].tight):
+            break  # past the date that follows unit j
+        if _natural(_strip_spaces(units[i:k]), em) > avail + 1e-6:
+            break
+        if _can_break(text, units[k - 1], units[k], in_date=True):
+            best = k
+    return best
+
+
 def _strip_spaces(line: list[_Unit]) -> list[_Unit]:
     a, b = 0, len(line)
     while a < b and line[a].kind == "space":
@@ -441,12 +462,26 @@ def _splittable(text: str, u: _Unit, avail: float) -> bool:
     return not all(c.isdigit() or c in "-+() " for c in text[u.start : u.end])
 
 
-def _too_loose(units: list[_Unit], i: int, j: int, avail: float, em: float) -> bool:
+def _too_loose(text: str, units: list[_Unit], i: int, j: int, avail: float, em: float) -> bool:
     line = _strip_spaces(units[i:j])
-    if len(line) < 2:
+    gaps = _stretch_gaps(text, line)
+    if gaps < 1:
         return True
     spare = avail - _natural(line, em)
-    return spare / (len(line) - 1) > MAX_STRETCH * em
+    return spare / gaps > MAX_STRETCH * em
+
+
+def _stretchable(text: str, a: _Unit, b: _Unit) -> bool:
+    """May justification widen the gap between units a and b?
+
+    Not inside a date set tight, not before a closing mark nor after an opening one
+    ("example ，" would read as a stray comma).
+    """
+    return not b.tight and text[b.start] not in NO_START and text[a.end - 1] not in NO_END
+
+
+def _stretch_gaps(text: str, line: Sequence[_Unit]) -> int:
+    return sum(_stretchable(text, a, b) for a, b in itertools.pairwise(line))
 
 
 def _place(
@@ -466,12 +501,8 @@ def _place(
     natural = _natural(line, em)
     stretch = 0.0
     justified = False
-    # Spare space goes between units, but never before a closing mark or after an opening
-    # one: "example ，" would read as a stray comma.
-    stretchable = [
-        text[u.start] not in NO_START and text[p.end - 1] not in NO_END
-        for p, u in itertools.pairwise(line)
-    ]
+    # Spare space goes between units, but not everywhere (see _stretchable).
+    stretchable = [_stretchable(text, p, u) for p, u in itertools.pairwise(line)]
     gaps = sum(stretchable)
     if justify and gaps:
         spare = avail - natural

@@ -306,3 +306,19 @@ def test_no_justification_space_before_a_closing_mark() -> None:
 
 def test_a_title_with_a_quarter_breaks_after_it() -> None:
     assert _balanced("2026年第四季度安全生产工作会议", 9) == ["2026年第四季度", "安全生产工作会议"]
+
+
+def test_justification_does_not_open_a_date() -> None:
+    text = "各位居民自2026年12月1日起办理业务请携带身份证件"
+    for measure in (15, 16, 17):
+        line = lines_of(text, measure)[0]
+        date = (text.index("2026"), text.index("日") + 1)
+        assert line.justified and line.end >= date[1]
+        assert any(a <= date[0] and date[1] <= b for a, b, _x in line.runs), line.runs
+
+
+def test_a_gappy_line_before_a_date_carries_its_year() -> None:
+    text = "自2026年12月1日起至2027年2月28日，镇便民服务中心冬季办公时间调整"
+    first = lines_of(text, 16, indent=2)[0]
+    assert first.text == "自2026年12月1日起至2027年"
+    assert first.justified
