@@ -475,8 +475,10 @@ def _stretchable(text: str, a: _Unit, b: _Unit) -> bool:
     """May justification widen the gap between units a and b?
 
     Not inside a date set tight, not before a closing mark nor after an opening one
-    ("example ，" would read as a stray comma).
+    ("example ，" would read as a stray comma), not inside a range of numbers (9:00—12:00).
     """
+    if {a.kind, b.kind} == {"latin", "dash"}:
+        return False
     return not b.tight and text[b.start] not in NO_START and text[a.end - 1] not in NO_END
 
 

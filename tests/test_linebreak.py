@@ -322,3 +322,12 @@ def test_a_gappy_line_before_a_date_carries_its_year() -> None:
     first = lines_of(text, 16, indent=2)[0]
     assert first.text == "自2026年12月1日起至2027年"
     assert first.justified
+
+
+def test_justification_does_not_open_a_range_of_times() -> None:
+    text = "周六上午9:00—12:00（仅办理社保业务）"
+    line = lines_of(text, 11)[0]
+    assert line.text == "周六上午9:00—12:00"
+    assert line.justified
+    start = text.index("9")
+    assert any(a <= start and start + 10 <= b for a, b, _x in line.runs), line.runs
