@@ -704,7 +704,7 @@ def _layout_meeting(
                 [_place(rows, top)], style, frame, fonts, duration, slide, color=page_color
             )
     rows = rows_at(floor, compact=True)
-    header = _meeting_header(m, fonts, body, floor, title_color, meta_color)
+    header = _meeting_header(m, fonts, body, floor, title_color, meta_color, label)
     header_h = _height(header) + 0.3 * floor
     chunks = _paginate(rows, body.h, body.h - header_h)
     pages_lines = []
@@ -723,16 +723,30 @@ def _layout_meeting(
 
 
 def _meeting_header(
-    m: Meeting, fonts: FontBook, body: Rect, floor: int, title_color: ColorRole, color: ColorRole
+    m: Meeting,
+    fonts: FontBook,
+    body: Rect,
+    floor: int,
+    title_color: ColorRole,
+    color: ColorRole,
+    label: str | None,
 ) -> list[_Row]:
-    """The head of a meeting's later pages: the title small, then when and where at body size."""
+    """The head of a meeting's later pages: the title small, then when and where at body size.
+
+    即将开始 and 正在进行 lead the line, as on the first page.
+    """
     measure = _measure_for(body, floor)
     title_size = max(10, round(floor * 0.75))
     title_measure = _measure_for(body, title_size)
     title = m.title if len(m.title) <= 40 else m.title[:39] + "…"
     title_style = _Style("meta", "serif-bold", title_size, title_color, pitch=1.3)
     rows = _set_paragraph(Block("body", title), title_style, fonts, title_measure, align="center")
-    where = f"{_when_text(m, short=True)}\u3000{m.place}" if m.place else _when_text(m, short=True)
+    parts = [_when_text(m, short=True)]
+    if label in ("即将开始", "正在进行"):
+        parts.insert(0, label)
+    if m.place:
+        parts.append(m.place)
+    where = "\u3000".join(parts)
     when_style = _Style("meta", "sans-bold", floor, color, pitch=1.4)
     rows += _set_paragraph(Block("body", where), when_style, fonts, measure, align="center")
     return rows

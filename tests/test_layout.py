@@ -378,3 +378,13 @@ def test_meeting_pages_after_the_first_repeat_when_and_where(fonts: FontBook) ->
         assert len(agenda_pages) == 1
         # 星期四 is never cut at a line end.
         assert not any(ln.text.endswith("星期") for p in pages for ln in p.lines)
+
+
+def test_meeting_pages_say_when_it_is_under_way(fonts: FontBook) -> None:
+    path = next((Path(__file__).parent.parent / "slides" / "meetings").glob("2026-12-03-*.yaml"))
+    slide = read_meeting_slide("slides/m.yaml", path.read_bytes(), SETTINGS)
+    during = datetime(2026, 12, 3, 15, 0, tzinfo=TZ)
+    pages = layout_slide(slide, LANDSCAPE, fonts, SETTINGS, during)
+    assert len(pages) > 1
+    for page in pages:
+        assert "正在进行" in " ".join(ln.text for ln in page.lines)
