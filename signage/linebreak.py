@@ -27,7 +27,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-NO_START = frozenset("。，、；：？！…‥·・）］｝〕〉》」』】〗〙’”％‰℃°′″～／)]},.:;?!%")
+NO_START = frozenset("。，、；：？！…‥·・）］｝〕〉》」』】〗〙’”％‰℃°′″～／–)]},.:;?!%")
 NO_END = frozenset("（［｛〔〈《「『【〖〘‘“／¥￥$＄£([{")
 # Full-width marks whose ink sits in the left half: the right half may be squeezed out.
 CLOSING_MARKS = frozenset("。，、；：？！）］｝〕〉》」』】〗〙’”")

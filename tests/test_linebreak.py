@@ -331,3 +331,12 @@ def test_justification_does_not_open_a_range_of_times() -> None:
     assert line.justified
     start = text.index("9")
     assert any(a <= start and start + 10 <= b for a, b, _x in line.runs), line.runs
+
+
+def test_an_en_dash_range_does_not_start_a_line() -> None:
+    text = "12月3日 星期四 14:30–16:30 镇政府三楼第一会议室"
+    for measure in range(8, 20):
+        for ln in lines_of(text, measure):
+            assert not ln.text.startswith("–"), (measure, ln.text)
+    lines = balance_lines(text, widths(text), 16, 1.0)
+    assert [ln.text for ln in lines] == ["12月3日 星期四 14:30–16:30", "镇政府三楼第一会议室"]
