@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from signage.config import Settings
 from signage.fonts import EM_TOP, FontBook
 from signage.frame import Frame, Rect, frame_for
-from signage.linebreak import SetLine, break_lines
+from signage.linebreak import SetLine, balance_lines, break_lines
 from signage.model import (
     Block,
     ColorRole,
@@ -176,8 +176,8 @@ def _set_paragraph(
     widths = [fonts.char_advance(c, f, size) for c, f in zip(text, fonts_of, strict=True)]
     inset = inset_em * size
     avail = measure.w - inset - right_gap_em * size
-    if align == "center":
-        lines = _balanced(text, widths, avail, size)
+    if align in ("center", "balanced"):
+        lines = balance_lines(text, widths, avail, size)
     else:
         lines = break_lines(
             text,
@@ -203,23 +203,6 @@ def _set_paragraph(
         line = _make_line(set_line.text, style, shift + first_x, ink_w, runs)
         rows.append(_Row(line, style.pitch * size))
     return rows
-
-
-def _balanced(text: str, widths: Sequence[float], avail: float, em: float) -> list[SetLine]:
-    """Lines of similar length (a title): the narrowest measure that needs no more lines."""
-    full = break_lines(text, widths, avail, em, justify=False)
-    if len(full) <= 1:
-        return full
-    lo, hi = sum(widths) / len(full), avail
-    best = full
-    for _ in range(10):
-        mid = (lo + hi) / 2
-        trial = break_lines(text, widths, mid, em, justify=False)
-        if len(trial) <= len(full):
-            best, hi = trial, mid
-        else:
-            lo = mid
-    return best
 
 
 # --- documents --------------------------------------------------------------------------------
@@ -356,7 +339,40 @@ def _paginate(rows: Sequence[_Row], first_h: float, later_h: float) -> list[list
             page.extend(carry)  # too tall to move together: break plainly
             carry = []
         pages.append([*carry, row])
-    return [p for p in pages if p]
+    pages = [p for p in pages if p]
+    _fill_last_page(pages, later_h)
+    return pages
+
+
+MIN_LAST_PAGE_LINES = 3
+"""Text lines (signature and date not counted) that the last page of a slide carries at least."""
+
+
+def _fill_last_page(pages: list[list[_Row]], later_h: float) -> None:
+    """Widow control for the last page: never only the signature and date, or one line.
+
+    Moves rows from the foot of the page before (with the rows kept with them) until the
+    last page carries MIN_LAST_PAGE_LINES text lines, as long as they fit and the page
+    before keeps at least as many.
+    """
+    if len(pages) < 2:
+        return
+
+    def text_rows(rows: Sequence[_Row]) -> int:
+        return sum(1 for r in rows if r.line.role not in ("signature", "date", "meta"))
+
+    last, prev = pages[-1], pages[-2]
+    while text_rows(last) < MIN_LAST_PAGE_LINES:
+        cut = len(prev) - 1
+        while cut > 0 and prev[cut - 1].keep_with_next:
+            cut -= 1
+        moved = prev[cut:]
+        if cut == 0 or text_rows(prev[:cut]) < MIN_LAST_PAGE_LINES:
+            return
+        if _height([*moved, *last]) > later_h + 0.5:
+            return
+        del prev[cut:]
+        last[:0] = moved
 
 
 def _place(rows: Sequence[_Row], top: float) -> list[Line]:
@@ -565,22 +581,30 @@ def relative_label(start: datetime, end: datetime | None, now: datetime) -> str 
     return None
 
 
-def _meeting_blocks(m: Meeting) -> tuple[list[tuple[Block, str]], list[tuple[Block, str]]]:
-    """(time and place blocks, detail blocks), each with a kind for styling."""
-    when = f"{format_date(m.start)} {m.start:%H:%M}"
+def _when_text(m: Meeting, *, short: bool = False) -> str:
+    """2026年12月3日 星期四 14:30–16:30; short: 12月3日 星期四 14:30–16:30 (same year)."""
+    day = format_date(m.start)
+    if short and (m.end is None or m.end.date() == m.start.date()):
+        day = day.split("年", 1)[1]
+    when = f"{day} {m.start:%H:%M}"
     if m.end is not None:
         when += (
             f"–{m.end:%H:%M}"
             if m.end.date() == m.start.date()
             else f" 至 {format_date(m.end)} {m.end:%H:%M}"
         )
+    return when
+
+
+def _meeting_blocks(m: Meeting) -> tuple[list[tuple[Block, str]], list[tuple[Block, str]]]:
+    """(time and place blocks, detail blocks), each with a kind for styling."""
 
     def labelled(label: str, value: str) -> Block:
         return Block(
             "body", label + value, spans=(Span(label, bold=True), Span(value)), indent=False
         )
 
-    main = [(labelled("时间：", when), "main")]
+    main = [(labelled("时间：", _when_text(m)), "main")]
     if m.place:
         main.append((labelled("地点：", m.place), "main"))
     details: list[tuple[Block, str]] = []
@@ -609,51 +633,69 @@ def _layout_meeting(
     now: datetime,
     duration: float | None,
 ) -> tuple[Page, ...]:
+    """One page when the meeting fits, else pages that each show when and where.
+
+    Tries larger sizes first, then the floor size with the tightest allowed pitch (time and
+    place stay the largest text after the title). When even that does not fit, later pages
+    repeat a compact header (the title, then date, time and place at body size), and the
+    agenda moves to a new page whole when it fits there.
+    """
     body = frame.body
     urgent = slide.urgent
     text_color: ColorRole = "urgent_text" if urgent else "text"
     meta_color: ColorRole = "urgent_text" if urgent else "accent"
     page_color: ColorRole = "urgent_text" if urgent else "muted"
+    title_color: ColorRole = "urgent_text" if urgent else "title"
     main, details = _meeting_blocks(m)
     label = relative_label(m.start, m.end, now)
 
-    def rows_at(size: int) -> tuple[list[_Row], _Measure]:
+    def rows_at(size: int, *, compact: bool) -> list[_Row]:
         measure = _measure_for(body, size)
         big = round(size * 1.25)
         title_style = _Style(
-            "title",
-            "serif-bold",
-            round(size * 1.5),
-            "urgent_text" if urgent else "title",
-            pitch=1.35,
+            "title", "serif-bold", round(size * 1.5), title_color, pitch=1.25 if compact else 1.35
         )
         rows = _set_paragraph(Block("title", m.title), title_style, fonts, measure, align="center")
         rows = [replace(r, keep_with_next=True) for r in rows]
         if rows:
-            rows[-1] = replace(rows[-1], pitch=rows[-1].pitch + 0.3 * size)
+            rows[-1] = replace(rows[-1], pitch=rows[-1].pitch + (0.15 if compact else 0.3) * size)
         if label:
-            lab = _Style("meta", "sans-bold", big, meta_color, pitch=1.5)
+            lab = _Style("meta", "sans-bold", big, meta_color, pitch=1.4 if compact else 1.5)
             lab_rows = _set_paragraph(Block("body", label), lab, fonts, measure, align="center")
             rows += [replace(r, keep_with_next=True) for r in lab_rows]
         for block, _kind in main:
-            style = _Style("body", "sans", big, text_color, pitch=1.5)
-            # Short labelled facts read better ragged than spread to the edge.
-            rows += _set_paragraph(block, style, fonts, measure, align="left")
+            style = _Style("body", "sans", big, text_color, pitch=1.4 if compact else 1.5)
+            # Short labelled facts read better ragged than spread to the edge, and wrap at
+            # a space or a natural point (星期四 stays whole) when they must wrap.
+            rows += _set_paragraph(block, style, fonts, measure, align="balanced")
+        detail_pitch = MIN_PITCH if compact else BODY_PITCH
+        agenda: list[_Row] = []
         for n, (block, kind) in enumerate(details):
-            style = _Style("body", "sans", size, text_color)
+            style = _Style("body", "sans", size, text_color, pitch=detail_pitch)
             set_rows = _set_paragraph(
                 block, style, fonts, measure, inset_em=2.0 if kind == "item" else 0.0, align="left"
             )
-            if kind == "head":
-                set_rows = [replace(r, keep_with_next=True) for r in set_rows]
             if set_rows and n == 0:
-                set_rows[0] = replace(set_rows[0], space_before=0.4 * size)
+                set_rows[0] = replace(set_rows[0], space_before=(0.2 if compact else 0.4) * size)
+            if kind in ("head", "item"):
+                agenda += set_rows
+                continue
+            if agenda:
+                # The agenda is kept together, moving to a new page whole when it fits there.
+                rows += [replace(r, keep_with_next=True) for r in agenda[:-1]] + agenda[-1:]
+                agenda = []
+            if len(set_rows) >= 2:
+                set_rows[0] = replace(set_rows[0], keep_with_next=True)
+                set_rows[-2] = replace(set_rows[-2], keep_with_next=True)
             rows += set_rows
-        return rows, measure
+        if agenda:
+            rows += [replace(r, keep_with_next=True) for r in agenda[:-1]] + agenda[-1:]
+        return rows
 
-    for scale in (1.3, 1.2, 1.1, 1.0):
+    attempts = [(scale, False) for scale in (1.3, 1.2, 1.1, 1.0)] + [(1.0, True)]
+    for scale, compact in attempts:
         size = max(floor, round(floor * scale))
-        rows, _ = rows_at(size)
+        rows = rows_at(size, compact=compact)
         height = _height(rows)
         if height <= body.h:
             top = body.y + (body.h - height) / 2
@@ -661,25 +703,53 @@ def _layout_meeting(
             return _finish(
                 [_place(rows, top)], style, frame, fonts, duration, slide, color=page_color
             )
-    rows, _ = rows_at(floor)
-    running_size = max(10, round(floor * 0.55))
-    running_h = running_size * 1.4 + 0.3 * floor
-    chunks = _paginate(rows, body.h, body.h - running_h)
+    rows = rows_at(floor, compact=True)
+    header = _meeting_header(m, fonts, body, floor, title_color, meta_color, label)
+    header_h = _height(header) + 0.3 * floor
+    chunks = _paginate(rows, body.h, body.h - header_h)
     pages_lines = []
     for n, chunk in enumerate(chunks):
         top = float(body.y)
         lines: list[Line] = []
         if n > 0:
-            lines.append(
-                _meta_line(
-                    m.title[:40], running_size, top, fonts, body, align="center", color=page_color
-                )
-            )
-            top += running_h
+            lines.extend(_place(header, top))
+            top += header_h
+        else:
+            top += (body.h - _height(chunk)) / 2  # the big first page sits centred
         lines.extend(_place(chunk, top))
         pages_lines.append(lines)
     style = "urgent" if urgent else "meeting"
     return _finish(pages_lines, style, frame, fonts, duration, slide, color=page_color)
+
+
+def _meeting_header(
+    m: Meeting,
+    fonts: FontBook,
+    body: Rect,
+    floor: int,
+    title_color: ColorRole,
+    color: ColorRole,
+    label: str | None,
+) -> list[_Row]:
+    """The head of a meeting's later pages: the title small, then when and where at body size.
+
+    即将开始 and 正在进行 lead the line, as on the first page.
+    """
+    measure = _measure_for(body, floor)
+    title_size = max(10, round(floor * 0.75))
+    title_measure = _measure_for(body, title_size)
+    title = m.title if len(m.title) <= 40 else m.title[:39] + "…"
+    title_style = _Style("meta", "serif-bold", title_size, title_color, pitch=1.3)
+    rows = _set_paragraph(Block("body", title), title_style, fonts, title_measure, align="center")
+    parts = [_when_text(m, short=True)]
+    if label in ("即将开始", "正在进行"):
+        parts.insert(0, label)
+    if m.place:
+        parts.append(m.place)
+    where = "\u3000".join(parts)
+    when_style = _Style("meta", "sans-bold", floor, color, pitch=1.4)
+    rows += _set_paragraph(Block("body", where), when_style, fonts, measure, align="center")
+    return rows
 
 
 # --- entry -------------------------------------------------------------------------------------

@@ -10,17 +10,24 @@ lines with the position of every run, so a justified line draws exactly as compu
   forbidden mark would start a line, punctuation in the line above is compressed (a
   full-width mark gives up its blank half) before a character is pushed down;
 - `——`, `……` and `⸺` are never split;
-- a quarter em between Han and Latin/digits, none at line start or end;
+- a quarter em between Han and Latin/digits, none at line start or end, and none inside a
+  date or time: a number is set tight against a following 年 月 日 时 分 秒 号 点, and such a
+  date part is tight against the number after it (`2026年12月1日`, `8时30分`), as the
+  header clock and GB/T 9704 write dates, and no line breaks inside such a date; other
+  boundaries keep the gap (`共 412 条`, `8:30 至 12:00`, `9.9%`, `10 分钟`);
 - lines are justified by spreading spare space between units, unless that would open a
   river (more than a quarter em per gap): then that line is set flush left.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-NO_START = frozenset("。，、；：？！…‥·・）］｝〕〉》」』】〗〙’”％‰℃°′″～／)]},.:;?!%")
+NO_START = frozenset("。，、；：？！…‥·・）］｝〕〉》」』】〗〙’”％‰℃°′″～／–)]},.:;?!%")
 NO_END = frozenset("（［｛〔〈《「『【〖〘‘“／¥￥$＄£([{")
 # Full-width marks whose ink sits in the left half: the right half may be squeezed out.
 CLOSING_MARKS = frozenset("。，、；：？！）］｝〕〉》」』】〗〙’”")
@@ -30,6 +37,11 @@ OPENING_MARKS = frozenset("（［｛〔〈《「『【〖〘‘“")
 DASHES = frozenset("—…⸺⸻")
 # Inside a long Latin run (URL, e-mail), a break may follow these when it must.
 SPLIT_AFTER = frozenset("@./-_?&=")
+
+DATE_PARTS = frozenset("年月日时分秒号点")
+"""Han characters set tight after a number: the parts of a date or time."""
+DATE_JOINS = frozenset("年月日时点")
+"""Date parts set tight before a number too, when a number precedes them (年12月, 8时30分)."""
 
 HAN_GAP = 0.25
 """Space between Han and Latin/digits, in em."""
@@ -78,7 +90,16 @@ def _is_latin(ch: str) -> bool:
 class _Unit:
     """A piece that is never broken inside: a Han character, a mark, a Latin word, a space."""
 
-    __slots__ = ("draw_shift", "end", "kind", "splittable", "start", "width", "width0")
+    __slots__ = (
+        "draw_shift",
+        "end",
+        "kind",
+        "splittable",
+        "start",
+        "tight",
+        "width",
+        "width0",
+    )
 
     def __init__(self, start: int, end: int, kind: str, width: float) -> None:
         self.start = start
@@ -88,6 +109,7 @@ class _Unit:
         self.width0 = width  # natural advance
         self.draw_shift = 0.0  # compressed opening marks draw left of their slot
         self.splittable = False  # a forced break may follow this unit (split Latin run)
+        self.tight = False  # no Han-Latin gap before this unit (inside a date)
 
 
 def _units(text: str, widths: Sequence[float]) -> list[_Unit]:
@@ -115,13 +137,46 @@ def _units(text: str, widths: Sequence[float]) -> list[_Unit]:
             kind = "other"
         out.append(_Unit(i, j, kind, float(sum(widths[i:j]))))
         i = j
+    _mark_dates(text, out)
     return out
 
 
-def _can_break(text: str, a: _Unit, b: _Unit) -> bool:
-    """May a line end after unit a and the next start with unit b?"""
+def _is_number(text: str, u: _Unit) -> bool:
+    return u.kind == "latin" and text[u.start : u.end].isascii() and text[u.start : u.end].isdigit()
+
+
+def _mark_dates(text: str, units: Sequence[_Unit]) -> None:
+    """Set numbers tight against the date and time parts around them: 2026年12月1日."""
+    for k in range(1, len(units)):
+        a, b = units[k - 1], units[k]
+        # 10分钟 and 3点钟 are durations, not times of day: they keep the gap like any
+        # other count.
+        number_then_part = (
+            _is_number(text, a)
+            and b.kind == "han"
+            and text[b.start] in DATE_PARTS
+            and text[b.end : b.end + 1] != "钟"
+        )
+        part_then_number = (
+            k >= 2
+            and a.kind == "han"
+            and text[a.start] in DATE_JOINS
+            and _is_number(text, units[k - 2])
+            and _is_number(text, b)
+        )
+        b.tight = number_then_part or part_then_number
+
+
+def _can_break(text: str, a: _Unit, b: _Unit, *, in_date: bool = False) -> bool:
+    """May a line end after unit a and the next start with unit b?
+
+    A date or time set tight is not broken (2026年12 / 月31日 reads badly); with in_date,
+    a break after its 年 or 月 is allowed, for when keeping it whole would open a river.
+    """
     if b.kind == "space":
         return False  # break after the space instead
+    if b.tight:
+        return in_date and a.kind == "han"
     first = text[b.start]
     if first in NO_START and not (b.kind == "dash" and b.end - b.start > 1 and first == "—"):
         return False
@@ -133,6 +188,8 @@ def _can_break(text: str, a: _Unit, b: _Unit) -> bool:
 
 
 def _gap(a: _Unit, b: _Unit, em: float) -> float:
+    if b.tight:
+        return 0.0
     if (a.kind == "han" and b.kind == "latin") or (a.kind == "latin" and b.kind == "han"):
         return HAN_GAP * em
     return 0.0
@@ -218,6 +275,7 @@ def _split_latin(
         return None
     head = _Unit(unit.start, best, "latin", float(sum(widths[unit.start : best])))
     head.splittable = True
+    head.tight = unit.tight
     tail = _Unit(best, unit.end, "latin", float(sum(widths[best : unit.end])))
     return head, tail
 
@@ -288,7 +346,8 @@ def _avoid_runt(
             u.width, u.draw_shift = u.width0, 0.0
         spare = (measure - off1) - _natural(head, em)
         fits = spare >= -1e-6 and _natural(moved, em) <= measure
-        if fits and spare / (len(head) - 1) <= MAX_STRETCH * em:
+        gaps = _stretch_gaps(text, head)
+        if fits and gaps and spare / gaps <= MAX_STRETCH * em:
             lines[-2] = (a1, k, off1, False)
             lines[-1] = (k, b2, 0.0, last)
             return
@@ -322,12 +381,17 @@ def _fill(
         if _can_break(text, units[j - 1], u):
             # Break here; but if the next unit is a long Latin run whose move would leave
             # this line gappy, carry the part that fits.
-            if _splittable(text, u, avail) and _too_loose(units, i, j, avail, em):
+            if _splittable(text, u, avail) and _too_loose(text, units, i, j, avail, em):
                 room = avail - x - _gap(units[j - 1], u, em)
                 parts = _split_latin(text, u, widths, room, anywhere=False)
                 if parts:
                     units[j : j + 1] = list(parts)
                     return j + 1
+            # Or if the next units are a date, carry its year (or year and month).
+            if _too_loose(text, units, i, j, avail, em):
+                k2 = _date_break(text, units, i, j, avail, em)
+                if k2 is not None:
+                    return k2
             return j
         # A forbidden mark would start the next line: squeeze it (and any marks glued to
         # it) into this one, if they are all marks.
@@ -339,9 +403,14 @@ def _fill(
         )
         if glued and _compress_to_fit(text, _strip_spaces(units[i:e]), avail, em):
             return e
-        # Push the last breakable unit down.
+        # Push the last breakable unit down; but rather than leave a gappy line before a
+        # date, break the date after its 年 or 月.
         for k in range(j - 1, i, -1):
             if _can_break(text, units[k - 1], units[k]):
+                if _too_loose(text, units, i, k, avail, em):
+                    k2 = _date_break(text, units, i, k, avail, em)
+                    if k2 is not None:
+                        return k2
                 return k
         # Nothing breakable: the overflowing Latin run may be cut so that its head fits,
         if u.kind == "latin":
@@ -362,6 +431,21 @@ def _fill(
     return j
 
 
+def _date_break(
+    text: str, units: list[_Unit], i: int, j: int, avail: float, em: float
+) -> int | None:
+    """The latest break after a 年 or 月 beyond unit j whose line still fits, if any."""
+    best = None
+    for k in range(j + 1, min(len(units), j + 8)):
+        if not (units[k].tight or units[k - 1].tight):
+            break  # past the date that follows unit j
+        if _natural(_strip_spaces(units[i:k]), em) > avail + 1e-6:
+            break
+        if _can_break(text, units[k - 1], units[k], in_date=True):
+            best = k
+    return best
+
+
 def _strip_spaces(line: list[_Unit]) -> list[_Unit]:
     a, b = 0, len(line)
     while a < b and line[a].kind == "space":
@@ -378,12 +462,28 @@ def _splittable(text: str, u: _Unit, avail: float) -> bool:
     return not all(c.isdigit() or c in "-+() " for c in text[u.start : u.end])
 
 
-def _too_loose(units: list[_Unit], i: int, j: int, avail: float, em: float) -> bool:
+def _too_loose(text: str, units: list[_Unit], i: int, j: int, avail: float, em: float) -> bool:
     line = _strip_spaces(units[i:j])
-    if len(line) < 2:
+    gaps = _stretch_gaps(text, line)
+    if gaps < 1:
         return True
     spare = avail - _natural(line, em)
-    return spare / (len(line) - 1) > MAX_STRETCH * em
+    return spare / gaps > MAX_STRETCH * em
+
+
+def _stretchable(text: str, a: _Unit, b: _Unit) -> bool:
+    """May justification widen the gap between units a and b?
+
+    Not inside a date set tight, not before a closing mark nor after an opening one
+    ("example ，" would read as a stray comma), not inside a range of numbers (9:00—12:00).
+    """
+    if {a.kind, b.kind} == {"latin", "dash"}:
+        return False
+    return not b.tight and text[b.start] not in NO_START and text[a.end - 1] not in NO_END
+
+
+def _stretch_gaps(text: str, line: Sequence[_Unit]) -> int:
+    return sum(_stretchable(text, a, b) for a, b in itertools.pairwise(line))
 
 
 def _place(
@@ -403,18 +503,21 @@ def _place(
     natural = _natural(line, em)
     stretch = 0.0
     justified = False
-    if justify and len(line) > 1:
+    # Spare space goes between units, but not everywhere (see _stretchable).
+    stretchable = [_stretchable(text, p, u) for p, u in itertools.pairwise(line)]
+    gaps = sum(stretchable)
+    if justify and gaps:
         spare = avail - natural
-        per_gap = spare / (len(line) - 1)
+        per_gap = spare / gaps
         if -1e-9 <= per_gap <= MAX_STRETCH * em + 1e-9:
             stretch = max(0.0, per_gap)
             justified = True
     runs: list[list[float]] = []  # [start, end, x, natural end x]
     x = offset
     prev: _Unit | None = None
-    for u in line:
+    for k, u in enumerate(line):
         if prev is not None:
-            x += _gap(prev, u, em) + stretch
+            x += _gap(prev, u, em) + (stretch if stretchable[k - 1] else 0.0)
         draw_x = x + u.draw_shift
         if runs and int(runs[-1][1]) == u.start and abs(runs[-1][3] - draw_x) < 0.01:
             runs[-1][1] = u.end
@@ -432,3 +535,141 @@ def _place(
         x,
         justified,
     )
+
+
+# --- balanced lines for titles ------------------------------------------------------------
+
+# Where a title reads well broken, as penalties (0 best). A small table of the shapes
+# official titles take ([机关][关于][事由][的通知]), not a dictionary: any other break
+# between Han characters costs PLAIN_BREAK, enough that a good point a few characters
+# off balance wins over a balanced break in the middle of a word.
+_TITLE_AFTER = re.compile(r"(关于|[0-9]年度?|[0-9]月|[0-9]日|季度)$")
+_TITLE_BEFORE = re.compile(
+    r"(的(通知|通告|公告|报告|决定|意见|方案|办法|规定|细则|函|批复|请示|说明|公示|决议|"
+    r"纪要|安排|实施方案|工作方案)|关于)"
+)
+_ORG_SUFFIXES = (
+    "政府",
+    "委员会",
+    "办公室",
+    "办事处",
+    "中心",
+    "管委会",
+    "党委",
+    "指挥部",
+    "领导小组",
+)
+_TITLE_BEFORE_SOFT = re.compile(r"(工作|[和及与暨并])")
+PLAIN_BREAK = 4.0
+"""Penalty of a break between two Han characters at no natural point."""
+IMBALANCE = 0.5
+"""Penalty per em of difference between the longest and the shortest line."""
+MIN_TITLE_LINE = 3
+"""No line of a balanced title has fewer characters (no one- or two-character stub)."""
+
+
+def title_break_penalty(text: str, p: int) -> float:
+    """How well a title reads broken before text[p]: 0 at a natural point, PLAIN_BREAK mid-word.
+
+    Natural points: at a space or after punctuation (0); after 关于 and before 关于 (0);
+    after a year, month or day following digits, 2025年 / 2025年度, and after 季度 (0);
+    before 的通知, 的报告 and the other document kinds (0); next to brackets and quotes
+    (0.5); after an organisation name ending in 政府, 委员会, 办公室, 中心 … when no further
+    suffix follows (1); before 工作 and before 和 及 与 (1.5); between Han and Latin or
+    digits (3); elsewhere between Han characters PLAIN_BREAK, one more at an odd count from
+    the start of the Han run or the last natural point (most words have two characters, so
+    even counts fall between words more often).
+    """
+    before, after = text[:p], text[p:]
+    if not before or not after:
+        return 0.0
+    a, b = before[-1], after[0]
+    if a.isspace() or a in "，、：；,;:！？!?":
+        return 0.0
+    if _TITLE_AFTER.search(before) and not (a == "年" and b == "度"):
+        return 0.0
+    if _TITLE_BEFORE.match(after):
+        return 0.0
+    if a in CLOSING_MARKS or b in OPENING_MARKS:
+        return 0.5
+    if before.endswith(_ORG_SUFFIXES) and not after.startswith(_ORG_SUFFIXES):
+        return 1.0
+    if _TITLE_BEFORE_SOFT.match(after):
+        return 1.5
+    if _is_han(a) and _is_han(b):
+        # Most words are two characters long: inside a run of Han text, a break an even
+        # number of characters from the run's start more often falls between words.
+        # The run starts after a non-Han character or a natural point (2026年|第四季度).
+        run = 0
+        while run < len(before) and _is_han(before[-1 - run]):
+            if run and _TITLE_AFTER.search(before[: len(before) - run]):
+                break
+            run += 1
+        return PLAIN_BREAK + (run % 2)
+    return 3.0
+
+
+def balance_lines(
+    text: str, widths: Sequence[float], measure: float, em: float, *, max_combos: int = 6000
+) -> list[SetLine]:
+    """A title in as few lines as break_lines needs, broken at natural points, evenly.
+
+    Among the allowed breaks (kinsoku holds, Latin words stay whole) choose the ones with
+    the least title_break_penalty plus IMBALANCE per em between the longest and shortest
+    line, with no line wider than the measure and none shorter than MIN_TITLE_LINE
+    characters. Without such a choice, the narrowest measure that needs no more lines.
+    """
+    full = break_lines(text, widths, measure, em, justify=False)
+    n = len(full)
+    if n <= 1:
+        return full
+    units = _units(text, widths)
+    cuts = [
+        k
+        for k in range(1, len(units))
+        if units[k].kind != "space" and _can_break(text, units[k - 1], units[k])
+    ]
+    penalty = {k: title_break_penalty(text, units[k].start) for k in cuts}
+    best: tuple[float, tuple[int, ...]] | None = None
+    if math.comb(len(cuts), n - 1) <= max_combos:
+        for combo in itertools.combinations(cuts, n - 1):
+            bounds = (0, *combo, len(units))
+            ok = True
+            line_widths = []
+            for a, b in itertools.pairwise(bounds):
+                line = _strip_spaces(units[a:b])
+                chars = sum(u.end - u.start for u in line)
+                w = _natural(line, em)
+                if chars < MIN_TITLE_LINE or w > measure + 1e-6:
+                    ok = False
+                    break
+                line_widths.append(w)
+            if not ok:
+                continue
+            cost = sum(penalty[k] for k in combo)
+            cost += IMBALANCE * (max(line_widths) - min(line_widths)) / em
+            if best is None or cost < best[0] - 1e-9:
+                best = (cost, combo)
+    if best is None:
+        return _narrowest(text, widths, measure, em, n)
+    bounds = (0, *best[1], len(units))
+    return [
+        _place(text, widths, units, a, b, 0.0, measure, em, False)
+        for a, b in itertools.pairwise(bounds)
+    ]
+
+
+def _narrowest(
+    text: str, widths: Sequence[float], measure: float, em: float, n: int
+) -> list[SetLine]:
+    """The narrowest measure that still needs only n lines."""
+    lo, hi = sum(widths) / n, measure
+    best = break_lines(text, widths, measure, em, justify=False)
+    for _ in range(10):
+        mid = (lo + hi) / 2
+        trial = break_lines(text, widths, mid, em, justify=False)
+        if len(trial) <= n:
+            best, hi = trial, mid
+        else:
+            lo = mid
+    return best

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from signage.model import Block, Document, Span
-from signage.structure import SourceLine, heading_level, is_date, structure_lines
+from signage.structure import SourceLine, heading_level, is_date, is_salutation, structure_lines
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _BULLET = re.compile(r"^[-*+]\s+(.*)$")
@@ -93,6 +94,14 @@ def parse_markdown(text: str, *, known_title: str | None = None) -> Document:
             continue
         paragraph.append(line)
     flush()
+    # The salutation (各位居民：) right after the title, or first, is set flush left.
+    first = 1 if blocks and blocks[0].role == "title" else 0
+    if (
+        len(blocks) > first + 1
+        and blocks[first].role == "body"
+        and is_salutation(blocks[first].text)
+    ):
+        blocks[first] = replace(blocks[first], indent=False)
     if heading_depths:
         top = min(heading_depths)
         for index, depth, plain in raw_headings:

@@ -93,10 +93,40 @@ def _looks_like_title(line: SourceLine) -> bool:
     )
 
 
+_ADDRESSEE_START = ("各", "尊敬的", "亲爱的", "致")
+_ADDRESSEE_END = re.compile(
+    r"(群众|居民|村民|市民|同志|同志们|朋友|朋友们|家长|业主|住户|商户|职工|干部|代表|"
+    r"单位|部门|机关|科室|站所|企业|学校|村|社区|（社区）|\(社区\)|委员会|办公室|"
+    r"政府|街道|乡镇|镇|局|处|科|中心|公司|员|们)$"
+)
+_NOT_ADDRESSEE = re.compile(r"以下|如下|下列|事项|情况|要求|办理|包括|调整为|：.")
+
+
 def _is_salutation(line: SourceLine) -> bool:
-    """The addressees right after the title (主送机关): '各村（社区）、各站所：'."""
-    t = line.text
-    return len(t) <= 40 and t[-1] in "：:" and heading_level(t) is None and "。" not in t
+    return is_salutation(line.text)
+
+
+def is_salutation(text: str) -> bool:
+    """The addressees right after the title (主送机关): '各村（社区）、各站所：', '各位办事群众：'.
+
+    Short (at most 30 characters), ending in a colon, no sentence punctuation, and naming
+    people: it starts with 各/尊敬的/亲爱的/致, or its last name is a group of people or an
+    office (…群众, …单位, …委员会). A sentence that introduces a list ('…办理以下事项：',
+    '…要求如下：') is a body paragraph, not a salutation.
+    """
+    t = text.strip()
+    if not (2 <= len(t) <= 30 and t[-1] in "：:") or heading_level(t) is not None:
+        return False
+    if any(c in t for c in "。，；！？!?;,"):
+        return False
+    name = t[:-1].rstrip()
+    if _NOT_ADDRESSEE.search(name):
+        return False
+    # A list of addressees: every item must look like one.
+    items = [x for x in re.split(r"[、，,]", name) if x]
+    return bool(items) and all(
+        x.startswith(_ADDRESSEE_START) or _ADDRESSEE_END.search(x) for x in items
+    )
 
 
 def _heading_block(text: str, level: int) -> Block:
@@ -185,7 +215,9 @@ def structure_lines(lines: Sequence[SourceLine], *, known_title: str | None = No
     sig_start, date_index = _signature_start(content[i:])
     sig_start += i
     date_index += i
-    if title is not None and i < len(content) and _is_salutation(content[i]):
+    # The salutation is the first line after the title, whether the title came from the
+    # text or from front matter (or there is none); it is set flush left.
+    if i < len(content) and i < sig_start and _is_salutation(content[i]):
         blocks.append(Block("body", content[i].text, indent=False))
         i += 1
     wrap = _wrap_columns(content[i:sig_start])
@@ -249,8 +281,10 @@ def _wrap_columns(lines: Sequence[SourceLine]) -> int | None:
 
 
 def _continues(prev: SourceLine, nxt: SourceLine) -> bool:
+    """Does nxt run on from prev in hard-wrapped text? Not after a line ending a sentence."""
     return (
-        nxt.number == prev.number + 1
+        prev.text[-1:] not in "。！？：；!?"
+        and nxt.number == prev.number + 1
         and nxt.lead == 0
         and heading_level(nxt.text) is None
         and not _ATTACHMENT.match(nxt.text)

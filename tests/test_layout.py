@@ -327,3 +327,64 @@ def test_short_document_is_set_at_the_floor_with_its_page_number(fonts: FontBook
     assert page.lines[-1].text == "第 1/1 页" and page.lines[-1].role == "meta"
     floor = body_floor_px(SETTINGS, LANDSCAPE)
     assert {ln.size for ln in page.lines if ln.role == "body"} == {floor}
+
+
+def test_last_page_is_never_a_widow_and_every_page_is_numbered(fonts: FontBook) -> None:
+    paragraph = "为做好今冬明春供暖保障工作，切实保障群众温暖过冬，现将有关事项通知如下。"
+    seen_multi = 0
+    for n in range(4, 16):
+        for tail in ("请各单位认真落实。", "特此通知。"):
+            text = "关于做好供暖工作的通知\n\n" + "\n".join([paragraph] * n)
+            text += f"\n{tail}\n青山镇人民政府办公室\n2026年11月25日\n"
+            slide = read_text_slide("slides/n.txt", text.encode(), SETTINGS)
+            for canvas in (LANDSCAPE, PORTRAIT):
+                pages = layout_slide(slide, canvas, fonts, SETTINGS, NOW)
+                if len(pages) < 2:
+                    continue
+                seen_multi += 1
+                last = [ln for ln in content(pages[-1]) if ln.role not in ("signature", "date")]
+                assert len(last) >= 3, (n, canvas, [ln.text for ln in content(pages[-1])])
+                for k, page in enumerate(pages, 1):
+                    footers = [ln.text for ln in page.lines if ln.role == "meta"]
+                    assert f"第 {k}/{len(pages)} 页" in footers
+                shown = "".join(ln.text for p in pages for ln in content(p))
+                assert visible(shown) == visible(structure_text(text).title or "") + visible(
+                    "".join(b.text for b in structure_text(text).blocks[1:])
+                )
+    assert seen_multi > 5
+
+
+def test_meeting_pages_after_the_first_repeat_when_and_where(fonts: FontBook) -> None:
+    data = (Path(__file__).parent.parent / "slides" / "meetings").glob("2026-12-03-*.yaml")
+    path = next(iter(data))
+    slide = read_meeting_slide("slides/m.yaml", path.read_bytes(), SETTINGS)
+    for canvas in (LANDSCAPE, PORTRAIT):
+        pages = layout_slide(slide, canvas, fonts, SETTINGS, NOW)
+        floor = body_floor_px(SETTINGS, canvas)
+        for page in pages:
+            for ln in content(page):
+                assert ln.size >= floor
+        for k, page in enumerate(pages[1:], 2):
+            text = " ".join(ln.text for ln in page.lines)
+            assert "12月3日 星期四 14:30–16:30" in text, k
+            assert "镇政府三楼第一会议室" in text
+            assert f"第 {k}/{len(pages)} 页" in text
+            when = next(ln for ln in page.lines if "14:30" in ln.text)
+            assert when.size >= floor
+        # The agenda is not split from its head, nor its items from each other.
+        agenda_pages = {
+            n for n, p in enumerate(pages) for ln in p.lines if ln.text[:2] in ("议程", "1.", "5.")
+        }
+        assert len(agenda_pages) == 1
+        # 星期四 is never cut at a line end.
+        assert not any(ln.text.endswith("星期") for p in pages for ln in p.lines)
+
+
+def test_meeting_pages_say_when_it_is_under_way(fonts: FontBook) -> None:
+    path = next((Path(__file__).parent.parent / "slides" / "meetings").glob("2026-12-03-*.yaml"))
+    slide = read_meeting_slide("slides/m.yaml", path.read_bytes(), SETTINGS)
+    during = datetime(2026, 12, 3, 15, 0, tzinfo=TZ)
+    pages = layout_slide(slide, LANDSCAPE, fonts, SETTINGS, during)
+    assert len(pages) > 1
+    for page in pages:
+        assert "正在进行" in " ".join(ln.text for ln in page.lines)

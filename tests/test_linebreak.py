@@ -8,7 +8,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from signage.linebreak import MAX_STRETCH, NO_END, NO_START, SetLine, break_lines
+from signage.linebreak import (
+    MAX_STRETCH,
+    NO_END,
+    NO_START,
+    PLAIN_BREAK,
+    SetLine,
+    balance_lines,
+    break_lines,
+    title_break_penalty,
+)
 
 
 def widths(text: str) -> list[float]:
@@ -191,3 +200,143 @@ def test_justified_lines_never_stretch_more_than_a_quarter_em(text: str, measure
             natural_end = x + sum(w[a:b])
             extra = x2 - natural_end
             assert extra <= 0.25 + MAX_STRETCH + 1e-6, (ln.text, extra)
+
+
+def _run_starts(text: str) -> list[str]:
+    """The text of each drawn run: a new run starts wherever a gap was put."""
+    (line,) = lines_of(text, 60)
+    return [text[a:b] for a, b, _x in line.runs]
+
+
+def test_dates_and_times_are_set_tight() -> None:
+    # A number against the date parts around it: one run, no quarter-em gap.
+    assert _run_starts("自2026年12月1日起") == ["自", "2026年12月1日起"]
+    assert _run_starts("8时30分") == ["8时30分"]
+    assert _run_starts("文号30号文件") == ["文号", "30号文件"]
+    (line,) = lines_of("2026年12月1日", 60)
+    assert line.width == pytest.approx(4 * 0.55 + 2 * 0.55 + 0.55 + 3)
+
+
+def test_other_han_digit_boundaries_keep_the_quarter_em() -> None:
+    assert _run_starts("共412条") == ["共", "412", "条"]
+    assert _run_starts("上午8:30至12:00") == ["上午", "8:30", "至", "12:00"]
+    # 年 after a word, not a number, does not join the number after it.
+    assert _run_starts("今年12个") == ["今年", "12", "个"]
+    (line,) = lines_of("共412条", 60)
+    assert line.runs[1][2] == pytest.approx(1.25)
+
+
+def _balanced(text: str, measure: float) -> list[str]:
+    return [ln.text for ln in balance_lines(text, widths(text), measure, 1.0)]
+
+
+def test_titles_break_at_natural_points() -> None:
+    report = "青山镇人民政府2025年政府信息公开工作年度报告"
+    assert _balanced(report, 21.4) == ["青山镇人民政府2025年", "政府信息公开工作年度报告"]
+    assert _balanced("关于冬季调整便民服务中心办公时间的通知", 12) == [
+        "关于冬季调整便民服务中心",
+        "办公时间的通知",
+    ]
+    office = "青山镇人民政府办公室关于做好2026年元旦春节期间安全生产工作的通知"
+    assert _balanced(office, 12)[0] == "青山镇人民政府办公室"
+    assert _balanced("关于做好冬季供暖工作的通知", 10) == ["关于做好冬季供暖", "工作的通知"]
+
+
+def test_balanced_titles_leave_no_stub_and_lose_nothing() -> None:
+    for text, measure in [
+        ("关于做好冬季供暖工作的通知", 12),
+        ("停水通知停水通知停水通知", 11),
+        ("一二三四五六七八九十一二", 11),
+    ]:
+        lines = _balanced(text, measure)
+        assert "".join(lines) == text
+        assert len(lines) == 2
+        assert min(len(s) for s in lines) >= 3, lines
+
+
+def test_title_break_penalties() -> None:
+    assert title_break_penalty("关于做好工作的通知", 2) == 0  # after 关于
+    assert title_break_penalty("2025年度报告", 6) == 0  # after 2025年度
+    assert title_break_penalty("2025年度报告", 5) > 0  # not between 年 and 度
+    assert title_break_penalty("做好工作的报告", 4) == 0  # before 的报告
+    assert title_break_penalty("镇人民政府办公室", 5) >= PLAIN_BREAK  # 政府|办公室
+    assert title_break_penalty("镇政府信息", 3) == 1.0
+    assert title_break_penalty("便民服务", 2) == PLAIN_BREAK
+    assert title_break_penalty("便民服务", 1) == PLAIN_BREAK + 1
+
+
+def test_plain_title_breaks_prefer_even_positions() -> None:
+    assert _balanced("办事大厅服务时间调整", 8) == ["办事大厅", "服务时间调整"]
+
+
+def test_minutes_of_duration_are_a_count_not_a_time() -> None:
+    assert _run_starts("提前10分钟到场") == ["提前", "10", "分钟到场"]
+    assert _run_starts("14时30分开始") == ["14时30分开始"]
+
+
+def test_a_date_is_not_broken_across_lines() -> None:
+    text = "缴费将于2026年12月31日截止"
+    for measure in range(8, 14):
+        lines = lines_of(text, measure)
+        for ln in lines:
+            assert not ln.text[-1].isdigit() and ln.text[0] not in "年月日", (measure, ln.text)
+    # Where the line before stays well set, the date is not broken at all.
+    text = "请在规定时间内缴费将于2026年12月31日截止"
+    assert [ln.text for ln in lines_of(text, 12)] == [
+        "请在规定时间内缴费将于",
+        "2026年12月31日截止",
+    ]
+
+
+def test_a_date_breaks_after_its_year_rather_than_open_a_river() -> None:
+    text = "一二三四五六七八九十一二三四于2026年12月31日截止"
+    lines = lines_of(text, 20)
+    assert lines[0].text.endswith("2026年")
+    assert lines[0].justified
+
+
+def test_no_justification_space_before_a_closing_mark() -> None:
+    text = "电子邮箱xxgk，办公地址在镇政府二楼东侧办公室内"
+    line = lines_of(text, 16)[0]
+    assert line.justified
+    comma = text.index("，")
+    # The comma is drawn in one run with the word before it: no space was put between them.
+    assert any(a < comma < b for a, b, _x in line.runs), line.runs
+
+
+def test_a_title_with_a_quarter_breaks_after_it() -> None:
+    assert _balanced("2026年第四季度安全生产工作会议", 9) == ["2026年第四季度", "安全生产工作会议"]
+
+
+def test_justification_does_not_open_a_date() -> None:
+    text = "各位居民自2026年12月1日起办理业务请携带身份证件"
+    for measure in (15, 16, 17):
+        line = lines_of(text, measure)[0]
+        date = (text.index("2026"), text.index("日") + 1)
+        assert line.justified and line.end >= date[1]
+        assert any(a <= date[0] and date[1] <= b for a, b, _x in line.runs), line.runs
+
+
+def test_a_gappy_line_before_a_date_carries_its_year() -> None:
+    text = "自2026年12月1日起至2027年2月28日，镇便民服务中心冬季办公时间调整"
+    first = lines_of(text, 16, indent=2)[0]
+    assert first.text == "自2026年12月1日起至2027年"
+    assert first.justified
+
+
+def test_justification_does_not_open_a_range_of_times() -> None:
+    text = "周六上午9:00—12:00（仅办理社保业务）"
+    line = lines_of(text, 11)[0]
+    assert line.text == "周六上午9:00—12:00"
+    assert line.justified
+    start = text.index("9")
+    assert any(a <= start and start + 10 <= b for a, b, _x in line.runs), line.runs
+
+
+def test_an_en_dash_range_does_not_start_a_line() -> None:
+    text = "12月3日 星期四 14:30–16:30 镇政府三楼第一会议室"
+    for measure in range(8, 20):
+        for ln in lines_of(text, measure):
+            assert not ln.text.startswith("–"), (measure, ln.text)
+    lines = balance_lines(text, widths(text), 16, 1.0)
+    assert [ln.text for ln in lines] == ["12月3日 星期四 14:30–16:30", "镇政府三楼第一会议室"]

@@ -181,3 +181,51 @@ def test_one_line_paragraphs_of_varied_length_are_not_joined() -> None:
     )
     blocks = structure_text(text).blocks
     assert len(blocks) == 5
+
+
+def test_salutation_after_a_front_matter_title_is_flush_left() -> None:
+    doc = structure_text(
+        "各位办事群众：\n自12月1日起调整办公时间。", known_title="关于调整办公时间的通知"
+    )
+    assert [(b.role, b.indent) for b in doc.blocks] == [("body", False), ("body", True)]
+
+
+def test_salutations_that_address_people() -> None:
+    for line in (
+        "各村（社区）、各单位：",
+        "各位办事群众：",
+        "尊敬的市民朋友：",
+        "各有关单位：",
+        "镇属各单位、各村（社区）：",
+        "全体居民：",
+    ):
+        doc = structure_text(f"通知\n\n{line}\n正文内容。")
+        assert doc.blocks[1] == Block("body", line, indent=False), line
+
+
+def test_a_sentence_introducing_a_list_keeps_its_indent() -> None:
+    for line in (
+        "镇便民服务中心（镇政府一楼大厅）集中办理以下事项：",
+        "现将有关事项通知如下：",
+        "冬季办公时间调整为：",
+        "今年以来，我镇开展了以下工作：",
+    ):
+        doc = structure_text(f"办事指南\n{line}\n1.社会保障。\n2.民政事务。")
+        assert doc.blocks[1].indent is True, line
+    # Only the first line after the title can be a salutation.
+    doc = structure_text("通知\n\n为做好工作，现通知如下。\n各位群众：\n请注意。")
+    assert doc.blocks[2].indent is True
+
+
+def test_a_line_ending_a_sentence_does_not_run_on_into_the_next() -> None:
+    text = (
+        "青山镇便民服务中心办事指南\n"
+        "镇便民服务中心（镇政府一楼大厅）集中办理以下事项：\n"
+        "1.社会保障：养老、医疗保险参保登记，待遇资格认证。\n"
+        "2.民政事务：低保、特困供养、临时救助申请。\n"
+        "3.证明事项：居住证明、户籍类证明；惠农补贴查询。\n"
+        "办理前可电话咨询所需材料：0571-86512345。\n"
+    )
+    texts = [b.text for b in structure_text(text).blocks]
+    assert texts[-1] == "办理前可电话咨询所需材料：0571-86512345。"
+    assert texts[-2] == "3.证明事项：居住证明、户籍类证明；惠农补贴查询。"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from signage.config import Settings
-from signage.model import ContentError, Document
+from signage.model import Block, ContentError, Document
 from signage.textfile import decode_text, read_text_slide
 
 FIXTURES = Path(__file__).parent / "fixtures" / "text"
@@ -236,3 +236,15 @@ def test_a_text_opening_with_a_rule_of_dashes_has_no_front_matter() -> None:
     data = "---\n通知\n---\n明天停水。".encode()
     doc = doc_of("slides/a.txt", data)
     assert "明天停水。" in [b.text for b in doc.blocks]
+
+
+def test_markdown_salutation_is_flush_left_and_a_list_intro_is_not() -> None:
+    doc = doc_of("slides/a.md", "# 通知\n\n各位居民：\n\n明天停水。\n".encode())
+    assert [(b.text, b.indent) for b in doc.blocks[1:]] == [
+        ("各位居民：", False),
+        ("明天停水。", True),
+    ]
+    doc = doc_of("slides/a.md", "---\ntitle: 通知\n---\n各位居民：\n\n明天停水。\n".encode())
+    assert doc.blocks[0] == Block("body", "各位居民：", indent=False)
+    doc = doc_of("slides/a.md", "# 指南\n\n中心办理以下事项：\n\n- 社保\n".encode())
+    assert doc.blocks[1].indent is True

@@ -107,6 +107,7 @@ GOLDENS = [
     ("document-p1", "annual-report-utf8bom.txt", 0),
     ("document-p2", "annual-report-utf8bom.txt", 1),
     ("meeting", "meeting-zh.yaml", 0),
+    ("meeting-p2", "meeting-zh.yaml", 1),
     ("urgent", "urgent/road-closed.txt", 0),
     ("markdown", "notice.md", 0),
 ]
