@@ -874,13 +874,10 @@ def _mark_signature(lines: list[_Line], roles: list[Role]) -> None:
 
 
 def _is_salutation(before: list[Block], text: str) -> bool:
-    """The addressee line under the title (各村（社区）：) is set flush left, not indented."""
-    return (
-        len(text) <= 40
-        and text.endswith(("：", ":"))
-        and all(b.role == "title" for b in before)
-        and bool(before)
-    )
+    """The addressee line right under the title (各村（社区）：) is set flush left."""
+    from signage.structure import is_salutation
+
+    return bool(before) and all(b.role == "title" for b in before) and is_salutation(text)
 
 
 def _body_align(align: Align | None) -> Align | None:
