@@ -118,6 +118,7 @@ MACHINE_KEYS = frozenset(
         "watch",
         "poll_interval_s",
         "rescan_interval_s",
+        "settle_s",
         "display",
         "meeting_lead_days",
         "fonts",
