@@ -163,7 +163,7 @@ class ReaderPool(Generic[R]):
         if self._thread is not None and self._thread.is_alive():
             return
         self._stuck = [t for t in self._stuck if t.is_alive()]
-        if len(self._stuck) >= self._max_stuck and self._stuck:
+        if len(self._stuck) > self._max_stuck:
             if not self._warned_stuck:
                 self._warned_stuck = True
                 log.error(
