@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 import signage.content
-from signage.catalog import Catalog, file_kind, order_key, size_limit
+from signage.catalog import Catalog, Reader, file_kind, order_key, size_limit
 from signage.config import Settings
 from signage.content import read_bytes_limited, resolve_inside
 from signage.model import Block, ContentError, Document, ImageBody, Slide
@@ -510,7 +510,7 @@ class Clock:
 
 def background(
     root: Path,
-    reader=fake_reader,  # type: ignore[no-untyped-def]
+    reader: Reader = fake_reader,
     clock: Clock | None = None,
     timeout_s: float = 30.0,
 ) -> tuple[Catalog, threading.Event]:
@@ -614,7 +614,7 @@ def test_a_hanging_reader_is_given_up_and_the_rest_is_read(
         # Still within the limit: the player sleeps until the limit, the good file waits.
         deadline = catalog.next_settle_deadline()
         assert deadline == pytest.approx(1.0 + SETTLE + 20.0)
-        clock.t = deadline
+        clock.t = 1.0 + SETTLE + 20.0
         catalog.update([], clock.t)
         problem = catalog.problems["slides/hang.txt"]
         assert problem.code == "read-timeout"

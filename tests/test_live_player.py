@@ -532,6 +532,18 @@ def test_permission_denied_file_in_a_running_player(
 # --- copies, renames, deletes through the real process ------------------------------------------
 
 
+def moved_on(deleted: str) -> Callable[[Status], bool]:
+    def check(status: Status) -> bool:
+        current = status["current"]
+        return (
+            current is not None
+            and current["path"] != deleted
+            and (deleted not in status["rotation"])
+        )
+
+    return check
+
+
 def test_slow_copy_atomic_rename_and_deleting_the_slide_on_screen(
     content: Path, live: Callable[..., LivePlayer]
 ) -> None:
@@ -580,15 +592,7 @@ def test_slow_copy_atomic_rename_and_deleting_the_slide_on_screen(
         shown = status["current"]["path"]
         deleted = time.monotonic()
         (content / shown).unlink()
-        status = player.wait_for(
-            lambda s, shown=shown: (
-                s["current"] is not None
-                and s["current"]["path"] != shown
-                and shown not in s["rotation"]
-            ),
-            3,
-            f"the player to move on from the deleted {shown}",
-        )
+        status = player.wait_for(moved_on(shown), 3, f"the player to leave the deleted {shown}")
         assert time.monotonic() - deleted < 1.5
     assert len(status["rotation"]) == 2
 
