@@ -36,6 +36,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -102,7 +103,7 @@ def measure_latency(mode: str, drops: int, settings: Settings, rng: random.Rando
                 with (root / rel).open("w", encoding="utf-8") as fh:
                     fh.write(f"通知 {i}\n" * 200)
                 closed = time.monotonic()
-                player.run_until(lambda rel=rel: rel in player.catalog.slides, timeout=30)
+                player.run_until(partial(_in_catalog, player.catalog, rel), timeout=30)
                 times.append(time.monotonic() - closed)
             return times
         finally:
@@ -197,6 +198,14 @@ class PlayerProcess:
         return self.proc.returncode
 
 
+def _in_catalog(catalog: Catalog, rel: str) -> bool:
+    return rel in catalog.slides
+
+
+def _listed(rel: str, rotation: list[str]) -> bool:
+    return rel in rotation
+
+
 def _notice(i: int) -> str:
     return f"关于第{i}号事项的通知\n\n请各位居民留意。\n\n青山镇人民政府\n"
 
@@ -224,7 +233,7 @@ def player_latency(mode: str, drops: int, settings: Settings, rng: random.Random
                 with (root / rel).open("w", encoding="utf-8") as fh:
                     fh.write(_notice(100 + i) * 20)
                 closed = time.monotonic()
-                seen = player.wait_rotation(lambda r, rel=rel: rel in r, 30)
+                seen = player.wait_rotation(partial(_listed, rel), 30)
                 times.append(seen - closed)
             return times
         finally:
