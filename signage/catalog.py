@@ -525,7 +525,7 @@ class Catalog:
                 rel, Problem(shown, "the file is empty (0 bytes)", code="empty-file"), signature
             )
             return
-        if kind == "slide" and self._pool is not None:
+        if kind == "slide" and self._pool is not None and not self._pool.closed:
             ticket = self._pool.submit(rel, self._read_timeout(rel))
             self._reading[rel] = (ticket, signature)
             return

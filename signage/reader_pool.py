@@ -127,6 +127,10 @@ class ReaderPool(Generic[R]):
             return None
 
     @property
+    def closed(self) -> bool:
+        return self._closing
+
+    @property
     def busy(self) -> frozenset[str]:
         """Keys queued or being read."""
         with self._cond:

@@ -569,6 +569,13 @@ def test_background_reads_off_the_calling_thread_and_wakes(
         assert threads == ["signage-reader"]
         assert catalog.next_settle_deadline() is None
         assert not catalog.settling
+        # Closed (the player stopping): a late update reads on the calling thread.
+        catalog.close()
+        assert not reader_threads()
+        write(root / "slides" / "b.txt", "late")
+        settle(catalog, ["slides/b.txt"], 5.0)
+        assert text_of(catalog.slides["slides/b.txt"]) == "late"
+        assert threads[-1] == threading.current_thread().name
     finally:
         catalog.close()
         catalog.close()  # twice is fine
