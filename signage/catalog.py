@@ -585,7 +585,10 @@ class Catalog:
             self._pending[rel] = _Pending(after, now)
             return
         if isinstance(result, Problem):
-            self._set_problem(rel, result, signature)
+            # A chmod that fixes the permissions leaves size, mtime and inode as they were:
+            # tie that refusal to no version, so the next event or rescan tries again.
+            tied = None if result.code == "permission-denied" else signature
+            self._set_problem(rel, result, tied)
         elif isinstance(result, RawFile):
             if self._raw.get(rel) != result:
                 self._raw[rel] = result

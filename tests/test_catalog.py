@@ -300,6 +300,24 @@ def test_unexpected_reader_errors_become_problems(root: Path) -> None:
     assert "ZeroDivisionError" in catalog.problems["slides/bug.txt"].message
 
 
+def test_a_permission_fix_is_noticed_though_size_and_mtime_stay(root: Path) -> None:
+    locked = {"slides/locked.txt"}
+
+    def reader(root_: Path, rel: str, settings: Settings) -> Slide:
+        if rel in locked:
+            raise PermissionError(13, "Permission denied")
+        return fake_reader(root_, rel, settings)
+
+    write(root / "slides" / "locked.txt", "now readable", age=60)
+    catalog = make(root, reader)
+    catalog.scan(0.0)
+    assert catalog.problems["slides/locked.txt"].code == "permission-denied"
+    locked.clear()  # chmod 644: only the mode and ctime change; the watcher reports the path
+    settle(catalog, ["slides/locked.txt"], 5.0)
+    assert text_of(catalog.slides["slides/locked.txt"]) == "now readable"
+    assert not catalog.problems
+
+
 @pytest.mark.parametrize(
     ("data", "code", "words"),
     [
@@ -675,6 +693,7 @@ def test_changed_or_deleted_while_read_in_the_background(root: Path, no_thread_l
         assert inside.wait(10)
         (root / "slides" / "b.txt").unlink()
         catalog.update(["slides/b.txt"], 4.0)
+        woken.clear()
         gate.set()
         assert woken.wait(10)
         catalog.update([], 4.0)
@@ -718,6 +737,7 @@ def test_background_root_vanishing_drops_results_then_rereads(
     catalog, woken = background(root)
     try:
         catalog.scan(0.0)
+        woken.clear()  # the first scan's reading is done
         write(root / "slides" / "b.txt", "b")
         catalog.update(["slides/b.txt"], 1.0)
         catalog.update([], 1.0 + SETTLE)

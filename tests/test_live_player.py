@@ -12,6 +12,7 @@ import io
 import json
 import os
 import random
+import shutil
 import signal
 import stat
 import subprocess
@@ -34,8 +35,12 @@ Status = dict[str, Any]
 class LivePlayer:
     """One `signage run` process on a content folder, stopped with SIGTERM at the end."""
 
-    def __init__(self, tmp_path: Path, content: Path, **config: Any) -> None:
+    def __init__(
+        self, tmp_path: Path, content: Path, prefix: tuple[str, ...] = (), **config: Any
+    ) -> None:
         self.content = content
+        self.prefix = prefix
+        """A command the player runs under (to drop capabilities, say)."""
         self.status_file = tmp_path / "status.json"
         self.log_file = tmp_path / "player.log"
         machine: dict[str, Any] = {
@@ -59,6 +64,7 @@ class LivePlayer:
         env.update(SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy", PYTHONPATH=str(REPO))
         env["PYGAME_HIDE_SUPPORT_PROMPT"] = "1"
         command = [
+            *self.prefix,
             sys.executable,
             "-m",
             "signage",
@@ -143,8 +149,8 @@ def live(tmp_path: Path, content: Path) -> Iterator[Callable[..., LivePlayer]]:
     """Start players; every one is stopped (and must exit 0) when the test ends."""
     started: list[LivePlayer] = []
 
-    def start(**config: Any) -> LivePlayer:
-        player = LivePlayer(tmp_path, content, **config)
+    def start(prefix: tuple[str, ...] = (), **config: Any) -> LivePlayer:
+        player = LivePlayer(tmp_path, content, prefix, **config)
         player.start()
         started.append(player)
         return player
@@ -511,12 +517,23 @@ def test_bad_input_dropped_into_a_running_player(
     assert snapshot(content) == before
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a chmod 000 file anyway")
+def unprivileged() -> tuple[str, ...]:
+    """A command prefix under which a chmod 000 file cannot be read, even by root."""
+    if os.geteuid() != 0:
+        return ()
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root and setpriv (util-linux) is missing")
+    # Root without these two capabilities is held to the permission bits like anyone.
+    caps = "-dac_override,-dac_read_search"
+    return (setpriv, f"--bounding-set={caps}", f"--inh-caps={caps}")
+
+
 def test_permission_denied_file_in_a_running_player(
     content: Path, live: Callable[..., LivePlayer]
 ) -> None:
     (content / "slides" / "ok.txt").write_bytes(notice(1))
-    player = live()
+    player = live(unprivileged())
     player.wait_for(rotation_is(["slides/ok.txt"]), 15, "the first slide")
     locked = content / "slides" / "locked.txt"
     locked.write_bytes(notice(2))
@@ -527,6 +544,14 @@ def test_permission_denied_file_in_a_running_player(
         "the locked file reported",
     )
     assert status["rotation"] == ["slides/ok.txt"]
+    by_path = {p["path"]: p for p in status["problems"]}
+    assert "permission denied" in by_path["slides/locked.txt"]["message"]
+    locked.chmod(0o644)  # fixed: it comes back
+    player.wait_for(
+        lambda s: s["rotation"] == ["slides/locked.txt", "slides/ok.txt"] and not s["problems"],
+        10,
+        "the fixed file playing",
+    )
 
 
 # --- copies, renames, deletes through the real process ------------------------------------------
