@@ -656,3 +656,107 @@ def test_content_root_vanishes_and_returns(
     # Watched again: a new file after the return shows up.
     (content / "slides" / "4.txt").write_bytes(notice(4))
     player.wait_for(lambda s: "slides/4.txt" in s["rotation"], 4, "a file dropped after the return")
+
+
+# --- a hanging reader, in process (the reader can be made to hang only from inside) -----------
+
+
+class _Batches:
+    """Stands in for the Watcher: hands the player the paths the test reports."""
+
+    def __init__(self) -> None:
+        self.paths: set[str] = set()
+
+    def drain(self) -> set[str]:
+        paths, self.paths = self.paths, set()
+        return paths
+
+
+def test_a_hanging_reader_does_not_stall_the_player_loop(
+    content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+    from datetime import datetime
+
+    import pygame
+
+    import signage.library
+    from signage.clock import ManualClock
+    from signage.config import Settings, load_settings
+    from signage.fonts import FontBook
+    from signage.library import Library
+    from signage.player import Display, Player
+
+    release = threading.Event()
+    from signage.slides import read_slide as real_reader
+
+    def reader(root: Path, rel: str, settings: Settings) -> Any:
+        if rel.endswith("hang.txt"):
+            release.wait(30)  # a hostile file: the reader does not come back
+        return real_reader(root, rel, settings)
+
+    monkeypatch.setattr(signage.library, "read_slide", reader)
+    slides = content / "slides"
+    (slides / "1.txt").write_bytes(notice(1))
+    old = time.time() - 60
+    os.utime(slides / "1.txt", (old, old))
+    clock = ManualClock(datetime(2026, 12, 1, 10, 0).astimezone())
+    overrides: dict[str, Any] = {"size": (320, 180), "windowed": True, "transition": "none"}
+    status_file = tmp_path / "status.json"
+    batches = _Batches()
+    pygame.display.init()
+    holder: list[Player] = []
+    library = Library(
+        lambda: load_settings(content, None, overrides),
+        clock.monotonic,
+        lambda: holder[0].wake() if holder else None,
+    )
+    try:
+        settings = library.settings
+        player = Player(
+            library,
+            clock,
+            FontBook.from_settings(settings.fonts),
+            Display(settings.size, True, settings.rotation),
+            status_file=status_file,
+            watcher=batches,
+        )
+        holder.append(player)
+        player.start()
+        assert player.show.rotation == ("slides/1.txt",)
+
+        def drop(name: str) -> None:
+            (slides / name).write_bytes(notice(len(name)))
+            batches.paths.add(f"slides/{name}")
+            player.tick()
+            clock.advance(settings.settle_s)
+            started = time.monotonic()
+            player.tick()  # settled: handed to the reader thread, not read here
+            assert time.monotonic() - started < 1.0
+
+        drop("hang.txt")
+        drop("late.txt")  # queued behind the hanging one
+        for _ in range(5):
+            clock.advance(1.0)
+            started = time.monotonic()
+            player.tick()
+            assert time.monotonic() - started < 1.0
+        assert player.show.rotation == ("slides/1.txt",)
+        # Past the limit (30 s on the player's clock) the hanging file is given up ...
+        clock.advance(30.0)
+        player.tick()
+        status = json.loads(status_file.read_text(encoding="utf-8"))
+        assert problem_codes(status) == {"slides/hang.txt": {"read-timeout"}}
+        # ... and a fresh reader thread takes the next file, waking the player when done.
+        give_up = time.monotonic() + 10
+        while list(player.show.rotation) != ["slides/1.txt", "slides/late.txt"]:
+            assert time.monotonic() < give_up, player.show.rotation
+            due = library.next_deadline()
+            if due is not None and due <= clock.monotonic():
+                player.tick()  # what the loop does when the reader wakes it
+            else:
+                time.sleep(0.01)
+    finally:
+        release.set()
+        library.close()
+        pygame.quit()
