@@ -461,9 +461,8 @@ def test_bad_input_dropped_into_a_running_player(
         fh.write(notice(5))
     (good / ODD_NAME).write_bytes(notice(6))
     lists = content / "playlists"
-    (lists / "syntax.yaml").write_bytes(
-        b"name: x\nitems:\n  - slides: good/\n    duration: [1, 2\n"
-    )
+    # A tab where YAML wants spaces, as Notepad leaves it.
+    (lists / "syntax.yaml").write_bytes(b"name: x\nitems:\n  - slides: good/\n\tduration: 5\n")
     (lists / "bomb.yaml").write_bytes(alias_bomb())
     (lists / "outside.yaml").write_text(
         "priority: 9\nitems:\n  - slides: ../../etc/passwd\n  - slides: /etc/passwd\n",
@@ -501,7 +500,7 @@ def test_bad_input_dropped_into_a_running_player(
     assert {k: v for k, v in codes.items() if k in expected} == expected, codes
     assert status["current"]["path"] in rotation
     # Messages say what is wrong, quote the value, and give the line where there is one.
-    assert by_path["playlists/syntax.yaml"]["line"] == 5
+    assert by_path["playlists/syntax.yaml"]["line"] == 4
     assert "YAML syntax error" in by_path["playlists/syntax.yaml"]["message"]
     assert "alias" in by_path["playlists/bomb.yaml"]["message"]
     assert "50 MB" in by_path["slides/huge.txt"]["message"]
@@ -688,10 +687,12 @@ def test_a_hanging_reader_does_not_stall_the_player_loop(
     from signage.player import Display, Player
 
     release = threading.Event()
+    entered = threading.Event()
     from signage.slides import read_slide as real_reader
 
     def reader(root: Path, rel: str, settings: Settings) -> Any:
         if rel.endswith("hang.txt"):
+            entered.set()
             release.wait(30)  # a hostile file: the reader does not come back
         return real_reader(root, rel, settings)
 
@@ -735,6 +736,8 @@ def test_a_hanging_reader_does_not_stall_the_player_loop(
             assert time.monotonic() - started < 1.0
 
         drop("hang.txt")
+        # Its time limit counts from when the reader starts it, on the player's clock.
+        assert entered.wait(10)
         drop("late.txt")  # queued behind the hanging one
         for _ in range(5):
             clock.advance(1.0)
