@@ -9,12 +9,21 @@ so a file is read only after its signature (size, mtime_ns, inode) has stayed th
 `settings.settle_s`, checked by two looks; a third look after reading discards the result if
 the file changed while it was read. A deleted file leaves at once.
 
-Not thread-safe: the player loop owns the catalog and feeds it the watcher's batches.
+Reading: with `background=True` (the player) slides are read on one worker thread
+(signage.reader_pool), so a slow reader (a big photo, a PDF, LibreOffice) never stalls the
+screen; `update()` takes the finished results in, `wake` tells the player one is ready, and
+`next_settle_deadline()` says when to call `update([])` for them. A reader that hangs is given
+up after `read_timeout(rel)` and the file is refused until it changes. Without it (`check`,
+`plan`, `preview`, tests) every file is read on the calling thread, at once.
+
+Not thread-safe: the player loop owns the catalog and feeds it the watcher's batches. Call
+`close()` when done with a background catalog: it joins the reader thread.
 """
 
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import errno
 import hashlib
 import logging
@@ -30,6 +39,7 @@ from typing import Literal
 from signage.config import Settings
 from signage.content import (
     IMAGE_EXTENSIONS,
+    OFFICE_EXTENSIONS,
     PLAYLISTS_DIR,
     SLIDES_DIR,
     TEXT_EXTENSIONS,
@@ -40,6 +50,7 @@ from signage.content import (
     natural_key,
 )
 from signage.model import ContentError, Problem, Slide
+from signage.reader_pool import Done, ReaderPool
 from signage.slides import MAX_DOCUMENT_BYTES, MAX_IMAGE_BYTES, MAX_TEXT_BYTES, read_slide
 
 log = logging.getLogger(__name__)
@@ -52,6 +63,13 @@ Signature = tuple[int, int, int]
 ROOT_MISSING = "root-missing"
 RENAME_WINDOW_S = 10.0
 """How long a vanished file's signature is remembered, to recognise it under a new name."""
+READ_TIMEOUT_S = 30.0
+"""Background reading: a photo, text or PDF that takes longer is given up as hostile."""
+OFFICE_READ_TIMEOUT_S = 150.0
+"""LibreOffice may take its own 60 s limit plus start-up and the PDF reading after it."""
+FIRST_SCAN_WAIT_S = 3.0
+"""Background reading: how long the first scan waits for the files already there, so the
+screen starts with content (and a remembered position) instead of the idle page."""
 
 Reader = Callable[[Path, str, Settings], Slide]
 FileKind = Literal["slide", "playlist", "settings"]
@@ -116,6 +134,13 @@ def order_key(rel: str) -> tuple[tuple[tuple[int, int | str], ...], ...]:
     return tuple(natural_key(part) for part in rel.split("/"))
 
 
+def read_timeout(rel: str) -> float:
+    """How long a background read of this file may take before it is given up."""
+    if PurePosixPath(rel).suffix.lower() in OFFICE_EXTENSIONS:
+        return OFFICE_READ_TIMEOUT_S
+    return READ_TIMEOUT_S
+
+
 def _mb(n: int) -> str:
     return f"{n / 1_000_000:.0f} MB"
 
@@ -131,6 +156,10 @@ class Catalog:
         clock_monotonic: Callable[[], float] = time.monotonic,
         *,
         clock_wall: Callable[[], float] = time.time,
+        background: bool = False,
+        wake: Callable[[], None] | None = None,
+        read_timeout_s: Callable[[str], float] = read_timeout,
+        first_scan_wait_s: float = FIRST_SCAN_WAIT_S,
     ) -> None:
         self.root = Path(os.path.abspath(root))
         self.settings = settings
@@ -146,8 +175,15 @@ class Catalog:
         self._dirty = False
         self._real_dirs: dict[str, bool] = {}
         self._real_root = str(self.root)
-        self._gone: dict[Signature, float] = {}
+        self._gone: dict[Signature, tuple[float, Slide | None]] = {}
         self._now = 0.0
+        self._pool: ReaderPool[Slide | Problem] | None = (
+            ReaderPool(self._read_slide, wake, clock_monotonic) if background else None
+        )
+        self._reading: dict[str, tuple[int, Signature]] = {}
+        """Slides handed to the reader thread: path -> (ticket, signature read)."""
+        self._read_timeout = read_timeout_s
+        self._first_scan_wait_s = first_scan_wait_s
         self.version = 0
         """Goes up by one on every visible change: compare it to know whether to re-plan."""
         self._views_version = -1
@@ -182,19 +218,32 @@ class Catalog:
 
     @property
     def settling(self) -> frozenset[str]:
-        """Paths seen changing that are not taken yet (a copy in progress, usually)."""
-        return frozenset(self._pending)
+        """Paths seen changing that are not taken yet (a copy in progress, or being read)."""
+        return frozenset(self._pending) | frozenset(self._reading)
 
     @property
     def root_present(self) -> bool:
         return self._root_problem is None
 
     def next_settle_deadline(self) -> float | None:
-        """Monotonic time at which `update([])` should look at settling files again."""
-        if not self._pending or self._root_problem is not None:
-            return None
-        settle = max(0.0, self.settings.settle_s)
-        return min(p.quiet_since for p in self._pending.values()) + settle
+        """Monotonic time at which `update([])` should look at settling files again.
+
+        0.0 (long past) when the reader thread has results waiting to be taken in.
+        """
+        deadlines: list[float] = []
+        if self._pool is not None:
+            reading = self._pool.next_deadline()
+            if reading is not None:
+                deadlines.append(reading)
+        if self._pending and self._root_problem is None:
+            settle = max(0.0, self.settings.settle_s)
+            deadlines.append(min(p.quiet_since for p in self._pending.values()) + settle)
+        return min(deadlines) if deadlines else None
+
+    def close(self) -> None:
+        """Stop the reader thread (background mode) and join it; safe to call twice."""
+        if self._pool is not None:
+            self._pool.close()
 
     # --- what the player loop calls -----------------------------------------------------------
 
@@ -206,9 +255,15 @@ class Catalog:
         """
         now = self._clock() if now_mono is None else now_mono
         self._begin_pass(now)
-        if self._check_root():
+        first = not self._scanned
+        present = self._check_root()
+        self._collect(now, keep=present)
+        if present:
             self._scan_all(now)
             self._settle(now)
+            if first and self._pool is not None and self._reading:
+                self._pool.wait_idle(self._first_scan_wait_s)
+                self._collect(now, keep=True)
         return self._commit()
 
     def update(self, changed: Iterable[str], now_mono: float | None = None) -> bool:
@@ -220,7 +275,9 @@ class Catalog:
         self._begin_pass(now)
         was_missing = self._root_problem is not None or not self._scanned
         paths = set(changed)
-        if self._check_root():
+        present = self._check_root()
+        self._collect(now, keep=present)
+        if present:
             if was_missing or "" in paths:
                 self._scan_all(now)
             else:
@@ -233,7 +290,7 @@ class Catalog:
         self._real_root = os.path.realpath(self.root)
         self._real_dirs = {}
         # Signatures of files that left recently: one reappearing under a new name was moved.
-        self._gone = {sig: t for sig, t in self._gone.items() if now - t <= RENAME_WINDOW_S}
+        self._gone = {s: g for s, g in self._gone.items() if now - g[0] <= RENAME_WINDOW_S}
         self._now = now
 
     # --- root ---------------------------------------------------------------------------------
@@ -276,6 +333,7 @@ class Catalog:
 
     def _known(self) -> set[str]:
         known = set(self._slides) | set(self._raw) | set(self._pending) | set(self._problems)
+        known |= set(self._reading)
         known.discard("")
         return known
 
@@ -401,11 +459,20 @@ class Catalog:
         if problem is not None and problem[1] == look:
             self._pending.pop(rel, None)
             return
+        reading = self._reading.get(rel)
+        if reading is not None and reading[1] == look:
+            self._pending.pop(rel, None)  # this very version is being read already
+            return
         pending = self._pending.get(rel)
         if look in self._gone:
             # The same inode, size and mtime that just left under another name: a rename of
             # a file that had settled, so no need to wait (a renamed folder stays on screen).
-            del self._gone[look]
+            _, slide = self._gone.pop(look)
+            if slide is not None and self._pool is not None and rel not in self._slides:
+                # Read again in the background (its path and title change); meanwhile the
+                # slide already read stays on screen under its new name.
+                self._slides[rel] = (dataclasses.replace(slide, path=rel), look)
+                self._dirty = True
             self._take(rel, kind, look, now)
         elif first and self._wall() - look[1] / 1e9 >= self.settings.settle_s:
             self._take(rel, kind, look, now)
@@ -422,6 +489,7 @@ class Catalog:
             self._forget(rel)
             return
         self._pending.pop(rel, None)
+        self._stop_reading(rel)
         self._set_problem(rel, refusal.problem, None)
 
     def _settle(self, now: float) -> None:
@@ -457,8 +525,54 @@ class Catalog:
                 rel, Problem(shown, "the file is empty (0 bytes)", code="empty-file"), signature
             )
             return
+        if kind == "slide" and self._pool is not None and not self._pool.closed:
+            ticket = self._pool.submit(rel, self._read_timeout(rel))
+            self._reading[rel] = (ticket, signature)
+            return
         result: Slide | RawFile | Problem
         result = self._read_slide(rel) if kind == "slide" else self._read_raw(rel, signature)
+        self._finish(rel, kind, signature, result, now)
+
+    def _collect(self, now: float, *, keep: bool) -> None:
+        """Take in what the reader thread finished; with `keep` False (the root is gone)
+        drop it: the rescan when the root returns reads those files again."""
+        if self._pool is None:
+            return
+        for done in self._pool.take(now):
+            entry = self._reading.get(done.key)
+            if entry is None or entry[0] != done.ticket:
+                continue  # forgotten, or superseded by a newer version being read
+            del self._reading[done.key]
+            if keep:
+                self._finish(done.key, "slide", entry[1], self._outcome(done), now)
+
+    def _outcome(self, done: Done[Slide | Problem]) -> Slide | Problem:
+        shown = display_path(done.key)
+        if done.timed_out:
+            limit = self._read_timeout(done.key)
+            return Problem(
+                shown,
+                f"reading the file took longer than {limit:g} s; it is skipped until it changes",
+                code="read-timeout",
+            )
+        if done.result is None:
+            text = display_path(done.error or "")[:160]
+            return Problem(shown, f"the file could not be read ({text})", code="reader-failed")
+        return done.result
+
+    def _stop_reading(self, rel: str) -> None:
+        if self._reading.pop(rel, None) is not None and self._pool is not None:
+            self._pool.cancel(rel)
+
+    def _finish(
+        self,
+        rel: str,
+        kind: FileKind,
+        signature: Signature,
+        result: Slide | RawFile | Problem,
+        now: float,
+    ) -> None:
+        """Keep a read result, unless the file changed or went away while it was read."""
         after = self._look(rel)
         if after is None:
             self._forget(rel)
@@ -471,7 +585,10 @@ class Catalog:
             self._pending[rel] = _Pending(after, now)
             return
         if isinstance(result, Problem):
-            self._set_problem(rel, result, signature)
+            # A chmod that fixes the permissions leaves size, mtime and inode as they were:
+            # tie that refusal to no version, so the next event or rescan tries again.
+            tied = None if result.code == "permission-denied" else signature
+            self._set_problem(rel, result, tied)
         elif isinstance(result, RawFile):
             if self._raw.get(rel) != result:
                 self._raw[rel] = result
@@ -551,6 +668,7 @@ class Catalog:
 
     def _forget(self, rel: str) -> None:
         self._pending.pop(rel, None)
+        self._stop_reading(rel)
         slide = self._slides.pop(rel, None)
         raw = self._raw.pop(rel, None)
         problem = self._problems.pop(rel, None)
@@ -558,7 +676,7 @@ class Catalog:
             self._dirty = True
         signature = slide[1] if slide is not None else raw.signature if raw is not None else None
         if signature is not None:
-            self._gone[signature] = self._now
+            self._gone[signature] = (self._now, slide[0] if slide is not None else None)
 
     def _commit(self) -> bool:
         changed = self._dirty

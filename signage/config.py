@@ -120,6 +120,7 @@ MACHINE_KEYS = frozenset(
         "poll_interval_s",
         "settle_s",
         "rescan_interval_s",
+        "settle_s",
         "display",
         "meeting_lead_days",
         "fonts",

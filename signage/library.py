@@ -26,12 +26,26 @@ SettingsLoader = Callable[[], tuple[Settings, list[Problem]]]
 
 
 class Library:
-    def __init__(self, load_settings: SettingsLoader, monotonic: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        load_settings: SettingsLoader,
+        monotonic: Callable[[], float],
+        wake: Callable[[], None] | None = None,
+    ) -> None:
+        """With `wake` (the player's), slides are read on a background thread that calls it
+        when a result is ready; call `close()` at the end. Without it, reading is immediate."""
         self._load_settings = load_settings
         self._monotonic = monotonic
         self.settings, self._settings_problems = load_settings()
         self.root = self.settings.content
-        self.catalog = Catalog(self.root, self.settings, read_slide, monotonic)
+        self.catalog = Catalog(
+            self.root,
+            self.settings,
+            read_slide,
+            monotonic,
+            background=wake is not None,
+            wake=wake,
+        )
         self.playlists: dict[str, Playlist] = {}
         self._playlist_problems: list[Problem] = []
         self._playlist_digests: dict[str, str] = {}
@@ -61,6 +75,10 @@ class Library:
 
     def next_deadline(self) -> float | None:
         return self.catalog.next_settle_deadline()
+
+    def close(self) -> None:
+        """Stop the background reader, if any (joins its thread)."""
+        self.catalog.close()
 
     def _refresh_meta(self) -> bool:
         changed = False

@@ -69,7 +69,14 @@ def run_player(
         print(f"signage: {err}", file=sys.stderr)
         pygame.quit()
         return 1
-    library = Library(load, clock.monotonic)
+    player_ref: list[Any] = []
+
+    def wake() -> None:
+        if player_ref:
+            player_ref[0].wake()
+
+    # Slides are read on a background thread that wakes the player when one is ready.
+    library = Library(load, clock.monotonic, wake)
 
     from signage.notify import Notifier
     from signage.power import DisplayPower
@@ -137,12 +144,6 @@ def run_player(
 
     from signage.watcher import Watcher
 
-    player_ref: list[Any] = []
-
-    def wake() -> None:
-        if player_ref:
-            player_ref[0].wake()
-
     watcher = Watcher(settings.content, settings, wake)
     player = Player(
         library,
@@ -174,6 +175,7 @@ def run_player(
     finally:
         notifier.stopping()
         watcher.stop()
+        library.close()
         pygame.quit()
     return 0
 

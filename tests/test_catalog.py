@@ -7,17 +7,20 @@ import io
 import json
 import os
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
 import signage.content
-from signage.catalog import Catalog, file_kind, order_key, size_limit
+from signage.catalog import Catalog, Reader, file_kind, order_key, size_limit
 from signage.config import Settings
 from signage.content import read_bytes_limited, resolve_inside
 from signage.model import Block, ContentError, Document, ImageBody, Slide
+from signage.reader_pool import ReaderPool
 from signage.slides import MAX_IMAGE_BYTES, MAX_TEXT_BYTES
 
 SETTLE = 0.5
@@ -297,6 +300,24 @@ def test_unexpected_reader_errors_become_problems(root: Path) -> None:
     assert "ZeroDivisionError" in catalog.problems["slides/bug.txt"].message
 
 
+def test_a_permission_fix_is_noticed_though_size_and_mtime_stay(root: Path) -> None:
+    locked = {"slides/locked.txt"}
+
+    def reader(root_: Path, rel: str, settings: Settings) -> Slide:
+        if rel in locked:
+            raise PermissionError(13, "Permission denied")
+        return fake_reader(root_, rel, settings)
+
+    write(root / "slides" / "locked.txt", "now readable", age=60)
+    catalog = make(root, reader)
+    catalog.scan(0.0)
+    assert catalog.problems["slides/locked.txt"].code == "permission-denied"
+    locked.clear()  # chmod 644: only the mode and ctime change; the watcher reports the path
+    settle(catalog, ["slides/locked.txt"], 5.0)
+    assert text_of(catalog.slides["slides/locked.txt"]) == "now readable"
+    assert not catalog.problems
+
+
 @pytest.mark.parametrize(
     ("data", "code", "words"),
     [
@@ -486,3 +507,336 @@ def test_pure_helpers() -> None:
         "s/10.txt",
     ]
     assert signage.content.natural_key("a2") < signage.content.natural_key("a10")
+
+
+# --- background reading (the player's mode) ---------------------------------------------------
+
+
+def reader_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("signage-reader")]
+
+
+class Clock:
+    """A hand-set monotonic clock the reader thread may read too."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def background(
+    root: Path,
+    reader: Reader = fake_reader,
+    clock: Clock | None = None,
+    timeout_s: float = 30.0,
+) -> tuple[Catalog, threading.Event]:
+    woken = threading.Event()
+    catalog = Catalog(
+        root,
+        Settings(settle_s=SETTLE),
+        reader,
+        clock or Clock(),
+        background=True,
+        wake=woken.set,
+        read_timeout_s=lambda rel: timeout_s,
+        first_scan_wait_s=5.0,
+    )
+    return catalog, woken
+
+
+def take_results(catalog: Catalog, woken: threading.Event, t: float) -> bool:
+    """What the player does when woken: update([]) once the catalog says it is due."""
+    give_up = time.monotonic() + 10
+    while True:
+        assert woken.wait(max(0.0, give_up - time.monotonic())), "the reader never woke us"
+        woken.clear()
+        deadline = catalog.next_settle_deadline()
+        if deadline is not None and deadline <= t:
+            return catalog.update([], t)
+
+
+@pytest.fixture
+def no_thread_left() -> Iterator[None]:
+    yield
+    for thread in reader_threads():
+        thread.join(5)
+    assert not reader_threads()
+
+
+def test_background_reads_off_the_calling_thread_and_wakes(
+    root: Path, no_thread_left: None
+) -> None:
+    threads: list[str] = []
+
+    def reader(root: Path, rel: str, settings: Settings) -> Slide:
+        threads.append(threading.current_thread().name)
+        return fake_reader(root, rel, settings)
+
+    catalog, woken = background(root, reader)
+    try:
+        catalog.scan(0.0)
+        write(root / "slides" / "a.txt", "hello")
+        catalog.update(["slides/a.txt"], 1.0)
+        # Settled: handed to the reader thread, not read here; the catalog is unchanged yet.
+        assert not catalog.update([], 1.0 + SETTLE)
+        assert catalog.settling == {"slides/a.txt"}
+        assert take_results(catalog, woken, 1.0 + SETTLE)
+        assert text_of(catalog.slides["slides/a.txt"]) == "hello"
+        assert threads == ["signage-reader"]
+        assert catalog.next_settle_deadline() is None
+        assert not catalog.settling
+        # Closed (the player stopping): a late update reads on the calling thread.
+        catalog.close()
+        assert not reader_threads()
+        write(root / "slides" / "b.txt", "late")
+        settle(catalog, ["slides/b.txt"], 5.0)
+        assert text_of(catalog.slides["slides/b.txt"]) == "late"
+        assert threads[-1] == threading.current_thread().name
+    finally:
+        catalog.close()
+        catalog.close()  # twice is fine
+
+
+def test_background_first_scan_waits_for_the_files_already_there(
+    root: Path, no_thread_left: None
+) -> None:
+    for i in range(5):
+        write(root / "slides" / f"{i}.txt", f"notice {i}", age=60)
+    write(root / "slides" / "bad.png", b"not a picture", age=60)
+    catalog, _ = background(root)
+    try:
+        assert catalog.scan(0.0)
+        assert list(catalog.slides) == [f"slides/{i}.txt" for i in range(5)]
+        assert [p.code for p in catalog.problems.values()] == ["image-bad"]
+    finally:
+        catalog.close()
+
+
+def test_a_hanging_reader_is_given_up_and_the_rest_is_read(
+    root: Path, no_thread_left: None
+) -> None:
+    release = threading.Event()
+    started = threading.Event()
+
+    def reader(root: Path, rel: str, settings: Settings) -> Slide:
+        if rel.endswith("hang.txt"):
+            started.set()
+            release.wait(30)  # a hostile file: the reader does not come back
+        return fake_reader(root, rel, settings)
+
+    clock = Clock()
+    catalog, woken = background(root, reader, clock, timeout_s=20.0)
+    try:
+        catalog.scan(0.0)
+        write(root / "slides" / "hang.txt", "hangs")
+        write(root / "slides" / "later.txt", "good")
+        catalog.update(["slides/hang.txt", "slides/later.txt"], 1.0)
+        clock.t = 1.0 + SETTLE
+        catalog.update([], clock.t)
+        assert started.wait(10)
+        # Still within the limit: the player sleeps until the limit, the good file waits.
+        deadline = catalog.next_settle_deadline()
+        assert deadline == pytest.approx(1.0 + SETTLE + 20.0)
+        clock.t = 1.0 + SETTLE + 20.0
+        catalog.update([], clock.t)
+        problem = catalog.problems["slides/hang.txt"]
+        assert problem.code == "read-timeout"
+        assert "longer than 20 s" in problem.message
+        # A fresh reader thread goes on with the queue.
+        assert take_results(catalog, woken, clock.t)
+        assert text_of(catalog.slides["slides/later.txt"]) == "good"
+        assert "slides/hang.txt" not in catalog.slides
+        # Not tried again while unchanged (a rescan looks at it and leaves it).
+        catalog.update([""], clock.t + 1)
+        assert catalog.next_settle_deadline() is None
+        assert len(reader_threads()) == 2  # the stuck one and the fresh one
+    finally:
+        release.set()
+        catalog.close()
+    # Its late result is thrown away.
+    assert catalog.problems["slides/hang.txt"].code == "read-timeout"
+
+
+def test_changed_or_deleted_while_read_in_the_background(root: Path, no_thread_left: None) -> None:
+    gate = threading.Event()
+    inside = threading.Event()
+
+    def reader(root: Path, rel: str, settings: Settings) -> Slide:
+        inside.set()
+        gate.wait(10)
+        return fake_reader(root, rel, settings)
+
+    catalog, woken = background(root, reader)
+    try:
+        catalog.scan(0.0)
+        path = write(root / "slides" / "a.txt", "first")
+        catalog.update(["slides/a.txt"], 1.0)
+        catalog.update([], 1.0 + SETTLE)
+        assert inside.wait(10)
+        write(path, "second, longer")
+        catalog.update(["slides/a.txt"], 2.0)  # settles again; the read in flight is stale
+        gate.set()
+        take_results(catalog, woken, 2.0)
+        assert "slides/a.txt" not in catalog.slides
+        assert catalog.next_settle_deadline() == pytest.approx(2.0 + SETTLE)
+        catalog.update([], 2.0 + SETTLE)
+        take_results(catalog, woken, 2.0 + SETTLE)
+        assert text_of(catalog.slides["slides/a.txt"]) == "second, longer"
+        # Deleted while being read: the late result does not bring it back.
+        gate.clear()
+        inside.clear()
+        write(root / "slides" / "b.txt", "b")
+        catalog.update(["slides/b.txt"], 3.0)
+        catalog.update([], 3.0 + SETTLE)
+        assert inside.wait(10)
+        (root / "slides" / "b.txt").unlink()
+        catalog.update(["slides/b.txt"], 4.0)
+        woken.clear()
+        gate.set()
+        assert woken.wait(10)
+        catalog.update([], 4.0)
+        assert "slides/b.txt" not in catalog.slides
+        assert not catalog.problems
+        assert catalog.next_settle_deadline() is None
+    finally:
+        gate.set()
+        catalog.close()
+
+
+def test_background_rename_stays_on_screen(root: Path, no_thread_left: None) -> None:
+    write(root / "slides" / "a.txt", "a", age=60)
+    gate = threading.Event()
+
+    def reader(root: Path, rel: str, settings: Settings) -> Slide:
+        if rel.endswith("b.txt"):
+            gate.wait(10)
+        return fake_reader(root, rel, settings)
+
+    catalog, woken = background(root, reader)
+    try:
+        catalog.scan(0.0)
+        (root / "slides" / "a.txt").rename(root / "slides" / "b.txt")
+        catalog.update(["slides/a.txt", "slides/b.txt"], 1.0)
+        # Before the new name is read again, the slide read under the old name stands in.
+        assert list(catalog.slides) == ["slides/b.txt"]
+        assert catalog.slides["slides/b.txt"].path == "slides/b.txt"
+        gate.set()
+        take_results(catalog, woken, 1.0)
+        assert text_of(catalog.slides["slides/b.txt"]) == "a"
+    finally:
+        gate.set()
+        catalog.close()
+
+
+def test_background_root_vanishing_drops_results_then_rereads(
+    root: Path, tmp_path: Path, no_thread_left: None
+) -> None:
+    write(root / "slides" / "a.txt", "a", age=60)
+    catalog, woken = background(root)
+    try:
+        catalog.scan(0.0)
+        woken.clear()  # the first scan's reading is done
+        write(root / "slides" / "b.txt", "b")
+        catalog.update(["slides/b.txt"], 1.0)
+        catalog.update([], 1.0 + SETTLE)
+        assert woken.wait(10)
+        root.rename(tmp_path / "away")
+        catalog.update([""], 2.0)
+        # Missing: the last content keeps playing; the result that came in is not kept.
+        assert list(catalog.slides) == ["slides/a.txt"]
+        assert catalog.problems[""].code == "root-missing"
+        assert catalog.next_settle_deadline() is None
+        (tmp_path / "away").rename(root)
+        catalog.update([""], 3.0)
+        catalog.update([], 3.0 + SETTLE)
+        take_results(catalog, woken, 3.0 + SETTLE)
+        assert list(catalog.slides) == ["slides/a.txt", "slides/b.txt"]
+        assert not catalog.problems
+    finally:
+        catalog.close()
+
+
+def test_reader_pool_replaces_cancels_reports_errors_and_closes() -> None:
+    gate = threading.Event()
+    seen: list[str] = []
+
+    def work(key: str) -> str:
+        seen.append(key)
+        if key == "block":
+            gate.wait(10)
+        if key == "bug":
+            raise ValueError("boom")
+        return key.upper()
+
+    woken = threading.Event()
+    pool: ReaderPool[str] = ReaderPool(work, woken.set, time.monotonic, name="signage-reader")
+    try:
+        pool.submit("block", 60)
+        deadline = time.monotonic() + 10
+        while pool.busy != {"block"} or pool.next_deadline() is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        first = pool.submit("a", 60)
+        second = pool.submit("a", 60)  # replaces the waiting job
+        pool.submit("gone", 60)
+        pool.cancel("gone")
+        pool.submit("bug", 60)
+        assert pool.busy == {"block", "a", "bug"}
+        gate.set()
+        assert pool.wait_idle(10)
+        done = pool.take()
+        assert [(d.key, d.result) for d in done] == [("block", "BLOCK"), ("a", "A"), ("bug", None)]
+        assert done[1].ticket == second != first
+        assert done[2].error == "ValueError: boom"
+        assert seen == ["block", "a", "bug"]
+        assert woken.is_set()
+        assert pool.next_deadline() is None
+    finally:
+        gate.set()
+        assert pool.close()
+    with pytest.raises(RuntimeError):
+        pool.submit("late", 1)
+    assert not reader_threads()
+
+
+def test_reader_pool_holds_back_when_too_many_readers_are_stuck() -> None:
+    release = threading.Event()
+
+    def work(key: str) -> str:
+        if key.startswith("hang"):
+            release.wait(30)
+        return key
+
+    clock = Clock()
+    pool: ReaderPool[str] = ReaderPool(work, None, clock, max_stuck=1, name="signage-reader")
+    try:
+        pool.submit("hang1", 1)
+        pool.submit("hang2", 1)
+        pool.submit("ok", 1)
+        deadline = time.monotonic() + 10
+        while pool.next_deadline() is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        clock.t = 5.0
+        assert [d.timed_out for d in pool.take()] == [True]  # hang1 given up; hang2 starts
+        while pool.busy != {"hang2", "ok"} or pool.next_deadline() is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        clock.t = 10.0
+        assert [(d.key, d.timed_out) for d in pool.take()] == [("hang2", True)]
+        # Two stuck, one allowed: "ok" waits instead of a third thread starting.
+        time.sleep(0.1)
+        assert pool.busy == {"ok"}
+        assert len(reader_threads()) == 2
+        release.set()
+        for thread in reader_threads():
+            thread.join(5)
+        pool.take()  # the stuck ones returned: a reader starts again
+        assert pool.wait_idle(10)
+        assert [(d.key, d.result) for d in pool.take()] == [("ok", "ok")]
+    finally:
+        release.set()
+        assert pool.close()
+    assert not reader_threads()
