@@ -120,7 +120,6 @@ MACHINE_KEYS = frozenset(
         "poll_interval_s",
         "settle_s",
         "rescan_interval_s",
-        "settle_s",
         "display",
         "meeting_lead_days",
         "fonts",

@@ -293,12 +293,6 @@ def test_watchdog_meant_for_another_process_is_not_fed(
     assert_clean_exit(run, run.stop())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="office conversion runs inside the render loop (catalog -> slides.read_slide -> "
-    "office.convert, up to CONVERT_TIME_LIMIT_S = 60 s), so no WATCHDOG=1 is sent meanwhile "
-    "and systemd (WatchdogSec=30) kills a player converting a long presentation",
-)
 def test_watchdog_is_fed_while_libreoffice_converts(
     start: Starter, listener: NotifyListener, tmp_path: Path
 ) -> None:
