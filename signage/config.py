@@ -60,6 +60,8 @@ class Settings:
     default_duration: float | None = None
     """Seconds per page; None: from the amount of text."""
     default_fit: str = "contain"
+    pages_per_turn: int = 0
+    """A long document shows at most this many pages each time round (0: all of them)."""
     theme: Theme = Theme()
     viewing_distance_m: float = 2.5
     panel_diagonal_in: float = 55.0
@@ -205,6 +207,10 @@ def apply_mapping(
                         if v not in ("contain", "cover"):
                             raise ValueError(f"fit {v!r} is not contain or cover")
                         changes["default_fit"] = v
+                    elif k == "pages_per_turn":
+                        if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= 1000:
+                            raise ValueError(f"pages_per_turn {v!r} is not a number of pages")
+                        changes["pages_per_turn"] = v
                     elif k == "transition":
                         if v in (None, False, "none"):
                             changes["transition"] = "none"

@@ -212,6 +212,9 @@ class PlaylistItem:
     show_from: datetime | None = None
     show_until: datetime | None = None
     line: int | None = None
+    pages_per_turn: int | None = None
+    """Show at most this many pages of a long document each time round, continuing where
+    it left off next time; None: the settings' default (0 there means all pages)."""
 
 
 @dataclass(frozen=True)
@@ -231,6 +234,7 @@ class PlannedItem:
     duration: float | None = None
     """Seconds per page set by the playlist; None: the slide's own or automatic."""
     fit: Fit | None = None
+    pages_per_turn: int | None = None
 
 
 @dataclass(frozen=True)

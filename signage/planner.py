@@ -352,7 +352,7 @@ def make_plan(
             slide = slides[path]
             reason = validity.get(path) or why_not_now(slide, item, now, settings)
             if reason is None:
-                items.append(PlannedItem(slide, item.duration, item.fit))
+                items.append(PlannedItem(slide, item.duration, item.fit, item.pages_per_turn))
             else:
                 in_chosen.setdefault(path, reason)
 

@@ -168,7 +168,7 @@ class Player:
         self.status_file = status_file
         self.hooks = hooks or Hooks()
         self.watcher = watcher
-        self.show = Show(self._pages)
+        self.show = Show(self._pages, self._turn_limit)
         self.cache = SurfaceCache(max(16, library.settings.cache_mb) * 1_000_000)
         self._page_cache: OrderedDict[tuple[Any, ...], tuple[Page, ...]] = OrderedDict()
         self.plan: Plan | None = None
@@ -211,6 +211,11 @@ class Player:
             while len(self._page_cache) > 256:
                 self._page_cache.popitem(last=False)
         return pages
+
+    def _turn_limit(self, item: PlannedItem) -> int:
+        if item.pages_per_turn is not None:
+            return item.pages_per_turn
+        return self.library.settings.pages_per_turn
 
     def _source(self, rel: str) -> bytes:
         return slide_bytes(self.library.root, rel, self.library.settings)

@@ -33,7 +33,7 @@ MAX_SECONDS = 3600.0
 
 TOP_KEYS = ("name", "priority", "screens", "when", "items")
 WHEN_KEYS = ("days", "hours", "dates")
-ITEM_KEYS = ("slides", "duration", "fit", "show_from", "show_until")
+ITEM_KEYS = ("slides", "duration", "fit", "show_from", "show_until", "pages_per_turn")
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_NAMES = {
@@ -492,6 +492,20 @@ def _item(check: _Check, node: yaml.Node, tz: tzinfo | None) -> PlaylistItem | N
             check.add(f"fit {_show(f_node)} should be contain or cover", f_node, "bad-fit")
             ok = False
 
+    pages_per_turn: int | None = None
+    if "pages_per_turn" in keys:
+        p_node = keys["pages_per_turn"][1]
+        value = node_value(p_node)
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 1000:
+            pages_per_turn = value
+        else:
+            check.add(
+                f"pages_per_turn {_show(p_node)} should be a whole number of pages (0: all)",
+                p_node,
+                "bad-value",
+            )
+            ok = False
+
     show_from = _moment(check, keys.get("show_from"), tz, end_of_day=False)
     show_until = _moment(check, keys.get("show_until"), tz, end_of_day=True)
     if ("show_from" in keys and show_from is None) or ("show_until" in keys and show_until is None):
@@ -513,6 +527,7 @@ def _item(check: _Check, node: yaml.Node, tz: tzinfo | None) -> PlaylistItem | N
         show_from=show_from,
         show_until=show_until,
         line=line,
+        pages_per_turn=pages_per_turn,
     )
 
 

@@ -13,6 +13,8 @@ from signage.model import Page, Plan, PlannedItem
 
 Pager = Callable[[PlannedItem], Sequence[Page]]
 """Lays out one planned slide for the screen (cached by the caller)."""
+TurnLimit = Callable[[PlannedItem], int]
+"""How many pages of a slide to show each time round; 0: all of them."""
 
 
 @dataclass(frozen=True)
@@ -26,8 +28,13 @@ class Showing:
 
 
 class Show:
-    def __init__(self, pager: Pager) -> None:
+    def __init__(self, pager: Pager, turn_limit: TurnLimit = lambda item: 0) -> None:
         self._pager = pager
+        self._turn_limit = turn_limit
+        self._turn_pages = 0
+        """Pages of the current slide shown in this turn."""
+        self._continue: dict[tuple[str, str], int] = {}
+        """(path, digest) -> the page a long document continues from next time round."""
         self._items: tuple[PlannedItem, ...] = ()
         self._order: tuple[str, ...] = ()
         self.current: Showing | None = None
@@ -54,6 +61,8 @@ class Show:
         old_order = self._order
         self._items = plan.items
         self._order = tuple(item.slide.path for item in plan.items)
+        for key in [k for k in self._continue if k[0] not in self._order]:
+            del self._continue[key]
         cur = self.current
         if plan.urgent and not self._urgent:
             # Urgent notices take over; remember the place so the normal rotation resumes
@@ -105,17 +114,42 @@ class Show:
         cur = self.current
         if cur is not None and cur.item.slide.path in self._order and self._resume_after is None:
             pages = self._pager(cur.item)
-            if cur.page_index + 1 < len(pages) and cur.item.slide.digest == self._digest_of(
-                cur.item.slide.path
+            limit = self._turn_limit(cur.item)
+            if (
+                cur.page_index + 1 < len(pages)
+                and cur.item.slide.digest == self._digest_of(cur.item.slide.path)
+                and (limit <= 0 or self._turn_pages < limit)
             ):
                 return self._item_for(cur.item.slide.path), cur.page_index + 1
             i = self._order.index(cur.item.slide.path)
-            return self._items[(i + 1) % len(self._items)], 0
+            return self._turn_start(self._items[(i + 1) % len(self._items)])
         if self._resume_after is not None and self._resume_after in self._order:
-            return self._items[self._order.index(self._resume_after)], 0
+            return self._turn_start(self._items[self._order.index(self._resume_after)])
         if cur is None and self._start_at is not None and self._start_at[0] in self._order:
             return self._items[self._order.index(self._start_at[0])], self._start_at[1]
-        return self._items[0], 0
+        return self._turn_start(self._items[0])
+
+    def _turn_start(self, item: PlannedItem) -> tuple[PlannedItem, int]:
+        """A slide's turn begins where its last turn stopped, for documents shown in parts."""
+        cur = self.current
+        if (
+            cur is not None
+            and cur.item.slide.path == item.slide.path
+            and cur.item.slide.digest == item.slide.digest
+        ):
+            # Alone in the rotation: it follows itself.
+            following = cur.page_index + 1
+            return item, following if following < len(self._pager(item)) else 0
+        return item, self._continue.get((item.slide.path, item.slide.digest), 0)
+
+    def _leave(self, old: Showing) -> None:
+        """Remember where a document shown in parts goes on next time round."""
+        key = (old.item.slide.path, old.item.slide.digest)
+        following = old.page_index + 1
+        if self._turn_limit(old.item) > 0 and following < len(self._pager(old.item)):
+            self._continue[key] = following
+        else:
+            self._continue.pop(key, None)
 
     def _digest_of(self, path: str) -> str:
         return self._item_for(path).slide.digest
@@ -128,10 +162,17 @@ class Show:
         position = self._next_position()
         self._resume_after = None
         self._start_at = None
+        old = self.current
         if position is None:
             self.current = None
             return None
         item, index = position
+        if old is not None and old.item.slide.path == item.slide.path and index > old.page_index:
+            self._turn_pages += 1
+        else:
+            if old is not None:
+                self._leave(old)
+            self._turn_pages = 1
         pages = self._pager(item)
         if not pages:
             # A slide that lays out to nothing (should not happen) must not stall the show.

@@ -310,3 +310,15 @@ def test_playlist_bytes_not_text() -> None:
     playlist, problems = check_playlist_bytes(REL, b"\xff\xfe\x00\xd8\x00", TZ)
     assert playlist is None
     assert [p.code for p in problems] == ["not-text"]
+
+
+def test_pages_per_turn_on_an_item() -> None:
+    text = "items:\n  - slides: policies/\n    pages_per_turn: 3\n  - slides: x\n    pages_per_turn: -1\n"
+    playlist, problems = check_playlist(REL, text, TZ)
+    assert playlist is None
+    assert [(p.line, p.code) for p in problems] == [(5, "bad-value")]
+    playlist, problems = check_playlist(
+        REL, "items:\n  - slides: policies/\n    pages_per_turn: 3\n", TZ
+    )
+    assert problems == [] and playlist is not None
+    assert playlist.items[0].pages_per_turn == 3

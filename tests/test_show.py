@@ -102,3 +102,34 @@ def test_start_at_a_slide_that_is_gone_starts_at_the_top() -> None:
     show.set_plan(plan(slide("a"), slide("b")), 0)
     show.advance(0)
     assert shown(show) == ("a", 0)
+
+
+def test_a_long_document_shows_a_few_pages_each_turn_and_continues_next_time() -> None:
+    show = Show(pager({"doc": 5}), turn_limit=lambda item: 2)
+    show.set_plan(plan(slide("a"), slide("doc")), 0)
+    seen = []
+    for t in range(10):
+        show.advance(t * 10.0)
+        seen.append(shown(show))
+    assert seen == [
+        ("a", 0),
+        ("doc", 0),
+        ("doc", 1),
+        ("a", 0),
+        ("doc", 2),
+        ("doc", 3),
+        ("a", 0),
+        ("doc", 4),
+        ("a", 0),
+        ("doc", 0),
+    ]
+
+
+def test_a_document_alone_in_the_rotation_still_turns_every_page() -> None:
+    show = Show(pager({"doc": 3}), turn_limit=lambda item: 2)
+    show.set_plan(plan(slide("doc")), 0)
+    seen = []
+    for t in range(5):
+        show.advance(t * 10.0)
+        seen.append(shown(show)[1])
+    assert seen == [0, 1, 2, 0, 1]
