@@ -25,6 +25,7 @@ import pygame
 from signage.clock import Clock
 from signage.frame import frame_for
 from signage.library import Library
+from signage.logsetup import OnceLogger
 from signage.model import Page, Plan, PlannedItem, Problem
 from signage.render import draw_header, header_lines, render_idle, render_page
 from signage.show import Show, Showing
@@ -182,6 +183,7 @@ class Player:
         self._status_written: dict[str, Any] | None = None
         self._problem_since: dict[str, datetime] = {}
         self._status_failing = False
+        self._problem_log: OnceLogger[str] = OnceLogger(log)
         self._display_state = "on"
         self._showing_since_wall: datetime | None = None
         self._last_tick = 0.0
@@ -444,6 +446,12 @@ class Player:
         problems = self.library.problems() + list(self.plan.problems if self.plan else ())
         problems = _unique(problems + self.hooks.extra_problems())
         keys = {problem_key(p) for p in problems}
+        # The catalog logs its own files' problems as it finds them; the rest (playlists,
+        # settings, the schedule, the play log) are logged here, once on and once off.
+        from_catalog = self.library.catalog.problems
+        self._problem_log.sync(
+            {problem_key(p): p.describe() for p in problems if p.path not in from_catalog}
+        )
         for key in keys - self._problem_since.keys():
             self._problem_since[key] = now
         for key in self._problem_since.keys() - keys:

@@ -255,3 +255,26 @@ def test_a_new_theme_in_the_content_settings_shows_at_once(content: Path, displa
     clock.advance(1)
     player.tick()
     assert pygame.display.get_surface().get_at((2, 2))[:3] == (0, 0x33, 0x66)
+
+
+def test_playlist_problems_are_logged_once_on_and_once_off(
+    content: Path, display: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    caplog.set_level(logging.INFO, logger="signage")
+    write_notice(content, "a.txt", "通知。")
+    (content / "playlists").mkdir()
+    bad = content / "playlists" / "lobby.yaml"
+    bad.write_text("items: [\n", encoding="utf-8")
+    clock = ManualClock(START)
+    player = make_player(content, clock)
+    player.start()
+    run_for(player, clock, 30, step=2)
+    said = [r.getMessage() for r in caplog.records if "lobby.yaml" in r.getMessage()]
+    assert len(said) == 1 and "YAML syntax error" in said[0]
+    bad.write_text("items: [a.txt]\n", encoding="utf-8")
+    player.library.update({"playlists/lobby.yaml"})
+    run_for(player, clock, 30, step=2)
+    said = [r.getMessage() for r in caplog.records if "lobby.yaml" in r.getMessage()]
+    assert len(said) == 2 and said[1].startswith("resolved:")
