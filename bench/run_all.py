@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,8 @@ def main() -> int:
     failed = 0
     for script in sorted(HERE.glob("bench_*.py")):
         print(f"== {script.name}", flush=True)
-        failed += subprocess.call([sys.executable, str(script)]) != 0
+        env = {**os.environ, "PYGAME_HIDE_SUPPORT_PROMPT": "1"}
+        failed += subprocess.call([sys.executable, str(script)], env=env) != 0
     return 1 if failed else 0
 
 
