@@ -313,7 +313,10 @@ def test_playlist_bytes_not_text() -> None:
 
 
 def test_pages_per_turn_on_an_item() -> None:
-    text = "items:\n  - slides: policies/\n    pages_per_turn: 3\n  - slides: x\n    pages_per_turn: -1\n"
+    text = (
+        "items:\n  - slides: policies/\n    pages_per_turn: 3\n"
+        "  - slides: x\n    pages_per_turn: -1\n"
+    )
     playlist, problems = check_playlist(REL, text, TZ)
     assert playlist is None
     assert [(p.line, p.code) for p in problems] == [(5, "bad-value")]
