@@ -41,10 +41,13 @@ def _peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def _start_player(content: Path, notify: str | None = None) -> subprocess.Popen[bytes]:
+def _start_player(
+    content: Path, notify: str | None = None, status: Path | None = None
+) -> subprocess.Popen[bytes]:
     env = dict(ENV)
     if notify:
         env["NOTIFY_SOCKET"] = notify
+    extra = ["--status-file", str(status)] if status else []
     return subprocess.Popen(
         [
             sys.executable,
@@ -56,6 +59,7 @@ def _start_player(content: Path, notify: str | None = None) -> subprocess.Popen[
             "--windowed",
             "--size",
             "1920x1080",
+            *extra,
         ],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -110,25 +114,7 @@ def memory_through_every_page(seconds: float) -> tuple[float, int]:
             encoding="utf-8",
         )
         status = content.parent / f"{content.name}-status.json"
-        env = dict(ENV)
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "signage",
-                "run",
-                "--content",
-                str(content),
-                "--windowed",
-                "--size",
-                "1920x1080",
-                "--status-file",
-                str(status),
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        proc = _start_player(content, status=status)
         seen: set[tuple[str, int]] = set()
         try:
             end = time.perf_counter() + seconds
