@@ -443,15 +443,16 @@ class Player:
         """Rewrite the status file when what it says changed, and at least every 10 s."""
         mono = self.clock.monotonic()
         now = self.clock.now()
-        problems = self.library.problems() + list(self.plan.problems if self.plan else ())
-        problems = _unique(problems + self.hooks.extra_problems())
-        keys = {problem_key(p) for p in problems}
-        # The catalog logs its own files' problems as it finds them; the rest (playlists,
-        # settings, the schedule, the play log) are logged here, once on and once off.
+        content = _unique(self.library.problems() + list(self.plan.problems if self.plan else ()))
+        # The catalog logs its own files' problems as it finds them, and the hooks' owners
+        # (the play log) theirs; the rest (playlists, settings, the schedule) are logged
+        # here, once when they appear and once when they clear.
         from_catalog = self.library.catalog.problems
         self._problem_log.sync(
-            {problem_key(p): p.describe() for p in problems if p.path not in from_catalog}
+            {problem_key(p): p.describe() for p in content if p.path not in from_catalog}
         )
+        problems = _unique(content + self.hooks.extra_problems())
+        keys = {problem_key(p) for p in problems}
         for key in keys - self._problem_since.keys():
             self._problem_since[key] = now
         for key in self._problem_since.keys() - keys:
