@@ -28,6 +28,19 @@ class SystemClock:
         return time.monotonic()
 
 
+class ShiftedClock:
+    """Real time passing, but from a chosen moment (`run --at`: try a schedule by day)."""
+
+    def __init__(self, start: datetime) -> None:
+        self._offset = start - datetime.now(start.tzinfo)
+
+    def now(self) -> datetime:
+        return datetime.now().astimezone() + self._offset
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+
 class ManualClock:
     """A clock that moves only when told: now() and monotonic() advance together."""
 

@@ -6,13 +6,12 @@ import argparse
 import logging
 import os
 import sys
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from signage.clock import Clock, ManualClock, SystemClock, local_zone, parse_when
+from signage.clock import Clock, ShiftedClock, SystemClock, local_zone, parse_when
 from signage.config import Settings
 from signage.model import Problem
 
@@ -47,7 +46,7 @@ def run_player(
         tz = local_zone(settings.timezone)
         clock = SystemClock(tz)
         if getattr(args, "at", None):
-            clock = _StartedClock(parse_when(args.at, tz))
+            clock = ShiftedClock(parse_when(args.at, tz))
     try:
         pygame.display.init()
         pygame.font.init()
@@ -239,20 +238,3 @@ def _play_log(settings: Settings, clock: Clock) -> Any:
     from signage.playlog import PlayLog
 
     return PlayLog(settings.play_log, settings.play_log_days, clock)
-
-
-class _StartedClock(ManualClock):
-    """Real time passing, but starting at a given moment (for `run --at`)."""
-
-    def __init__(self, start: Any) -> None:
-        super().__init__(start)
-        self._t0 = time.monotonic()
-        self._start = start
-
-    def now(self) -> Any:
-        from datetime import timedelta
-
-        return self._start + timedelta(seconds=time.monotonic() - self._t0)
-
-    def monotonic(self) -> float:
-        return time.monotonic()
