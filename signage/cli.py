@@ -338,8 +338,16 @@ def cmd_plan(args: argparse.Namespace) -> int:
     else:
         print(f"{data['at']}  screen {data['screen']}  display {data['display']}")
         print(f"playlist: {data['playlist'] or '(none)'}")
+        per_turn = {
+            library.describe(i.slide.path): (
+                i.pages_per_turn if i.pages_per_turn is not None else settings.pages_per_turn
+            )
+            for i in plan.items
+        }
         for item in data["items"]:
-            print(f"  {item['path']}  {item['pages']} page(s), {item['duration']:.0f} s")
+            turn = per_turn.get(item["path"], 0)
+            part = f", {turn} a turn" if 0 < turn < item["pages"] else ""
+            print(f"  {item['path']}  {item['pages']} page(s){part}, {item['duration']:.0f} s")
         for item in data["left_out"]:
             print(f"  left out: {item['path']}: {item['reason']}")
         for problem in data["problems"]:
