@@ -25,7 +25,10 @@ def status_dict(
     problems: Sequence[Problem],
     problem_since: Mapping[str, datetime],
     display: str,
+    left_out: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Any]:
+    """The status as JSON-ready data. `left_out` is the plan's (path, reason) for files that
+    are fine but do not play now (dates, playlist, screen, meeting period, urgent notice)."""
     return {
         "updated_at": now.isoformat(timespec="seconds"),
         "pid": os.getpid(),
@@ -50,6 +53,7 @@ def status_dict(
             for p in problems
         ],
         "display": display,
+        "left_out": [{"path": display_path(path), "reason": reason} for path, reason in left_out],
     }
 
 

@@ -3,7 +3,9 @@
 Staff open it from the read-only status share when a file they dropped does not show. It
 says what is on the screen now, what is in the rotation, and for every refused file what
 went wrong and what to do, in words for someone who is not technical; the player's own
-(English, technical) message follows for the administrator. `status_text` is a pure function
+(English, technical) message follows for the administrator. Last come the files that are fine
+but do not play now (dates, meeting period, playlist, screen, urgent notice), with the
+planner's reason in plain Chinese, so a staff member does not take them for missing. `status_text` is a pure function
 of the status mapping (DESIGN.md "Status file") and the time; `write_status_page` puts it,
 and status.json, into the state dir — never into the content folder, which the player only
 reads.
@@ -204,21 +206,133 @@ def status_text(status: Mapping[str, Any], now: datetime) -> str:
     out.append(f"二、正在轮流播放的文件（共 {len(rotation)} 个）")
     if rotation:
         out += [f"  {n}. {_show_path(p)}" for n, p in enumerate(rotation, 1)]
+    elif display == "off":
+        out.append("  （没有：关屏时段所有文件都暂停播放，到了开屏时间自动继续。）")
     else:
         out.append("  （没有）")
     out.append("")
 
     problems = [p for p in _items(status.get("problems")) if isinstance(p, Mapping)]
+    # An old status file has no "left_out": then the page says nothing about it, rather
+    # than "none", which might not be true.
+    has_left_out = isinstance(status.get("left_out"), list | tuple)
+    left_out = [
+        (_text(e.get("path")), _text(e.get("reason")))
+        for e in _items(status.get("left_out"))
+        if isinstance(e, Mapping) and _text(e.get("path"))
+    ]
     if problems:
         out.append(f"三、没有显示的文件和原因（共 {len(problems)} 个）")
         playing = set(rotation)
         for n, problem in enumerate(problems, 1):
             out += _problem_lines(n, problem, now, playing)
     else:
-        out.append("三、没有显示的文件")
-        out.append("  没有。所有文件都能正常显示。")
+        out.append("三、没有显示的文件和原因")
+        # Not "every file shows": files that are fine may still be waiting (section 四).
+        out.append("  没有出错的文件。")
+        if left_out:
+            out.append(f"  另有 {len(left_out)} 个文件没有出错，只是现在不播放，见第四部分。")
     out.append("")
+
+    if has_left_out:
+        out.append(f"四、暂时不播放的文件（共 {len(left_out)} 个）")
+        if left_out:
+            out.append(
+                "  这些文件本身没有问题，只是按设置现在不播放"
+                "（比如还没到开始日期、已经过期、不在播放列表里）。"
+            )
+        else:
+            out.append("  （没有）")
+        for n, (path, reason) in enumerate(left_out, 1):
+            out.append(f"  {n}. {_show_path(path)}")
+            out.append(f"     原因：{why_left_out(reason)}")
+        out.append("")
     return "\n".join(out)
+
+
+# The planner's reasons (planner.why_not_now, make_plan) are English sentences with dates
+# written by planner._fmt ("2026-12-03", "2026-12-03 14:30", "2026-12-03 14:30:05"). Each
+# pattern below is one of them; its named groups fill the template ("date…" groups in
+# Chinese date format, "screens" joined with 、, "line" the playlist item's line). A reason
+# none matches is shown as it is, so a new one is never hidden; tests/test_statuspage.py
+# runs the planner into every reason it gives and checks that each one is translated.
+_DATE = r"\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}(?::\d{2})?)?"
+_ITEM = r"(?: \(playlist item, line (?P<line>\d+)\))?"
+LEFT_OUT_REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(rf"show_from (?P<date>{_DATE}) not reached{_ITEM}"),
+        "{where}设定从 {date} 开始显示，还没有到时间。",
+    ),
+    (
+        re.compile(rf"show_until (?P<date>{_DATE}) passed{_ITEM}"),
+        "{where}设定只显示到 {date}，已经过期，不再显示。如果还要显示，请修改或删掉结束时间。",
+    ),
+    (
+        re.compile(rf"meeting on (?P<date>{_DATE}): shown from (?P<date_from>{_DATE})"),
+        "会议在 {date} 召开，会议通知从 {date_from} 开始显示。",
+    ),
+    (
+        re.compile(rf"meeting of (?P<date>{_DATE}) is over"),
+        "会议（{date}）已经结束，通知不再显示。不需要的话可以把文件删掉。",
+    ),
+    (
+        re.compile(r"the clock is not set and this slide has dates"),
+        "播放机的时钟不准，设定了日期或时间的文件暂时不播放。请联系管理员。",
+    ),
+    (
+        re.compile(r"the clock is not set and this is a dated meeting"),
+        "播放机的时钟不准，会议通知暂时不播放。请联系管理员。",
+    ),
+    (
+        re.compile(r"an urgent notice is showing"),
+        "现在正在播放紧急通知，其他文件暂停播放；紧急通知到期后自动恢复。",
+    ),
+    (
+        re.compile(r"urgent notice"),
+        "这是紧急通知，现在不在它设定的显示时间内。",
+    ),
+    (
+        re.compile(r"no playlist is active now"),
+        "现在不在任何一个播放列表设定的播放时间内。",
+    ),
+    (
+        re.compile(r"for screen (?P<screens>.+)"),
+        "这个文件是给别的屏幕（{screens}）播放的。",
+    ),
+    (
+        re.compile(r"not in playlist (?P<name>.+)"),
+        "现在使用的播放列表 {name} 里没有列出这个文件。如果要在这里播放，请把它加进播放列表。",
+    ),
+)
+_LEFT_OUT_FALLBACK = "按设置现在不播放（技术说明：{0}）。"
+_CHINESE_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?: (\d{2}:\d{2})(?::\d{2})?)?")
+
+
+def why_left_out(reason: str) -> str:
+    """The plain-Chinese reason a file that is fine does not play now; a reason the table
+    does not know is shown in the planner's own words."""
+    for pattern, template in LEFT_OUT_REASONS:
+        match = pattern.fullmatch(reason)
+        if match is None:
+            continue
+        fields = {k: v or "" for k, v in match.groupdict().items()}
+        for key in fields:
+            if key.startswith("date"):
+                fields[key] = _chinese_date(fields[key])
+        if "screens" in fields:
+            fields["screens"] = fields["screens"].replace(", ", "、")
+        line = fields.pop("line", "")
+        return template.format(where=f"播放列表第 {line} 行：" if line else "", **fields)
+    return _LEFT_OUT_FALLBACK.format(reason or "未知")
+
+
+def _chinese_date(text: str) -> str:
+    """2026-12-03 14:30 → 2026年12月3日 14:30 (seconds dropped: staff think in minutes)."""
+    m = _CHINESE_DATE.fullmatch(text)
+    if m is None:
+        return text
+    day = f"{int(m[1])}年{int(m[2])}月{int(m[3])}日"
+    return f"{day} {m[4]}" if m[4] else day
 
 
 def explain(code: str, line: int | None = None, path: str = "", *, kept: bool = False) -> str:

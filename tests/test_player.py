@@ -154,6 +154,16 @@ def test_status_file_follows_the_show(content: Path, display: None, tmp_path: Pa
     assert data["rotation"] == ["slides/a.txt"]
     assert data["display"] == "on"
     assert [p["path"] for p in data["problems"]] == ["slides/broken.jpg"]
+    assert data["left_out"] == []
+    write_notice(content, "later.txt", "---\nshow_from: 2026-12-03\n---\n下周的通知。")
+    player.library.update({"slides/later.txt"})
+    clock.advance(1)
+    player.tick()
+    data = json.loads(status.read_text(encoding="utf-8"))
+    assert data["rotation"] == ["slides/a.txt"]
+    assert data["left_out"] == [
+        {"path": "slides/later.txt", "reason": "show_from 2026-12-03 not reached"}
+    ]
     (content / "slides" / "broken.jpg").unlink()
     player.library.update({"slides/broken.jpg"})
     clock.advance(1)

@@ -12,7 +12,12 @@ from typing import Any
 
 import pytest
 
+from signage.calendar import WorkCalendar
+from signage.config import Settings
+from signage.model import Block, Document, Meeting, Playlist, PlaylistItem, Slide, TimeWindow
+from signage.planner import make_plan
 from signage.statuspage import (
+    LEFT_OUT_REASONS,
     PLAYLIST_STILL_USED,
     REASONS,
     STATUS_JSON_NAME,
@@ -20,11 +25,13 @@ from signage.statuspage import (
     encode_for_notepad,
     explain,
     status_text,
+    why_left_out,
     write_status_page,
 )
 
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2026, 12, 3, 9, 0, 5, tzinfo=CST)  # a Thursday
+CALENDAR = WorkCalendar()
 
 
 def _status(**changes: Any) -> dict[str, Any]:
@@ -55,6 +62,7 @@ def _status(**changes: Any) -> dict[str, Any]:
             },
         ],
         "display": "on",
+        "left_out": [],
     }
     status.update(changes)
     return status
@@ -147,7 +155,9 @@ def test_unknown_code_falls_back_to_the_technical_message() -> None:
 
 def test_nothing_wrong_nothing_playing() -> None:
     text = status_text(_status(problems=[], rotation=[], current=None, playlist=None), NOW)
-    assert "没有。所有文件都能正常显示。" in text
+    assert "三、没有显示的文件和原因\n  没有出错的文件。\n" in text
+    assert "所有文件都能正常显示" not in text
+    assert "四、暂时不播放的文件（共 0 个）\n  （没有）" in text
     assert "二、正在轮流播放的文件（共 0 个）\n  （没有）" in text
     assert "现在没有在播放文件（屏幕显示单位名称和时间）。" in text
     assert "没有正在使用的播放列表：按文件名顺序播放 slides 文件夹里的全部文件。" in text
@@ -157,6 +167,159 @@ def test_screen_off() -> None:
     text = status_text(_status(display="off", current=None), NOW)
     assert "现在是关屏时段" in text
     assert "现在没有在播放文件" not in text
+    off = status_text(_status(display="off", current=None, rotation=[]), NOW)
+    assert "（共 0 个）\n  （没有：关屏时段所有文件都暂停播放，到了开屏时间自动继续。）" in off
+
+
+MEETING = "slides/会议/12月10日党委会.yaml"
+WAITING = [
+    {"path": MEETING, "reason": "meeting on 2026-12-10 09:00: shown from 2026-12-03"},
+    {"path": "slides/旧通知.txt", "reason": "show_until 2026-11-30 passed"},
+    {"path": "slides/新东西.txt", "reason": "a reason this page does not know yet"},
+]
+
+
+def test_files_that_are_fine_but_not_playing_now_are_listed() -> None:
+    # The reviewer's case: no file is broken, the meeting is a week ahead. The page must
+    # not say that every file shows, and must say when the meeting notice comes on.
+    lines = status_text(_status(problems=[], left_out=WAITING), NOW).splitlines()
+    assert "所有文件都能正常显示" not in "\n".join(lines)
+    i = lines.index("三、没有显示的文件和原因")
+    assert lines[i + 1 : i + 3] == [
+        "  没有出错的文件。",
+        "  另有 3 个文件没有出错，只是现在不播放，见第四部分。",
+    ]
+    j = lines.index("四、暂时不播放的文件（共 3 个）")
+    assert lines[j + 1].startswith("  这些文件本身没有问题，只是按设置现在不播放")
+    assert lines[j + 2 :] == [
+        "  1. slides\\会议\\12月10日党委会.yaml",
+        "     原因：会议在 2026年12月10日 09:00 召开，会议通知从 2026年12月3日 开始显示。",
+        "  2. slides\\旧通知.txt",
+        "     原因：设定只显示到 2026年11月30日，已经过期，不再显示。"
+        "如果还要显示，请修改或删掉结束时间。",
+        "  3. slides\\新东西.txt",
+        "     原因：按设置现在不播放（技术说明：a reason this page does not know yet）。",
+    ]
+
+
+def test_left_out_and_problems_together() -> None:
+    text = status_text(_status(left_out=WAITING[:1]), NOW)
+    assert "三、没有显示的文件和原因（共 2 个）" in text
+    assert "另有" not in text  # section 四 follows the list of problems directly
+    assert text.index("三、") < text.index("四、暂时不播放的文件（共 1 个）")
+
+
+def test_an_old_status_without_left_out_says_nothing_about_it() -> None:
+    status = _status(problems=[])
+    del status["left_out"]
+    text = status_text(status, NOW)
+    assert "四、" not in text
+    assert "没有出错的文件。" in text and "所有文件都能正常显示" not in text
+
+
+@pytest.mark.parametrize(
+    ("reason", "expected"),
+    [
+        ("show_from 2026-12-03 not reached", "设定从 2026年12月3日 开始显示，还没有到时间。"),
+        (
+            "show_from 2026-12-03 14:30 not reached (playlist item, line 7)",
+            "播放列表第 7 行：设定从 2026年12月3日 14:30 开始显示，还没有到时间。",
+        ),
+        (
+            "show_until 2026-11-20 17:05:09 passed (playlist item, line 12)",
+            "播放列表第 12 行：设定只显示到 2026年11月20日 17:05，已经过期",
+        ),
+        ("meeting of 2026-11-20 14:30 is over", "会议（2026年11月20日 14:30）已经结束"),
+        ("the clock is not set and this slide has dates", "播放机的时钟不准"),
+        ("the clock is not set and this is a dated meeting", "会议通知暂时不播放"),
+        ("an urgent notice is showing", "现在正在播放紧急通知"),
+        ("urgent notice", "这是紧急通知"),
+        ("no playlist is active now", "现在不在任何一个播放列表设定的播放时间内。"),
+        ("for screen lobby-2, 二楼", "这个文件是给别的屏幕（lobby-2、二楼）播放的。"),
+        # A file name that looks like a date stays as it is.
+        ("not in playlist 2026-12-01.yaml", "现在使用的播放列表 2026-12-01.yaml 里没有列出"),
+        ("", "按设置现在不播放（技术说明：未知）。"),
+        (
+            "show_from soon not reached",
+            "按设置现在不播放（技术说明：show_from soon not reached）。",
+        ),
+        ("odd {0} {where}", "按设置现在不播放（技术说明：odd {0} {where}）。"),
+    ],
+)
+def test_why_left_out_in_plain_words(reason: str, expected: str) -> None:
+    assert expected in why_left_out(reason)
+
+
+def _slide(path: str, body: object = None, **kw: Any) -> Slide:
+    if body is None:
+        body = Document(path, (Block("body", "各位群众：现将有关事项通知如下。"),))
+    kind = "meeting" if isinstance(body, Meeting) else "notice"
+    return Slide(path=path, kind=kind, title=path, body=body, digest=path, **kw)  # type: ignore[arg-type]
+
+
+def _planned_reasons() -> set[str]:
+    """Every kind of reason the real planner gives for a file it leaves out."""
+    at = NOW.replace(hour=9, minute=0, second=0)  # Thursday 3 December, 09:00
+    day = timedelta(days=1)
+    slides = {
+        s.path: s
+        for s in (
+            _slide("slides/a.txt"),
+            _slide("slides/b.txt"),
+            _slide("slides/later.txt", show_from=at + day),
+            _slide("slides/old.txt", show_until=at - day),
+            _slide("slides/m-ahead.yaml", Meeting("党委会", at + 10 * day, None, "三楼")),
+            _slide("slides/m-over.yaml", Meeting("党委会", at - 3 * day, None, "三楼")),
+            _slide("slides/upstairs.txt"),
+        )
+    }
+    lobby = Playlist(
+        "playlists/lobby.yaml",
+        "lobby",
+        (
+            PlaylistItem("a.txt", line=2),
+            PlaylistItem("later.txt", line=3),
+            PlaylistItem("old.txt", line=4),
+            PlaylistItem("m-*.yaml", line=5),
+            PlaylistItem("b.txt", line=6, show_from=at + day),
+        ),
+    )
+    upstairs = Playlist(
+        "playlists/upstairs.yaml", "up", (PlaylistItem("upstairs.txt", line=2),), screens=("l2",)
+    )
+    evening = Playlist(
+        "playlists/evening.yaml",
+        "evening",
+        (PlaylistItem("a.txt", line=2),),
+        when=TimeWindow(hours=((20 * 60, 22 * 60),)),
+    )
+    settings = Settings(screen="lobby-1")
+    urgent = _slide("slides/urgent.txt", urgent=True, show_until=at + day)
+    runs = [
+        make_plan(slides, (), {"lobby": lobby, "up": upstairs}, settings, at, CALENDAR),
+        make_plan(slides, (), {"lobby": lobby}, settings, at, CALENDAR),
+        make_plan(slides, (), {"evening": evening}, settings, at, CALENDAR),
+        make_plan({**slides, urgent.path: urgent}, (), {}, settings, at, CALENDAR),
+        make_plan(slides, (), {}, settings, datetime(1970, 1, 1, 8, tzinfo=CST), CALENDAR),
+    ]
+    return {reason for run in runs for _, reason in run.left_out}
+
+
+def test_every_reason_the_planner_gives_is_in_plain_words() -> None:
+    reasons = _planned_reasons()
+    fallback = why_left_out("")[: why_left_out("").index("（")]
+    untranslated = {r for r in reasons if why_left_out(r).startswith(fallback)}
+    assert not untranslated, f"add these to statuspage.LEFT_OUT_REASONS: {untranslated}"
+    # Each entry of the table is one of the planner's reasons, as it gives them now.
+    used = {p.pattern for p, _ in LEFT_OUT_REASONS for r in reasons if p.fullmatch(r)}
+    unused = {p.pattern for p, _ in LEFT_OUT_REASONS} - used
+    # "urgent notice" is the planner's last resort for an urgent notice outside its period
+    # when no playlist is for this screen; every such notice has a dated reason first.
+    assert unused == {"urgent notice"}, unused
+    assert any("(playlist item, line 6)" in r for r in reasons)
+    for reason in reasons:
+        text = why_left_out(reason)
+        assert text.endswith("。") and "{" not in text and "-" not in text.split("（")[0], text
 
 
 def test_stale_status_warns_that_the_player_stopped() -> None:
@@ -211,7 +374,7 @@ def test_write_status_page(tmp_path: Path) -> None:
     assert sorted(p.name for p in state.iterdir()) == sorted([STATUS_JSON_NAME, STATUS_TEXT_NAME])
 
     write_status_page(state, _status(problems=[]), NOW)
-    assert "所有文件都能正常显示" in (state / STATUS_TEXT_NAME).read_bytes().decode("utf-8-sig")
+    assert "没有出错的文件。" in (state / STATUS_TEXT_NAME).read_bytes().decode("utf-8-sig")
 
 
 def test_failed_write_keeps_the_old_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -412,5 +575,12 @@ def test_the_example_in_the_admin_guide_is_what_the_page_says() -> None:
             },
         ],
         "display": "on",
+        "left_out": [
+            {
+                "path": "slides/会议/12月10日党委会.yaml",
+                "reason": "meeting on 2026-12-10 09:00: shown from 2026-12-03",
+            },
+            {"path": "slides/通知/国庆值班表.txt", "reason": "show_until 2026-10-08 passed"},
+        ],
     }
     assert status_text(status, NOW).rstrip("\n") == example
