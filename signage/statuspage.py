@@ -3,10 +3,11 @@
 Staff open it from the read-only status share when a file they dropped does not show. It
 says what is on the screen now, what is in the rotation, and for every refused file what
 went wrong and what to do, in words for someone who is not technical; the player's own
-(English, technical) message follows for the administrator. Last come the files that are fine
-but do not play now (dates, meeting period, playlist, screen, urgent notice), with the
-planner's reason in plain Chinese, so a staff member does not take them for missing. `status_text` is a pure function
-of the status mapping (DESIGN.md "Status file") and the time; `write_status_page` puts it,
+(English, technical) message follows for the administrator. Last come the files that are
+fine but do not play now (dates, meeting period, playlist, screen, urgent notice), with the
+planner's reason in plain Chinese, so a staff member does not take them for missing.
+`status_text` is a pure function of the status mapping (DESIGN.md "Status file") and the
+time; `write_status_page` puts it,
 and status.json, into the state dir — never into the content folder, which the player only
 reads.
 """
