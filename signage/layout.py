@@ -201,8 +201,16 @@ def _set_paragraph(
             shift = measure.x + inset
         runs = _runs(text, set_line, fonts_of, widths, shift, style.font)
         line = _make_line(set_line.text, style, shift + first_x, ink_w, runs)
-        rows.append(_Row(line, style.pitch * size))
+        # The halves of an address split across lines never land on different pages.
+        split = 0 < set_line.end < len(text) and _inside_word(text, set_line.end)
+        rows.append(_Row(line, style.pitch * size, keep_with_next=split))
     return rows
+
+
+def _inside_word(text: str, k: int) -> bool:
+    """Is text[k-1:k+1] the inside of a Latin run (a long address split at a line end)?"""
+    a, b = text[k - 1], text[k]
+    return a.isascii() and b.isascii() and a.isprintable() and b.isprintable() and " " not in a + b
 
 
 # --- documents --------------------------------------------------------------------------------
@@ -344,8 +352,10 @@ def _paginate(rows: Sequence[_Row], first_h: float, later_h: float) -> list[list
     return pages
 
 
-MIN_LAST_PAGE_LINES = 3
-"""Text lines (signature and date not counted) that the last page of a slide carries at least."""
+MIN_LAST_PAGE_LINES = 2
+"""Text lines (signature and date not counted) that the last page of a slide carries at least:
+never the signature and date alone, nor one stray line; more would leave the page before
+half empty."""
 
 
 def _fill_last_page(pages: list[list[_Row]], later_h: float) -> None:

@@ -14,7 +14,14 @@ from signage.config import Settings
 from signage.fonts import FontBook
 from signage.frame import frame_for
 from signage.inspect import spelled_text
-from signage.layout import body_floor_px, format_date, layout_slide, page_seconds, relative_label
+from signage.layout import (
+    MIN_LAST_PAGE_LINES,
+    body_floor_px,
+    format_date,
+    layout_slide,
+    page_seconds,
+    relative_label,
+)
 from signage.linebreak import NO_END, NO_START
 from signage.meeting import read_meeting_slide
 from signage.model import Document, ImageBody, Line, Page, Slide
@@ -343,7 +350,11 @@ def test_last_page_is_never_a_widow_and_every_page_is_numbered(fonts: FontBook) 
                     continue
                 seen_multi += 1
                 last = [ln for ln in content(pages[-1]) if ln.role not in ("signature", "date")]
-                assert len(last) >= 3, (n, canvas, [ln.text for ln in content(pages[-1])])
+                assert len(last) >= MIN_LAST_PAGE_LINES, (
+                    n,
+                    canvas,
+                    [ln.text for ln in content(pages[-1])],
+                )
                 for k, page in enumerate(pages, 1):
                     footers = [ln.text for ln in page.lines if ln.role == "meta"]
                     assert f"第 {k}/{len(pages)} 页" in footers
