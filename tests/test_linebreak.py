@@ -341,3 +341,32 @@ def test_an_en_dash_range_does_not_start_a_line() -> None:
             assert not ln.text.startswith("–"), (measure, ln.text)
     lines = balance_lines(text, widths(text), 16, 1.0)
     assert [ln.text for ln in lines] == ["12月3日 星期四 14:30–16:30", "镇政府三楼第一会议室"]
+
+
+def test_an_address_that_fits_a_line_is_never_split() -> None:
+    address = "xxgk@qingshan.gov.example"  # 13.75 em in the test widths
+    text = f"联系电话：0571-86512345，传真：0571-86512300，电子邮箱：{address}，办公地址：二楼。"
+    # From 15 em on, the address and the comma glued to it (compressed) fit a line.
+    for measure in range(15, 40):
+        for indent in (0.0, 2.0):
+            lines = lines_of(text, measure, indent)
+            assert any(address in ln.text for ln in lines), (measure, [ln.text for ln in lines])
+
+
+def test_an_address_wider_than_a_line_is_split_after_a_mark() -> None:
+    address = "someone.with.a.very.long.name@department.example.gov.cn"
+    lines = lines_of(f"邮箱：{address}。", 16)
+    assert "".join(ln.text for ln in lines) == f"邮箱：{address}。"
+    assert len([ln for ln in lines if address[:8] in ln.text or address[-6:] in ln.text]) == 2
+
+
+def test_looking_ahead_spares_the_next_line_a_river() -> None:
+    # Greedy filling leaves line 2 with a run of digits that just misses it; breaking line 1
+    # a character earlier lets both lines justify within the limit.
+    # Greedy: line 1 holds 20 characters, line 2 17 and a 3 em gap (0.19 em a gap).
+    text = "字" * 37 + "12345678" + "丙丁戊己庚辛壬癸子丑"
+    lines = lines_of(text, 20)
+    assert len(lines) == 3
+    assert "".join(ln.text for ln in lines) == text
+    for ln in lines[:-1]:
+        assert ln.justified, [x.text for x in lines]
