@@ -4,8 +4,9 @@ The caller measures each character (`widths[i]` is the advance of `text[i]`) and
 lines with the position of every run, so a justified line draws exactly as computed. Rules:
 
 - a break is allowed between Han characters; Latin words, numbers with their units, phone
-  numbers, e-mail addresses and URLs stay whole (a long one is split after @ . / - only
-  when keeping it whole would leave a gappy line or it is wider than a line);
+  numbers, e-mail addresses and URLs stay whole: one that fits a line moves to the next
+  line whole (the line before is justified or, if that would open a river, set flush
+  left); only one wider than a line is split, after @ . / - where possible;
 - kinsoku: no line starts with a NO_START mark or ends with a NO_END mark; when a
   forbidden mark would start a line, punctuation in the line above is compressed (a
   full-width mark gives up its blank half) before a character is pushed down;
@@ -15,8 +16,12 @@ lines with the position of every run, so a justified line draws exactly as compu
   date part is tight against the number after it (`2026年12月1日`, `8时30分`), as the
   header clock and GB/T 9704 write dates, and no line breaks inside such a date; other
   boundaries keep the gap (`共 412 条`, `8:30 至 12:00`, `9.9%`, `10 分钟`);
-- lines are justified by spreading spare space between units, unless that would open a
-  river (more than a quarter em per gap): then that line is set flush left.
+- lines are justified by spreading spare space between units: Han/Latin gaps take up to
+  LATIN_STRETCH more first, then every gap at most MAX_STRETCH; a line that would need
+  more is set flush left rather than open a river;
+- filling is greedy with a one-line look-ahead: when the next line would come out loose,
+  a break up to four points earlier is tried, and the pair with the smaller largest
+  stretch is kept.
 """
 
 from __future__ import annotations
@@ -334,7 +339,7 @@ class _Window:
     def __init__(self, units: list[_Unit], i: int) -> None:
         self.i = i
         self.count = len(units)
-        self.units = units[i : i + 256]
+        self.units = units[i : i + 160]
         self.state = [(u.width, u.draw_shift) for u in self.units]
 
     def unchanged(self, units: list[_Unit]) -> bool:
@@ -584,10 +589,14 @@ def _stretch_plan(text: str, line: Sequence[_Unit], spare: float, em: float) -> 
     if spare <= 1e-9:
         return plan if spare >= -1e-6 else None
     ok = [_stretchable(text, a, b) for a, b in itertools.pairwise(line)]
-    latin = [k for k in range(n) if ok[k] and _gap(line[k], line[k + 1], em) > 0]
     gaps = sum(ok)
-    if not gaps:
-        return None
+    if not gaps or spare > (MAX_STRETCH * gaps + LATIN_STRETCH * n) * em + 1e-9:
+        return None  # more than any plan can take
+    latin = [
+        k
+        for k in range(n)
+        if ok[k] and not line[k + 1].tight and {line[k].kind, line[k + 1].kind} == {"han", "latin"}
+    ]
     if latin:
         each = min(LATIN_STRETCH * em, spare / len(latin))
         for k in latin:
