@@ -72,6 +72,8 @@ class _Row:
     pitch: float
     space_before: float = 0.0
     keep_with_next: bool = False
+    must_keep: bool = False
+    """Kept with the next row even in a long chain: it ends inside a split address."""
 
 
 @dataclass(frozen=True)
@@ -201,8 +203,16 @@ def _set_paragraph(
             shift = measure.x + inset
         runs = _runs(text, set_line, fonts_of, widths, shift, style.font)
         line = _make_line(set_line.text, style, shift + first_x, ink_w, runs)
-        rows.append(_Row(line, style.pitch * size))
+        # The halves of an address split across lines never land on different pages.
+        split = 0 < set_line.end < len(text) and _inside_word(text, set_line.end)
+        rows.append(_Row(line, style.pitch * size, keep_with_next=split, must_keep=split))
     return rows
+
+
+def _inside_word(text: str, k: int) -> bool:
+    """Is text[k-1:k+1] the inside of a Latin run (a long address split at a line end)?"""
+    a, b = text[k - 1], text[k]
+    return a.isascii() and b.isascii() and a.isprintable() and b.isprintable() and " " not in a + b
 
 
 # --- documents --------------------------------------------------------------------------------
@@ -317,12 +327,17 @@ def _height(rows: Sequence[_Row]) -> float:
     return sum(r.pitch + (r.space_before if k else 0.0) for k, r in enumerate(rows))
 
 
-def _paginate(rows: Sequence[_Row], first_h: float, later_h: float) -> list[list[_Row]]:
+def _paginate(
+    rows: Sequence[_Row], first_h: float, later_h: float, *, whole_chains: bool = False
+) -> list[list[_Row]]:
     """Fill pages in order; a row that must stay with the next one moves down with it.
 
     Headings, titles and signatures are kept with what follows, and paragraphs do not
     leave a single line at a page foot or head, unless the rows kept together are taller
-    than a page or fill a page alone (a run of empty headings).
+    than a page or fill a page alone (a run of empty headings). A chain of such rows
+    taller than a third of a page (a paragraph's last lines, a short attachment and the
+    signature) does not move whole, unless whole_chains: only its trailing headings and
+    titles, or its last row, move, so that the page is not left a third empty.
     """
     pages: list[list[_Row]] = [[]]
     for row in rows:
@@ -338,14 +353,37 @@ def _paginate(rows: Sequence[_Row], first_h: float, later_h: float) -> list[list
         if carry and _height([*carry, row]) > later_h + 0.5:
             page.extend(carry)  # too tall to move together: break plainly
             carry = []
+        elif not whole_chains and len(carry) > 2 and _height(carry) > later_h / 3:
+            cut = _chain_cut(carry)
+            page.extend(carry[:cut])
+            carry = carry[cut:]
         pages.append([*carry, row])
     pages = [p for p in pages if p]
     _fill_last_page(pages, later_h)
     return pages
 
 
-MIN_LAST_PAGE_LINES = 3
-"""Text lines (signature and date not counted) that the last page of a slide carries at least."""
+def _chain_cut(carry: Sequence[_Row]) -> int:
+    """Where a long chain of kept rows may break: before its last heading, title or split
+    address (and the ones right before it), else before its last row."""
+
+    def strong(r: _Row) -> bool:
+        return r.must_keep or r.line.role in ("title", "heading")
+
+    cut = len(carry) - 1
+    for k in range(len(carry) - 1, -1, -1):
+        if strong(carry[k]):
+            cut = k
+            break
+    while cut > 0 and strong(carry[cut - 1]):
+        cut -= 1
+    return cut
+
+
+MIN_LAST_PAGE_LINES = 2
+"""Text lines (signature and date not counted) that the last page of a slide carries at least:
+never the signature and date alone, nor one stray line; more would leave the page before
+half empty."""
 
 
 def _fill_last_page(pages: list[list[_Row]], later_h: float) -> None:
@@ -706,7 +744,7 @@ def _layout_meeting(
     rows = rows_at(floor, compact=True)
     header = _meeting_header(m, fonts, body, floor, title_color, meta_color, label)
     header_h = _height(header) + 0.3 * floor
-    chunks = _paginate(rows, body.h, body.h - header_h)
+    chunks = _paginate(rows, body.h, body.h - header_h, whole_chains=True)
     pages_lines = []
     for n, chunk in enumerate(chunks):
         top = float(body.y)

@@ -4,8 +4,9 @@ The caller measures each character (`widths[i]` is the advance of `text[i]`) and
 lines with the position of every run, so a justified line draws exactly as computed. Rules:
 
 - a break is allowed between Han characters; Latin words, numbers with their units, phone
-  numbers, e-mail addresses and URLs stay whole (a long one is split after @ . / - only
-  when keeping it whole would leave a gappy line or it is wider than a line);
+  numbers, e-mail addresses and URLs stay whole: one that fits a line moves to the next
+  line whole (the line before is justified or, if that would open a river, set flush
+  left); only one wider than a line is split, after @ . / - where possible;
 - kinsoku: no line starts with a NO_START mark or ends with a NO_END mark; when a
   forbidden mark would start a line, punctuation in the line above is compressed (a
   full-width mark gives up its blank half) before a character is pushed down;
@@ -15,8 +16,12 @@ lines with the position of every run, so a justified line draws exactly as compu
   date part is tight against the number after it (`2026年12月1日`, `8时30分`), as the
   header clock and GB/T 9704 write dates, and no line breaks inside such a date; other
   boundaries keep the gap (`共 412 条`, `8:30 至 12:00`, `9.9%`, `10 分钟`);
-- lines are justified by spreading spare space between units, unless that would open a
-  river (more than a quarter em per gap): then that line is set flush left.
+- lines are justified by spreading spare space between units: Han/Latin gaps take up to
+  LATIN_STRETCH more first, then every gap at most MAX_STRETCH; a line that would need
+  more is set flush left rather than open a river;
+- filling is greedy with a one-line look-ahead: when the next line would come out loose,
+  a break up to four points earlier is tried, and the pair with the smaller largest
+  stretch is kept.
 """
 
 from __future__ import annotations
@@ -45,8 +50,14 @@ DATE_JOINS = frozenset("年月日时点")
 
 HAN_GAP = 0.25
 """Space between Han and Latin/digits, in em."""
-MAX_STRETCH = 0.25
-"""Most extra space per gap a justified line may get, in em; more opens a river."""
+MAX_STRETCH = 0.12
+"""Most extra space per gap between Han characters a justified line may get, in em; more
+reads as a river of white on a sign seen from a few metres."""
+LATIN_STRETCH = 0.08
+"""Extra space a Han/Latin gap (already a quarter em) takes first, before any other gap
+is widened: a wider gap next to a number is hardly seen."""
+LOOSE = 0.06
+"""Per-gap stretch (em) above which the next line is worth an earlier break in this one."""
 COMPRESS = 0.5
 """How much of its em a full-width mark may give up, in em."""
 
@@ -306,7 +317,10 @@ def break_lines(
             break
         offset = first_indent if first else 0.0
         avail = max(measure - offset, em)
+        window = _Window(units, i)
         end = _fill(text, units, widths, i, avail, em)
+        if justify and end < len(units) and window.unchanged(units):
+            end = _look_ahead(text, units, widths, window, end, avail, max(measure, em), em)
         lines.append((i, end, offset, end >= len(units)))
         i = end
         first = False
@@ -317,6 +331,99 @@ def break_lines(
         avail = max(measure - (offset if n == 0 else 0.0), em)
         out.append(_place(text, widths, units, a, b, offset, avail, em, justify and not last))
     return out
+
+
+class _Window:
+    """The state of the units a line and the next may touch, to try a break and undo it."""
+
+    def __init__(self, units: list[_Unit], i: int) -> None:
+        self.i = i
+        self.count = len(units)
+        self.units = units[i : i + 160]
+        self.state = [(u.width, u.draw_shift) for u in self.units]
+
+    def unchanged(self, units: list[_Unit]) -> bool:
+        return len(units) == self.count
+
+    def restore(self, units: list[_Unit]) -> None:
+        grown = len(units) - self.count
+        units[self.i : self.i + len(self.units) + grown] = self.units
+        for u, (w, shift) in zip(self.units, self.state, strict=True):
+            u.width, u.draw_shift = w, shift
+
+
+def _next_start(units: Sequence[_Unit], k: int) -> int:
+    while k < len(units) and units[k].kind == "space":
+        k += 1
+    return k
+
+
+def _look_ahead(
+    text: str,
+    units: list[_Unit],
+    widths: Sequence[float],
+    window: _Window,
+    end: int,
+    avail: float,
+    next_avail: float,
+    em: float,
+) -> int:
+    """end, or an earlier break of the line from window.i when that sets this line and
+    the next with less stretch: greedy filling can leave the next line gappy (a number
+    or an address that just misses it) where breaking a character or two earlier evens
+    the pair out. Lines after a trial are undone, so this never changes the text.
+    """
+    i = window.i
+    limit = i + len(window.units) - 1
+
+    def next_badness(k: int) -> float | None:
+        start = _next_start(units, k)
+        if start >= len(units):
+            return 0.0
+        if start >= limit:
+            return None
+        n = _fill(text, units, widths, start, next_avail, em)
+        if n > limit or not window.unchanged(units):
+            window.restore(units)
+            return None
+        b = 0.0 if n >= len(units) else _badness(text, units, start, n, next_avail, em)
+        window.restore(units)
+        return b
+
+    this = _badness(text, units, i, end, avail, em)
+    state = [(u.width, u.draw_shift) for u in units[i:end]]
+    after = next_badness(end)
+    for u, (w, shift) in zip(units[i:end], state, strict=True):
+        u.width, u.draw_shift = w, shift  # the greedy line keeps its compressed marks
+    if after is None or after <= LOOSE:
+        return end
+    best = (max(this, after), this + after)
+    choice = end
+    tried = 0
+    for k in range(end - 1, i + 1, -1):
+        if tried >= 4:
+            break
+        if units[k].kind == "space" or not _can_break(text, units[k - 1], units[k]):
+            continue
+        tried += 1
+        window.restore(units)
+        if _natural(_strip_spaces(units[i:k]), em) > avail + 1e-6:
+            continue
+        b1 = _badness(text, units, i, k, avail, em)
+        if b1 >= best[0]:
+            continue
+        b2 = next_badness(k)
+        if b2 is None:
+            continue
+        cand = (max(b1, b2), b1 + b2)
+        if cand < best:
+            best, choice = cand, k
+    if choice == end:
+        for u, (w, shift) in zip(units[i:end], state, strict=True):
+            u.width, u.draw_shift = w, shift
+    else:
+        window.restore(units)
+    return choice
 
 
 def _avoid_runt(
@@ -346,8 +453,7 @@ def _avoid_runt(
             u.width, u.draw_shift = u.width0, 0.0
         spare = (measure - off1) - _natural(head, em)
         fits = spare >= -1e-6 and _natural(moved, em) <= measure
-        gaps = _stretch_gaps(text, head)
-        if fits and gaps and spare / gaps <= MAX_STRETCH * em:
+        if fits and _stretch_plan(text, head, spare, em) is not None:
             lines[-2] = (a1, k, off1, False)
             lines[-1] = (k, b2, 0.0, last)
             return
@@ -381,7 +487,12 @@ def _fill(
         if _can_break(text, units[j - 1], u):
             # Break here; but if the next unit is a long Latin run whose move would leave
             # this line gappy, carry the part that fits.
-            if _splittable(text, u, avail) and _too_loose(text, units, i, j, avail, em):
+            # (An address that fits a line moves whole: a split one is hard to copy.)
+            if (
+                _splittable(text, u, avail)
+                and u.width > avail + 1e-6
+                and _too_loose(text, units, i, j, avail, em)
+            ):
                 room = avail - x - _gap(units[j - 1], u, em)
                 parts = _split_latin(text, u, widths, room, anywhere=False)
                 if parts:
@@ -464,11 +575,50 @@ def _splittable(text: str, u: _Unit, avail: float) -> bool:
 
 def _too_loose(text: str, units: list[_Unit], i: int, j: int, avail: float, em: float) -> bool:
     line = _strip_spaces(units[i:j])
-    gaps = _stretch_gaps(text, line)
-    if gaps < 1:
-        return True
-    spare = avail - _natural(line, em)
-    return spare / gaps > MAX_STRETCH * em
+    return _stretch_plan(text, line, avail - _natural(line, em), em) is None
+
+
+def _stretch_plan(text: str, line: Sequence[_Unit], spare: float, em: float) -> list[float] | None:
+    """Extra space after each unit of line but the last that spreads spare, or None.
+
+    Han/Latin gaps take up to LATIN_STRETCH first; the rest is shared evenly by every
+    stretchable gap, at most MAX_STRETCH each. None when that is not enough (a river).
+    """
+    n = len(line) - 1
+    plan = [0.0] * max(n, 0)
+    if spare <= 1e-9:
+        return plan if spare >= -1e-6 else None
+    ok = [_stretchable(text, a, b) for a, b in itertools.pairwise(line)]
+    gaps = sum(ok)
+    if not gaps or spare > (MAX_STRETCH * gaps + LATIN_STRETCH * n) * em + 1e-9:
+        return None  # more than any plan can take
+    latin = [
+        k
+        for k in range(n)
+        if ok[k] and not line[k + 1].tight and {line[k].kind, line[k + 1].kind} == {"han", "latin"}
+    ]
+    if latin:
+        each = min(LATIN_STRETCH * em, spare / len(latin))
+        for k in latin:
+            plan[k] = each
+        spare -= each * len(latin)
+    per = spare / gaps
+    if per > MAX_STRETCH * em + 1e-9:
+        return None
+    for k in range(n):
+        if ok[k]:
+            plan[k] += per
+    return plan
+
+
+def _badness(text: str, units: list[_Unit], i: int, j: int, avail: float, em: float) -> float:
+    """Largest stretch per gap (em) of a justified line; 1 for one set flush left (however
+    short: a shorter ragged line is no better, and must not cost its neighbour spacing)."""
+    line = _strip_spaces(units[i:j])
+    plan = _stretch_plan(text, line, avail - _natural(line, em), em)
+    if plan is None:
+        return 1.0
+    return max(plan, default=0.0) / em
 
 
 def _stretchable(text: str, a: _Unit, b: _Unit) -> bool:
@@ -480,10 +630,6 @@ def _stretchable(text: str, a: _Unit, b: _Unit) -> bool:
     if {a.kind, b.kind} == {"latin", "dash"}:
         return False
     return not b.tight and text[b.start] not in NO_START and text[a.end - 1] not in NO_END
-
-
-def _stretch_gaps(text: str, line: Sequence[_Unit]) -> int:
-    return sum(_stretchable(text, a, b) for a, b in itertools.pairwise(line))
 
 
 def _place(
@@ -501,23 +647,20 @@ def _place(
     if not line:
         return SetLine(units[a].start, units[a].start, "", (), offset, False)
     natural = _natural(line, em)
-    stretch = 0.0
     justified = False
-    # Spare space goes between units, but not everywhere (see _stretchable).
-    stretchable = [_stretchable(text, p, u) for p, u in itertools.pairwise(line)]
-    gaps = sum(stretchable)
-    if justify and gaps:
-        spare = avail - natural
-        per_gap = spare / gaps
-        if -1e-9 <= per_gap <= MAX_STRETCH * em + 1e-9:
-            stretch = max(0.0, per_gap)
+    # Spare space goes between units, but not everywhere (see _stretch_plan).
+    extra = [0.0] * (len(line) - 1)
+    if justify and len(line) > 1:
+        plan = _stretch_plan(text, line, avail - natural, em)
+        if plan is not None and any(_stretchable(text, p, u) for p, u in itertools.pairwise(line)):
+            extra = plan
             justified = True
     runs: list[list[float]] = []  # [start, end, x, natural end x]
     x = offset
     prev: _Unit | None = None
     for k, u in enumerate(line):
         if prev is not None:
-            x += _gap(prev, u, em) + (stretch if stretchable[k - 1] else 0.0)
+            x += _gap(prev, u, em) + extra[k - 1]
         draw_x = x + u.draw_shift
         if runs and int(runs[-1][1]) == u.start and abs(runs[-1][3] - draw_x) < 0.01:
             runs[-1][1] = u.end

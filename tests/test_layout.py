@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,7 +15,16 @@ from signage.config import Settings
 from signage.fonts import FontBook
 from signage.frame import frame_for
 from signage.inspect import spelled_text
-from signage.layout import body_floor_px, format_date, layout_slide, page_seconds, relative_label
+from signage.layout import (
+    MIN_LAST_PAGE_LINES,
+    _paginate,
+    _Row,
+    body_floor_px,
+    format_date,
+    layout_slide,
+    page_seconds,
+    relative_label,
+)
 from signage.linebreak import NO_END, NO_START
 from signage.meeting import read_meeting_slide
 from signage.model import Document, ImageBody, Line, Page, Slide
@@ -343,7 +353,11 @@ def test_last_page_is_never_a_widow_and_every_page_is_numbered(fonts: FontBook) 
                     continue
                 seen_multi += 1
                 last = [ln for ln in content(pages[-1]) if ln.role not in ("signature", "date")]
-                assert len(last) >= 3, (n, canvas, [ln.text for ln in content(pages[-1])])
+                assert len(last) >= MIN_LAST_PAGE_LINES, (
+                    n,
+                    canvas,
+                    [ln.text for ln in content(pages[-1])],
+                )
                 for k, page in enumerate(pages, 1):
                     footers = [ln.text for ln in page.lines if ln.role == "meta"]
                     assert f"第 {k}/{len(pages)} 页" in footers
@@ -388,3 +402,41 @@ def test_meeting_pages_say_when_it_is_under_way(fonts: FontBook) -> None:
     assert len(pages) > 1
     for page in pages:
         assert "正在进行" in " ".join(ln.text for ln in page.lines)
+
+
+def test_the_halves_of_a_split_address_stay_on_one_page(fonts: FontBook) -> None:
+    url = "https://www.qingshan.gov.example/xxgk/" + "zcwj/" * 12 + "index.html"
+    seen_split = 0
+    for lead in range(0, 40, 3):
+        paragraph = "字" * lead + "详见：" + url + "，请查阅。"
+        text = "关于公开政策文件的通知\n\n" + "\n".join([paragraph] * 6)
+        slide = read_text_slide("slides/n.txt", text.encode(), SETTINGS)
+        for canvas in (LANDSCAPE, PORTRAIT):
+            pages = layout_slide(slide, canvas, fonts, SETTINGS, NOW)
+            lines = [content(p) for p in pages]
+            seen_split += sum(
+                1 for p in lines for ln in p if ln.text[-1:].isascii() and ln.text[-1:] != "，"
+            )
+            for a, b in itertools.pairwise(lines):
+                end, start = a[-1].text[-1], b[0].text[0]
+                assert not (end.isascii() and start.isascii()), (lead, canvas, end, start)
+    assert seen_split > 10
+
+
+def _row(role: str, keep: bool) -> _Row:
+    line = Line(text="字", role=role, x=0, y=0, width=60, size=60)  # type: ignore[arg-type]
+    return _Row(line, 100.0, keep_with_next=keep)
+
+
+def test_a_long_chain_of_kept_rows_does_not_leave_a_page_a_third_empty() -> None:
+    rows = [_row("body", False) for _ in range(6)]
+    rows += [_row("body", True) for _ in range(4)] + [_row("body", False)] * 2
+    pages = _paginate(rows, 1000.0, 1000.0)
+    assert [len(p) for p in pages] == [9, 3]
+    # A heading still never ends a page, and a meeting's agenda may move whole.
+    rows = [_row("body", False) for _ in range(7)] + [_row("heading", True), _row("body", False)]
+    assert [len(p) for p in _paginate(rows, 800.0, 800.0)] == [7, 2]
+    rows = (
+        [_row("body", False) for _ in range(5)] + [_row("body", True)] * 4 + [_row("body", False)]
+    )
+    assert [len(p) for p in _paginate(rows, 800.0, 800.0, whole_chains=True)] == [5, 5]
