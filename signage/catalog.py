@@ -30,8 +30,10 @@ The grace is also bounded by the monotonic clock from the first failed read of t
 so a file stamped in the future (a share with a fast clock, a player booted before its clock
 was set) is still reported. One-shot commands (check, plan, preview: not background, or
 settle_s == 0) get no grace: they report such files at once, as they read finished files.
-Codes of authoring mistakes (yaml-syntax, front-matter, ...) are reported at once: a text
-file is copied in one write, and staff fixing a typo want to see the problem promptly.
+Text slides are not held (not-text, yaml-syntax, front-matter): a text file (2 MB at most)
+arrives in one or two network writes, so a half copy of one is rare, while these codes are
+staff mistakes (a Word file named .txt, a typo) that they want to see on the status page
+promptly.
 """
 
 from __future__ import annotations
@@ -95,7 +97,6 @@ COPY_CODES = frozenset(
         "not-an-image",  # not even the header yet (or a zero-filled preallocation)
         "damaged-document",  # a PDF or .docx without its end (cross-reference table, zip index)
         "conversion-failed",  # LibreOffice on a half .doc/.ppt
-        "not-text",  # a text file cut in the middle of a character, or zeros preallocated
     }
 )
 """Problem codes a half-copied slide produces: these are held for the copy grace."""
