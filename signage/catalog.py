@@ -18,6 +18,22 @@ up after `read_timeout(rel)` and the file is refused until it changes. Without i
 
 Not thread-safe: the player loop owns the catalog and feeds it the watcher's batches. Call
 `close()` when done with a background catalog: it joins the reader thread.
+
+A copy in progress: a slow network copy can pause longer than settle_s (Explorer over SMB
+stalls for seconds), so the half file settles and is read. In background mode with
+settle_s > 0, a slide that fails with a code a half-done copy produces (`COPY_CODES`) while
+its mtime is within `COPY_GRACE_S` of the wall clock is not reported yet: it stays pending
+(in `settling` and `copying`, not in the rotation; a previous good version keeps playing)
+and is read again after a longer quiet period (`COPY_RETRY_S`, doubling), until it reads
+fine or the grace since its last change is over; then the problem is reported as usual.
+The grace is also bounded by the monotonic clock from the first failed read of that version,
+so a file stamped in the future (a share with a fast clock, a player booted before its clock
+was set) is still reported. One-shot commands (check, plan, preview: not background, or
+settle_s == 0) get no grace: they report such files at once, as they read finished files.
+Text slides are not held (not-text, yaml-syntax, front-matter): a text file (2 MB at most)
+arrives in one or two network writes, so a half copy of one is rare, while these codes are
+staff mistakes (a Word file named .txt, a typo) that they want to see on the status page
+promptly.
 """
 
 from __future__ import annotations
@@ -67,6 +83,23 @@ READ_TIMEOUT_S = 30.0
 """Background reading: a photo, text or PDF that takes longer is given up as hostile."""
 OFFICE_READ_TIMEOUT_S = 150.0
 """LibreOffice may take its own 60 s limit plus start-up and the PDF reading after it."""
+COPY_GRACE_S = 15.0
+"""How long after its last modification a file that fails like a half-done copy is held."""
+COPY_RETRY_S = 3.0
+"""The first quiet period before a held file is read again; it doubles each time."""
+COPY_MIN_RETRY_S = 0.25
+"""Never look again sooner than this, whatever is left of the grace."""
+COPY_CODES = frozenset(
+    {
+        "empty-file",  # created, nothing written yet
+        "image-truncated",  # the end of the image has not arrived
+        "damaged-image",  # Pillow's other words for a short image
+        "not-an-image",  # not even the header yet (or a zero-filled preallocation)
+        "damaged-document",  # a PDF or .docx without its end (cross-reference table, zip index)
+        "conversion-failed",  # LibreOffice on a half .doc/.ppt
+    }
+)
+"""Problem codes a half-copied slide produces: these are held for the copy grace."""
 FIRST_SCAN_WAIT_S = 3.0
 """Background reading: how long the first scan waits for the files already there, so the
 screen starts with content (and a remembered position) instead of the idle page."""
@@ -92,6 +125,18 @@ class _Pending:
     signature: Signature
     quiet_since: float
     """Monotonic time at which this signature was first seen."""
+    quiet_s: float | None = None
+    """How long it must stay quiet before it is read; None: settings.settle_s."""
+
+
+@dataclass(frozen=True)
+class _Hold:
+    """A version that failed like a copy in progress, and is being given time."""
+
+    signature: Signature
+    tries: int
+    since: float
+    """Monotonic time of the first failed read of this version."""
 
 
 @dataclass(frozen=True)
@@ -170,6 +215,7 @@ class Catalog:
         self._raw: dict[str, RawFile] = {}
         self._problems: dict[str, tuple[Problem, Signature | None]] = {}
         self._pending: dict[str, _Pending] = {}
+        self._holds: dict[str, _Hold] = {}
         self._root_problem: Problem | None = None
         self._scanned = False
         self._dirty = False
@@ -222,6 +268,15 @@ class Catalog:
         return frozenset(self._pending) | frozenset(self._reading)
 
     @property
+    def copying(self) -> frozenset[str]:
+        """Paths held because they fail like a copy still in progress (part of `settling`)."""
+        return frozenset(
+            rel
+            for rel, hold in self._holds.items()
+            if rel in self._pending and self._pending[rel].signature == hold.signature
+        )
+
+    @property
     def root_present(self) -> bool:
         return self._root_problem is None
 
@@ -236,9 +291,12 @@ class Catalog:
             if reading is not None:
                 deadlines.append(reading)
         if self._pending and self._root_problem is None:
-            settle = max(0.0, self.settings.settle_s)
-            deadlines.append(min(p.quiet_since for p in self._pending.values()) + settle)
+            deadlines.append(min(self._due(p) for p in self._pending.values()))
         return min(deadlines) if deadlines else None
+
+    def _due(self, pending: _Pending) -> float:
+        quiet = pending.quiet_s if pending.quiet_s is not None else self.settings.settle_s
+        return pending.quiet_since + max(0.0, quiet)
 
     def close(self) -> None:
         """Stop the reader thread (background mode) and join it; safe to call twice."""
@@ -489,13 +547,13 @@ class Catalog:
             self._forget(rel)
             return
         self._pending.pop(rel, None)
+        self._holds.pop(rel, None)
         self._stop_reading(rel)
         self._set_problem(rel, refusal.problem, None)
 
     def _settle(self, now: float) -> None:
-        settle = max(0.0, self.settings.settle_s)
         for rel, pending in sorted(self._pending.items(), key=lambda item: order_key(item[0])):
-            if now < pending.quiet_since + settle:
+            if now < self._due(pending):
                 continue
             kind = file_kind(rel)
             look = self._look(rel)
@@ -521,9 +579,9 @@ class Catalog:
             self._set_problem(rel, Problem(shown, message, code="too-large"), signature)
             return
         if size == 0 and kind == "slide":
-            self._set_problem(
-                rel, Problem(shown, "the file is empty (0 bytes)", code="empty-file"), signature
-            )
+            empty = Problem(shown, "the file is empty (0 bytes)", code="empty-file")
+            if not self._hold_for_copy(rel, kind, signature, empty, now):
+                self._set_problem(rel, empty, signature)
             return
         if kind == "slide" and self._pool is not None and not self._pool.closed:
             ticket = self._pool.submit(rel, self._read_timeout(rel))
@@ -584,6 +642,9 @@ class Catalog:
             # Changed while we read it: settle the newer version before trusting any of it.
             self._pending[rel] = _Pending(after, now)
             return
+        if isinstance(result, Problem) and self._hold_for_copy(rel, kind, signature, result, now):
+            return
+        self._holds.pop(rel, None)
         if isinstance(result, Problem):
             # A chmod that fixes the permissions leaves size, mtime and inode as they were:
             # tie that refusal to no version, so the next event or rescan tries again.
@@ -600,6 +661,35 @@ class Catalog:
                 self._slides[rel] = (result, signature)
                 self._dirty = True
             self._clear_problem(rel)
+
+    def _hold_for_copy(
+        self, rel: str, kind: FileKind, signature: Signature, problem: Problem, now: float
+    ) -> bool:
+        """Does this failure look like a copy still in progress? Then keep the file pending,
+        to be read again after a longer quiet period, and True. See the module docstring."""
+        settle = self.settings.settle_s
+        if kind != "slide" or self._pool is None or settle <= 0 or problem.code not in COPY_CODES:
+            self._holds.pop(rel, None)
+            return False
+        hold = self._holds.get(rel)
+        if hold is None or hold.signature != signature:
+            hold = _Hold(signature, 0, now)
+        age = self._wall() - signature[1] / 1e9
+        left = min(COPY_GRACE_S - age, COPY_GRACE_S - (now - hold.since))
+        if left <= 0:
+            self._holds.pop(rel, None)
+            return False
+        wait = max(COPY_MIN_RETRY_S, settle, min(COPY_RETRY_S * 2.0**hold.tries, left))
+        self._holds[rel] = _Hold(signature, hold.tries + 1, hold.since)
+        self._pending[rel] = _Pending(signature, now, wait)
+        log.debug(
+            "%s fails as %s but was changed %.1f s ago (a copy in progress?): again in %.1f s",
+            display_path(rel),
+            problem.code,
+            age,
+            wait,
+        )
+        return True
 
     def _read_slide(self, rel: str) -> Slide | Problem:
         shown = display_path(rel)
@@ -668,6 +758,7 @@ class Catalog:
 
     def _forget(self, rel: str) -> None:
         self._pending.pop(rel, None)
+        self._holds.pop(rel, None)
         self._stop_reading(rel)
         slide = self._slides.pop(rel, None)
         raw = self._raw.pop(rel, None)

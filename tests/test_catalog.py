@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import os
+import random
 import sys
 import threading
 import time
@@ -16,12 +17,20 @@ import pytest
 from PIL import Image
 
 import signage.content
-from signage.catalog import Catalog, Reader, file_kind, order_key, size_limit
+from signage.catalog import (
+    COPY_GRACE_S,
+    COPY_RETRY_S,
+    Catalog,
+    Reader,
+    file_kind,
+    order_key,
+    size_limit,
+)
 from signage.config import Settings
 from signage.content import read_bytes_limited, resolve_inside
 from signage.model import Block, ContentError, Document, ImageBody, Slide
 from signage.reader_pool import ReaderPool
-from signage.slides import MAX_IMAGE_BYTES, MAX_TEXT_BYTES
+from signage.slides import MAX_IMAGE_BYTES, MAX_TEXT_BYTES, read_slide
 
 SETTLE = 0.5
 
@@ -531,6 +540,7 @@ def background(
     reader: Reader = fake_reader,
     clock: Clock | None = None,
     timeout_s: float = 30.0,
+    wall: Clock | None = None,
 ) -> tuple[Catalog, threading.Event]:
     woken = threading.Event()
     catalog = Catalog(
@@ -538,6 +548,7 @@ def background(
         Settings(settle_s=SETTLE),
         reader,
         clock or Clock(),
+        clock_wall=wall or time.time,
         background=True,
         wake=woken.set,
         read_timeout_s=lambda rel: timeout_s,
@@ -840,3 +851,236 @@ def test_reader_pool_holds_back_when_too_many_readers_are_stuck() -> None:
         release.set()
         assert pool.close()
     assert not reader_threads()
+
+
+# --- a slow copy that pauses longer than settling ---------------------------------------------
+
+T0 = 1_800_000_000.0
+"""Wall-clock time (s) that the hand-set wall clock shows at monotonic 0."""
+
+
+def noisy_jpeg(seed: int) -> bytes:
+    """A JPEG whose first half is a truncated image for Pillow (random pixels compress badly)."""
+    rng = random.Random(seed)
+    img = Image.frombytes("RGB", (160, 120), rng.randbytes(160 * 120 * 3))
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+class Copy:
+    """A background catalog with the real readers, hand-set clocks and a file being copied."""
+
+    def __init__(self, root: Path, settle_s: float = SETTLE) -> None:
+        self.clock = Clock()
+        self.wall = Clock()
+        self.wall.t = T0
+        self.root = root
+        self.catalog, self.woken = background(root, read_slide, self.clock, wall=self.wall)
+        if settle_s != SETTLE:
+            self.catalog.settings = Settings(settle_s=settle_s)
+        self.problem_seen_at: float | None = None
+
+    def write(self, rel: str, data: bytes, t: float) -> None:
+        """Write at monotonic time t: the file's mtime is the wall clock then."""
+        path = write(self.root / rel, data)
+        os.utime(path, (T0 + t, T0 + t))
+
+    def at(self, t: float, changed: list[str] | None = None) -> None:
+        self.clock.t = t
+        self.wall.t = T0 + t
+        self.woken.clear()
+        self.catalog.update(changed or [], t)
+        self._note_problems()
+
+    def read(self) -> None:
+        """The reader thread has a file: wait for it and take the result in, as the player."""
+        take_results(self.catalog, self.woken, self.clock.t)
+        self._note_problems()
+
+    def _note_problems(self) -> None:
+        if self.catalog.problems and self.problem_seen_at is None:
+            self.problem_seen_at = self.clock.t
+
+
+def test_a_copy_pausing_longer_than_settling_is_never_a_problem(
+    root: Path, no_thread_left: None
+) -> None:
+    data = noisy_jpeg(1)
+    rel = "slides/photo.jpg"
+    copy = Copy(root)
+    catalog = copy.catalog
+    try:
+        catalog.scan(0.0)
+        copy.write(rel, data[: len(data) // 2], 0.0)  # half, then a 2 s pause
+        copy.at(0.0, [rel])
+        copy.at(SETTLE)  # quiet for settle_s: read, and it is truncated
+        copy.read()
+        assert not catalog.problems
+        assert rel not in catalog.slides
+        assert catalog.copying == {rel} and catalog.settling == {rel}
+        # Looked at again after a longer quiet period, not at every settle.
+        assert catalog.next_settle_deadline() == pytest.approx(SETTLE + COPY_RETRY_S)
+        copy.write(rel, data, 2.0)  # the rest arrives
+        copy.at(2.0, [rel])
+        assert catalog.copying == frozenset() and catalog.settling == {rel}
+        assert catalog.next_settle_deadline() == pytest.approx(2.0 + SETTLE)
+        copy.at(2.0 + SETTLE)
+        copy.read()
+        body = catalog.slides[rel].body
+        assert isinstance(body, ImageBody) and (body.width, body.height) == (160, 120)
+        assert copy.problem_seen_at is None
+        assert not catalog.settling and catalog.next_settle_deadline() is None
+    finally:
+        catalog.close()
+
+
+def test_a_copy_that_never_completes_is_reported_after_the_grace(
+    root: Path, no_thread_left: None
+) -> None:
+    data = noisy_jpeg(2)
+    rel = "slides/photo.jpg"
+    copy = Copy(root)
+    catalog = copy.catalog
+    try:
+        catalog.scan(0.0)
+        copy.write(rel, data[: len(data) // 2], 0.0)
+        copy.at(0.0, [rel])
+        looks: list[float] = []
+        while (deadline := catalog.next_settle_deadline()) is not None:
+            assert deadline < 60, "never reported"
+            copy.at(deadline)
+            looks.append(deadline)
+            copy.read()
+        # Read at settling, then after 3 s, 6 s, and once the grace since the write is over.
+        assert looks == pytest.approx([SETTLE, SETTLE + 3, SETTLE + 9, COPY_GRACE_S])
+        assert copy.problem_seen_at == pytest.approx(COPY_GRACE_S)
+        assert catalog.problems[rel].code == "image-truncated"
+        assert not catalog.settling and not catalog.copying
+        # Completed later: it joins, as any fixed file.
+        copy.write(rel, data, 30.0)
+        copy.at(30.0, [rel])
+        copy.at(30.0 + SETTLE)
+        copy.read()
+        assert rel in catalog.slides and not catalog.problems
+    finally:
+        catalog.close()
+
+
+def test_a_broken_file_with_an_old_mtime_is_reported_at_once(
+    root: Path, no_thread_left: None
+) -> None:
+    data = noisy_jpeg(3)
+    copy = Copy(root)
+    catalog = copy.catalog
+    try:
+        catalog.scan(0.0)
+        # Copied whole with its original time (cp -p, a zip extracted): not being copied.
+        copy.write("slides/old.jpg", data[: len(data) // 2], -COPY_GRACE_S - 60)
+        copy.write("slides/zero.png", b"", -COPY_GRACE_S - 1)
+        copy.at(0.0, ["slides/old.jpg", "slides/zero.png"])
+        copy.at(SETTLE)
+        copy.read()
+        assert {rel: p.code for rel, p in catalog.problems.items()} == {
+            "slides/old.jpg": "image-truncated",
+            "slides/zero.png": "empty-file",
+        }
+        # Text is not held: fresh broken front matter or binary data is reported at once.
+        copy.write("slides/typo.txt", "---\ntitle: [oops\n---\n通知\n", 1.0)
+        copy.write("slides/word.txt", b"PK\x03\x04" + bytes(range(256)) * 8, 1.0)
+        copy.at(1.0, ["slides/typo.txt", "slides/word.txt"])
+        copy.at(1.0 + SETTLE)
+        copy.read()
+        if "slides/word.txt" not in catalog.problems:
+            copy.read()  # the two results may wake the player once or twice
+        assert catalog.problems["slides/typo.txt"].code == "yaml-syntax"
+        assert catalog.problems["slides/word.txt"].code == "not-text"
+        # A fresh empty file is held like a copy that has not started writing.
+        copy.write("slides/new.png", b"", 2.0)
+        copy.at(2.0, ["slides/new.png"])
+        copy.at(2.0 + SETTLE)
+        assert "slides/new.png" not in catalog.problems
+        assert catalog.copying == {"slides/new.png"}
+    finally:
+        catalog.close()
+
+
+def test_a_file_stamped_in_the_future_is_held_no_longer_than_the_grace(
+    root: Path, no_thread_left: None
+) -> None:
+    data = noisy_jpeg(4)
+    rel = "slides/photo.jpg"
+    copy = Copy(root)
+    catalog = copy.catalog
+    try:
+        catalog.scan(0.0)
+        copy.write(rel, data[: len(data) // 2], 3600.0)  # the share's clock is an hour ahead
+        copy.at(0.0, [rel])
+        while (deadline := catalog.next_settle_deadline()) is not None:
+            assert deadline < 60, "never reported"
+            copy.at(deadline)
+            copy.read()
+        assert copy.problem_seen_at == pytest.approx(SETTLE + COPY_GRACE_S)
+    finally:
+        catalog.close()
+
+
+def test_the_previous_version_plays_while_the_new_one_is_copied(
+    root: Path, no_thread_left: None
+) -> None:
+    old, new = noisy_jpeg(5), noisy_jpeg(6)
+    rel = "slides/photo.jpg"
+    copy = Copy(root)
+    catalog = copy.catalog
+    try:
+        copy.write(rel, old, -600.0)
+        catalog.scan(0.0)
+        first = catalog.slides[rel]
+        copy.write(rel, new[: len(new) // 3], 1.0)
+        copy.at(1.0, [rel])
+        copy.at(1.0 + SETTLE)
+        copy.read()
+        assert catalog.slides[rel] == first and not catalog.problems
+        assert catalog.copying == {rel}
+        copy.write(rel, new[: 2 * len(new) // 3], 3.0)
+        copy.at(3.0, [rel])
+        copy.at(3.0 + SETTLE)
+        copy.read()
+        assert catalog.slides[rel] == first and not catalog.problems
+        copy.write(rel, new, 5.0)
+        copy.at(5.0, [rel])
+        copy.at(5.0 + SETTLE)
+        copy.read()
+        assert catalog.slides[rel] != first and catalog.slides[rel].digest != first.digest
+        assert copy.problem_seen_at is None and not catalog.copying
+    finally:
+        catalog.close()
+
+
+def test_one_shot_reading_reports_a_fresh_half_file_at_once(root: Path) -> None:
+    data = noisy_jpeg(7)
+    write(root / "slides" / "photo.jpg", data[: len(data) // 2])
+    write(root / "slides" / "zero.png", b"")
+    # check / plan / preview: not background, settle_s 0.
+    for settle_s in (0.0, SETTLE):
+        catalog = Catalog(root, Settings(settle_s=settle_s), read_slide, lambda: 100.0)
+        catalog.scan()
+        catalog.update([], 100.0 + settle_s)
+        assert {rel: p.code for rel, p in catalog.problems.items()} == {
+            "slides/photo.jpg": "image-truncated",
+            "slides/zero.png": "empty-file",
+        }
+
+
+def test_background_with_no_settling_has_no_grace(root: Path, no_thread_left: None) -> None:
+    data = noisy_jpeg(8)
+    copy = Copy(root, settle_s=0.0)
+    catalog = copy.catalog
+    try:
+        catalog.scan(0.0)
+        copy.write("slides/photo.jpg", data[: len(data) // 2], 0.0)
+        copy.at(0.0, ["slides/photo.jpg"])
+        copy.read()
+        assert catalog.problems["slides/photo.jpg"].code == "image-truncated"
+    finally:
+        catalog.close()

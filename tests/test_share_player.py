@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 import pytest
 from PIL import Image
 
+from signage.catalog import COPY_GRACE_S
 from signage.statuspage import STATUS_TEXT_NAME
 from tests.samba_fixtures import RunningShare
 
@@ -230,7 +231,10 @@ def test_staff_changes_through_the_share_reach_the_screen_and_the_status_page(
                     return dict(problem)
             return None
 
-        problem = wait_for(refused, "the broken photo among the problems", log)
+        # Freshly written, it is first held as a copy that may still be going on.
+        problem = wait_for(
+            refused, "the broken photo among the problems", log, timeout=COPY_GRACE_S + 10
+        )
         assert problem["code"] == "image-truncated", problem
         wait_for(lambda: "图片只复制了一半" in page(), "the explanation in 状态.txt", log)
         assert set(rotation()) == {welcome, notice}
