@@ -33,8 +33,8 @@ DOCX_PAGES = 20
 
 def make_pdf(pages: int) -> bytes:
     """A text PDF: each A4 page has 40 lines of Helvetica and a few filled boxes."""
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
+    from tests.office_fixtures import pdf_from_objects
+
     objects: list[bytes] = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [%s] /Count %d >>"
@@ -53,17 +53,7 @@ def make_pdf(pages: int) -> bytes:
             b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % (5 + 2 * i)
         )
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-    offsets = []
-    for n, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % n + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for offset in offsets:
-        out.write(b"%010d 00000 n \n" % offset)
-    size = len(objects) + 1
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref))
-    return out.getvalue()
+    return pdf_from_objects(objects)
 
 
 def make_docx(pages: int) -> bytes:

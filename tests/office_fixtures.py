@@ -6,7 +6,7 @@ import io
 from collections.abc import Sequence
 
 
-def _pdf(objects: Sequence[bytes], trailer_extra: bytes = b"") -> bytes:
+def pdf_from_objects(objects: Sequence[bytes], trailer_extra: bytes = b"") -> bytes:
     """A PDF file from numbered object bodies (object 1 is the catalog), with a correct xref."""
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
@@ -51,7 +51,7 @@ def text_pdf(
             % (w, h, rotate, 5 + 2 * i)
         )
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-    return _pdf(objects)
+    return pdf_from_objects(objects)
 
 
 def encrypted_pdf() -> bytes:
@@ -67,7 +67,7 @@ def encrypted_pdf() -> bytes:
         b"/O <" + b"11" * 32 + b"> /U <" + b"22" * 32 + b"> >>",
     ]
     ident = b"<" + b"ab" * 16 + b">"
-    return _pdf(base, b"/Encrypt 4 0 R /ID [" + ident + b" " + ident + b"] ")
+    return pdf_from_objects(base, b"/Encrypt 4 0 R /ID [" + ident + b" " + ident + b"] ")
 
 
 def odt_with_linked_image(url: str) -> bytes:
