@@ -109,7 +109,9 @@ class Library:
         out = list(self._settings_problems) + list(self._calendar_problems)
         out += self.catalog.problems.values()
         out += self._playlist_problems
-        out += missing_items(self.playlists.values(), list(self.catalog.slides), out)
+        # A file still being copied or read is there: its playlist item is not "missing".
+        known = [*self.catalog.slides, *sorted(self.catalog.settling - self.catalog.slides.keys())]
+        out += missing_items(self.playlists.values(), known, out)
         return _unique(out)
 
     def plan(self, now: datetime) -> Plan:
