@@ -7,7 +7,7 @@ own. Run from the repository root:
 
 The .doc case (only with LibreOffice installed) times the conversion, cold and cached;
 its memory figure is the Python process only (soffice runs in a child). The .docx case stops
-at the Document (read + structure); if `signage.layout` exists with a
+at the Document (read + structure); if `signage.typeset.layout` exists with a
 `layout_slide` function it is timed too, otherwise that is reported as missing.
 """
 
@@ -90,12 +90,12 @@ def _rss_mb() -> float:
 
 
 def run_case(case: str, size: tuple[int, int]) -> dict[str, Any]:
-    from signage.config import Settings
+    from signage.core.config import Settings
 
     settings = Settings()
     result: dict[str, Any] = {"case": case}
     if case == "pdf":
-        from signage.pdf import read_pdf_slide, render_pdf_page
+        from signage.formats.pdf import read_pdf_slide, render_pdf_page
 
         data = make_pdf(PDF_PAGES)
         result["file_kb"] = len(data) // 1024
@@ -119,7 +119,7 @@ def run_case(case: str, size: tuple[int, int]) -> dict[str, Any]:
             peak_rss_mb=round(_rss_mb(), 1),
         )
     elif case == "docx":
-        from signage.docx_reader import read_docx_slide
+        from signage.formats.word import read_docx_slide
 
         data = make_docx(DOCX_PAGES)
         result["file_kb"] = len(data) // 1024
@@ -138,10 +138,10 @@ def run_case(case: str, size: tuple[int, int]) -> dict[str, Any]:
         os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
         import pygame
 
-        from signage.fonts import FontBook
-        from signage.model import PlannedItem
-        from signage.pages import pages_for
-        from signage.render import render_page
+        from signage.core.model import PlannedItem
+        from signage.render.page import render_page
+        from signage.typeset.fonts import FontBook
+        from signage.typeset.paginate import pages_for
 
         pygame.display.init()
         fonts = FontBook.from_settings(settings.fonts)
@@ -160,7 +160,7 @@ def run_case(case: str, size: tuple[int, int]) -> dict[str, Any]:
     elif case == "doc":
         import tempfile
 
-        from signage.office import find_soffice, read_office_slide
+        from signage.formats.office import find_soffice, read_office_slide
 
         program = find_soffice()
         if program is None:
@@ -186,9 +186,9 @@ def run_case(case: str, size: tuple[int, int]) -> dict[str, Any]:
             state = Settings(state_dir=work / "state")
             base = _rss_mb()
             t0 = time.perf_counter()
-            slide = read_office_slide("slides/bench.doc", work / "bench.doc", state)
+            slide = read_office_slide("slides/bench.doc", (work / "bench.doc").read_bytes(), state)
             t1 = time.perf_counter()
-            read_office_slide("slides/bench.doc", work / "bench.doc", state)
+            read_office_slide("slides/bench.doc", (work / "bench.doc").read_bytes(), state)
             t2 = time.perf_counter()
         result.update(
             kind=slide.kind,

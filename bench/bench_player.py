@@ -162,11 +162,11 @@ def fade_frames() -> list[float]:
     sys.path.insert(0, str(REPO))
     import pygame
 
-    from signage.clock import ManualClock
-    from signage.config import load_settings
-    from signage.fonts import FontBook
-    from signage.library import Library
-    from signage.player import Display, Player
+    from signage.content.folder import ContentFolder
+    from signage.core.clock import ManualClock
+    from signage.core.config import load_settings
+    from signage.screen.player import Display, Player
+    from signage.typeset.fonts import FontBook
 
     overrides = {
         "size": (1920, 1080),
@@ -178,9 +178,9 @@ def fade_frames() -> list[float]:
     }
     clock = ManualClock(datetime(2026, 12, 1, 10, 0).astimezone())
     pygame.display.init()
-    library = Library(lambda: load_settings(REPO, None, overrides), clock.monotonic)
-    fonts = FontBook.from_settings(library.settings.fonts)
-    player = Player(library, clock, fonts, Display((1920, 1080), True, 0))
+    folder = ContentFolder(lambda: load_settings(REPO, None, overrides), clock.monotonic)
+    fonts = FontBook.from_settings(folder.settings.fonts)
+    player = Player(folder, clock, fonts, Display((1920, 1080), True, 0))
     player.start()
     gaps: list[float] = []
     for _ in range(6):
@@ -197,7 +197,7 @@ def jpeg_prepare(repeats: int) -> list[float]:
     from PIL import Image
 
     sys.path.insert(0, str(REPO))
-    from signage.images import prepare_image
+    from signage.formats.images import prepare_image
 
     im = Image.radial_gradient("L").resize((6000, 4000)).convert("RGB")
     buf = io.BytesIO()

@@ -14,12 +14,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from signage.config import Settings
-from signage.fonts import FontBook
-from signage.layout import layout_slide
-from signage.model import Page
-from signage.textfile import read_text_slide
-from signage.textrender import render_text_page
+from signage.core.config import Settings
+from signage.core.model import Page
+from signage.formats.text import read_text_slide
+from signage.render.text import render_text_page
+from signage.typeset.fonts import FontBook
+from signage.typeset.layout import layout_slide
 
 CANVAS = (1920, 1080)
 PARAGRAPH = (

@@ -41,10 +41,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from signage.catalog import Catalog
-from signage.config import Settings
-from signage.model import Block, Document, Slide
-from signage.watcher import Watcher
+from signage.content.catalog import Catalog
+from signage.content.watcher import Watcher
+from signage.core.config import Settings
+from signage.core.model import Block, Document, Slide
 
 REPO = Path(__file__).resolve().parent.parent
 

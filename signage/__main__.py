@@ -1,5 +1,5 @@
 import sys
 
-from signage.cli import main
+from signage.commands.cli import main
 
 sys.exit(main())

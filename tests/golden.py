@@ -19,8 +19,8 @@ import pygame
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from signage.fonts import FontBook
-from signage.model import Page
+from signage.core.model import Page
+from signage.typeset.fonts import FontBook
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 FAILED_DIR = GOLDEN_DIR / "_failed"

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from signage.samba import ShareSettings, samba_config
+from signage.appliance.samba import ShareSettings, samba_config
 
 SMBD = shutil.which("smbd") or ("/usr/sbin/smbd" if Path("/usr/sbin/smbd").exists() else None)
 SMBCLIENT = shutil.which("smbclient")

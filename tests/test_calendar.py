@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from signage.calendar import UNKNOWN_YEAR_CODE, WorkCalendar
+from signage.schedule.calendar import UNKNOWN_YEAR_CODE, WorkCalendar
 
 
 @pytest.fixture

@@ -16,21 +16,20 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-import signage.content
-from signage.catalog import (
+import signage.core.paths
+from signage.content.catalog import (
     COPY_GRACE_S,
     COPY_RETRY_S,
     Catalog,
     Reader,
     file_kind,
     order_key,
-    size_limit,
 )
-from signage.config import Settings
-from signage.content import read_bytes_limited, resolve_inside
-from signage.model import Block, ContentError, Document, ImageBody, Slide
-from signage.reader_pool import ReaderPool
-from signage.slides import MAX_IMAGE_BYTES, MAX_TEXT_BYTES, read_slide
+from signage.content.reader_pool import ReaderPool
+from signage.core.config import Settings
+from signage.core.model import Block, ContentError, Document, ImageBody, Slide
+from signage.core.paths import read_bytes_limited, resolve_inside
+from signage.formats.registry import MAX_IMAGE_BYTES, MAX_TEXT_BYTES, read_slide, size_limit
 
 SETTLE = 0.5
 
@@ -515,7 +514,7 @@ def test_pure_helpers() -> None:
         "s/9/a.txt",
         "s/10.txt",
     ]
-    assert signage.content.natural_key("a2") < signage.content.natural_key("a10")
+    assert signage.core.paths.natural_key("a2") < signage.core.paths.natural_key("a10")
 
 
 # --- background reading (the player's mode) ---------------------------------------------------

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from signage.cli import main
+from signage.commands.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 

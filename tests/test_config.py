@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from signage.config import Settings, load_settings, parse_size
+from signage.core.config import Settings, load_settings, parse_size
 
 
 def write(path: Path, text: str) -> Path:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from signage.display import choose_driver, missing_display_groups, open_display_error_message
+from signage.screen.display import choose_driver, missing_display_groups, open_display_error_message
 
 
 @pytest.mark.parametrize(

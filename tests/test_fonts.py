@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from signage.fonts import FontBook, FontError, discover
+from signage.typeset.fonts import FontBook, FontError, discover
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ def test_override_with_a_collection_file_picks_its_sc_face() -> None:
 
 
 def test_settings_object_is_accepted() -> None:
-    from signage.config import Settings
+    from signage.core.config import Settings
 
     path = "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"
     book = FontBook.from_settings(Settings(fonts={"sans": path}))

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from signage.config import Settings
-from signage.images import MAX_PIXELS, fit_box, prepare_image, read_image_slide
-from signage.model import ContentError, ImageBody
+from signage.core.config import Settings
+from signage.core.model import ContentError, ImageBody
+from signage.formats.images import MAX_PIXELS, fit_box, prepare_image, read_image_slide
 
 BG = (10, 20, 30)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from signage.config import load_settings
+from signage.core.config import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

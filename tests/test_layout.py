@@ -11,11 +11,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from signage.config import Settings
-from signage.fonts import FontBook
-from signage.frame import frame_for
-from signage.inspect import spelled_text
-from signage.layout import (
+from signage.core.config import Settings
+from signage.core.model import Document, ImageBody, Line, Page, Slide
+from signage.formats.meeting import read_meeting_slide
+from signage.formats.structure import structure_text
+from signage.formats.text import read_text_slide
+from signage.typeset.canvas import frame_for
+from signage.typeset.describe import spelled_text
+from signage.typeset.fonts import FontBook
+from signage.typeset.layout import (
     MIN_LAST_PAGE_LINES,
     _paginate,
     _Row,
@@ -25,11 +29,7 @@ from signage.layout import (
     page_seconds,
     relative_label,
 )
-from signage.linebreak import NO_END, NO_START
-from signage.meeting import read_meeting_slide
-from signage.model import Document, ImageBody, Line, Page, Slide
-from signage.structure import structure_text
-from signage.textfile import read_text_slide
+from signage.typeset.linebreak import NO_END, NO_START
 
 FIXTURES = Path(__file__).parent / "fixtures" / "text"
 TZ = ZoneInfo("Asia/Shanghai")

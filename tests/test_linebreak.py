@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from signage.linebreak import (
+from signage.typeset.linebreak import (
     LATIN_STRETCH,
     MAX_STRETCH,
     NO_END,

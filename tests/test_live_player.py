@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from signage.catalog import COPY_GRACE_S
+from signage.content.catalog import COPY_GRACE_S
 
 REPO = Path(__file__).resolve().parent.parent
 SETTLE_S = 0.3
@@ -408,7 +408,7 @@ def test_churn_ends_with_the_status_matching_the_folder(
         return status["rotation"] == rotation and problem_codes(status) == problems
 
     # A broken file written in the last seconds is held as a copy in progress for up to
-    # COPY_GRACE_S after its last write before it is listed (see signage.catalog).
+    # COPY_GRACE_S after its last write before it is listed (see signage.content.catalog).
     status = player.wait_for(
         matches, COPY_GRACE_S + 6, "the status to match the folder after the churn"
     )
@@ -718,16 +718,16 @@ def test_a_hanging_reader_does_not_stall_the_player_loop(
 
     import pygame
 
-    import signage.library
-    from signage.clock import ManualClock
-    from signage.config import Settings, load_settings
-    from signage.fonts import FontBook
-    from signage.library import Library
-    from signage.player import Display, Player
+    import signage.content.folder
+    from signage.content.folder import ContentFolder
+    from signage.core.clock import ManualClock
+    from signage.core.config import Settings, load_settings
+    from signage.screen.player import Display, Player
+    from signage.typeset.fonts import FontBook
 
     release = threading.Event()
     entered = threading.Event()
-    from signage.slides import read_slide as real_reader
+    from signage.formats.registry import read_slide as real_reader
 
     def reader(root: Path, rel: str, settings: Settings) -> Any:
         if rel.endswith("hang.txt"):
@@ -735,7 +735,7 @@ def test_a_hanging_reader_does_not_stall_the_player_loop(
             release.wait(30)  # a hostile file: the reader does not come back
         return real_reader(root, rel, settings)
 
-    monkeypatch.setattr(signage.library, "read_slide", reader)
+    monkeypatch.setattr(signage.content.folder, "read_slide", reader)
     slides = content / "slides"
     (slides / "1.txt").write_bytes(notice(1))
     old = time.time() - 60
@@ -746,15 +746,15 @@ def test_a_hanging_reader_does_not_stall_the_player_loop(
     batches = _Batches()
     pygame.display.init()
     holder: list[Player] = []
-    library = Library(
+    folder = ContentFolder(
         lambda: load_settings(content, None, overrides),
         clock.monotonic,
         lambda: holder[0].wake() if holder else None,
     )
     try:
-        settings = library.settings
+        settings = folder.settings
         player = Player(
-            library,
+            folder,
             clock,
             FontBook.from_settings(settings.fonts),
             Display(settings.size, True, settings.rotation),
@@ -763,7 +763,7 @@ def test_a_hanging_reader_does_not_stall_the_player_loop(
         )
         holder.append(player)
         player.start()
-        assert player.show.rotation == ("slides/1.txt",)
+        assert player.rotation.order == ("slides/1.txt",)
 
         def drop(name: str) -> None:
             (slides / name).write_bytes(notice(len(name)))
@@ -783,7 +783,7 @@ def test_a_hanging_reader_does_not_stall_the_player_loop(
             started = time.monotonic()
             player.tick()
             assert time.monotonic() - started < 1.0
-        assert player.show.rotation == ("slides/1.txt",)
+        assert player.rotation.order == ("slides/1.txt",)
         # Past the limit (30 s on the player's clock) the hanging file is given up ...
         clock.advance(30.0)
         player.tick()
@@ -791,14 +791,14 @@ def test_a_hanging_reader_does_not_stall_the_player_loop(
         assert problem_codes(status) == {"slides/hang.txt": {"read-timeout"}}
         # ... and a fresh reader thread takes the next file, waking the player when done.
         give_up = time.monotonic() + 10
-        while list(player.show.rotation) != ["slides/1.txt", "slides/late.txt"]:
-            assert time.monotonic() < give_up, player.show.rotation
-            due = library.next_deadline()
+        while list(player.rotation.order) != ["slides/1.txt", "slides/late.txt"]:
+            assert time.monotonic() < give_up, player.rotation.order
+            due = folder.next_deadline()
             if due is not None and due <= clock.monotonic():
                 player.tick()  # what the loop does when the reader wakes it
             else:
                 time.sleep(0.01)
     finally:
         release.set()
-        library.close()
+        folder.close()
         pygame.quit()

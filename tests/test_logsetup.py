@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from signage.logsetup import (
+from signage.appliance.logsetup import (
     OnceLogger,
     is_journal_stream,
     parse_level,
@@ -51,7 +51,7 @@ def test_journal_output_has_priority_prefix_and_no_time(tmp_path: Path, restore_
     with out.open("w", encoding="utf-8") as stream:
         assert is_journal_stream(journal_env(out), stream)
         setup_logging("debug", environ=journal_env(out), stream=stream)
-        log = logging.getLogger("signage.player")
+        log = logging.getLogger("signage.screen.player")
         log.warning("坏文件 %s", "slides/x.txt")
         log.info("playing")
         try:
@@ -59,9 +59,9 @@ def test_journal_output_has_priority_prefix_and_no_time(tmp_path: Path, restore_
         except RuntimeError:
             log.exception("loop failed")
     lines = out.read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "<4>signage.player: 坏文件 slides/x.txt"
-    assert lines[1] == "<6>signage.player: playing"
-    assert lines[2] == "<3>signage.player: loop failed"
+    assert lines[0] == "<4>signage.screen.player: 坏文件 slides/x.txt"
+    assert lines[1] == "<6>signage.screen.player: playing"
+    assert lines[2] == "<3>signage.screen.player: loop failed"
     # The traceback lines keep the error priority rather than falling back to info.
     assert len(lines) > 3 and all(line.startswith("<3>") for line in lines[2:])
 

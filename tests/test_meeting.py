@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from signage.config import Settings
-from signage.meeting import read_meeting_slide
-from signage.model import ContentError, Meeting
+from signage.core.config import Settings
+from signage.core.model import ContentError, Meeting
+from signage.formats.meeting import read_meeting_slide
 
 FIXTURES = Path(__file__).parent / "fixtures" / "text"
 SETTINGS = Settings(timezone="Asia/Shanghai")

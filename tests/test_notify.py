@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from signage.notify import Notifier
+from signage.appliance.notify import Notifier
 
 
 class FakeClock:

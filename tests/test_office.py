@@ -15,10 +15,10 @@ from pathlib import Path
 import docx
 import pytest
 
-from signage import office
-from signage.config import Settings
-from signage.model import ContentError, Document, PdfBody
-from signage.office import (
+from signage.core.config import Settings
+from signage.core.model import ContentError, Document, PdfBody
+from signage.formats import office
+from signage.formats.office import (
     cache_dir,
     convert,
     find_soffice,
@@ -107,7 +107,7 @@ def test_not_installed_says_what_to_install(
     root, path = _content(tmp_path, "旧通知.doc", b"\xd0\xcf\x11\xe0 old word file")
     settings = Settings(content=root, state_dir=tmp_path / "state")
     with pytest.raises(ContentError) as err:
-        read_office_slide("slides/旧通知.doc", path, settings)
+        read_office_slide("slides/旧通知.doc", path.read_bytes(), settings)
     assert err.value.code == "needs-libreoffice"
     assert "LibreOffice" in err.value.message
     assert "libreoffice-writer-nogui" in err.value.message
@@ -125,7 +125,7 @@ def test_writer_file_is_converted_to_docx_and_typeset(
     before = _snapshot(root)
     settings = Settings(content=root, state_dir=tmp_path / "state")
 
-    slide = read_office_slide("slides/-通知 (1).doc", path, settings)
+    slide = read_office_slide("slides/-通知 (1).doc", path.read_bytes(), settings)
 
     assert slide.kind == "notice"
     assert isinstance(slide.body, Document)
@@ -146,10 +146,10 @@ def test_writer_file_is_converted_to_docx_and_typeset(
     assert [p.name for p in cached] == [f"{slide.digest}.docx"]
 
     # The same version again comes from the cache: LibreOffice does not run.
-    again = read_office_slide("slides/-通知 (1).doc", path, settings)
+    again = read_office_slide("slides/-通知 (1).doc", path.read_bytes(), settings)
     assert again == slide
     assert len(fake.read_text("utf-8").splitlines()) == 1
-    assert office_converted(path, settings) == ("docx", result.read_bytes())
+    assert office_converted(path.name, path.read_bytes(), settings) == ("docx", result.read_bytes())
 
 
 def test_presentation_is_converted_to_pdf_pages(
@@ -160,11 +160,11 @@ def test_presentation_is_converted_to_pdf_pages(
     monkeypatch.setenv("FAKE_SOFFICE_RESULT", str(result))
     root, path = _content(tmp_path, "汇报.pptx", b"PK\x03\x04 pretend pptx")
     settings = Settings(content=root, state_dir=tmp_path / "state")
-    slide = read_office_slide("slides/汇报.pptx", path, settings)
+    slide = read_office_slide("slides/汇报.pptx", path.read_bytes(), settings)
     assert slide.kind == "pdf"
     assert isinstance(slide.body, PdfBody)
     assert slide.body.page_texts == ("Slide one", "Slide two")
-    kind, data = office_converted(path, settings)
+    kind, data = office_converted(path.name, path.read_bytes(), settings)
     assert kind == "pdf" and data == result.read_bytes()
 
 
@@ -246,7 +246,7 @@ def test_real_libreoffice_converts_rtf(tmp_path: Path) -> None:
     )
     root, path = _content(tmp_path, "notice.rtf", rtf)
     slide = read_office_slide(
-        "slides/notice.rtf", path, Settings(content=root, state_dir=tmp_path / "state")
+        "slides/notice.rtf", path.read_bytes(), Settings(content=root, state_dir=tmp_path / "state")
     )
     assert isinstance(slide.body, Document)
     texts = [b.text for b in slide.body.blocks]
@@ -283,7 +283,7 @@ def _soffice_convert(source: Path, target: str, *extra: str) -> Path:
 def test_real_libreoffice_reads_doc_like_the_docx(tmp_path: Path) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
-    from signage.docx_reader import read_docx_slide
+    from signage.formats.word import read_docx_slide
 
     d = docx.Document()
     d.add_paragraph("关于停水的通知").alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -297,7 +297,9 @@ def test_real_libreoffice_reads_doc_like_the_docx(tmp_path: Path) -> None:
     d.save(str(source))
     doc = _soffice_convert(source, "doc")
     _root, path = _content(tmp_path, "停水.doc", doc.read_bytes())
-    slide = read_office_slide("slides/停水.doc", path, Settings(state_dir=tmp_path / "state"))
+    slide = read_office_slide(
+        "slides/停水.doc", path.read_bytes(), Settings(state_dir=tmp_path / "state")
+    )
     direct = read_docx_slide("slides/n.docx", source.read_bytes(), Settings())
     assert isinstance(slide.body, Document) and isinstance(direct.body, Document)
     assert [(b.role, b.text, b.level) for b in slide.body.blocks] == [
@@ -315,11 +317,11 @@ def test_real_libreoffice_shows_pptx_as_pdf_pages(tmp_path: Path) -> None:
     pptx = _soffice_convert(source, "pptx", "--infilter=impress_pdf_import")
     _root, path = _content(tmp_path, "deck.pptx", pptx.read_bytes())
     settings = Settings(state_dir=tmp_path / "state")
-    slide = read_office_slide("slides/deck.pptx", path, settings)
+    slide = read_office_slide("slides/deck.pptx", path.read_bytes(), settings)
     assert slide.kind == "pdf"
     assert isinstance(slide.body, PdfBody)
     assert slide.body.page_texts == ("Slide A", "Slide B")
-    kind, data = office_converted(path, settings)
+    kind, data = office_converted(path.name, path.read_bytes(), settings)
     assert kind == "pdf" and data.startswith(b"%PDF")
 
 
@@ -363,7 +365,7 @@ def test_password_protected_files_are_refused_without_running_libreoffice(
 ) -> None:
     import zipfile
 
-    from signage.docx_reader import OLE_MAGIC
+    from signage.formats.word import OLE_MAGIC
 
     ooxml = OLE_MAGIC + b"\0" * 100 + "EncryptedPackage".encode("utf-16-le")
     odf = io.BytesIO()

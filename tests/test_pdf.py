@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from signage import pdf as pdf_module
-from signage.config import Settings
-from signage.model import ContentError, PdfBody
-from signage.pdf import (
+from signage.core.config import Settings
+from signage.core.model import ContentError, PdfBody
+from signage.formats import pdf as pdf_module
+from signage.formats.pdf import (
     PdfPageCache,
     pdf_page_duration,
     read_pdf_slide,
@@ -218,7 +218,7 @@ def test_page_cache_is_bounded_in_bytes_and_reuses_pages() -> None:
 def test_dispatch_reads_pdf_and_docx_from_the_content_folder(tmp_path: Path) -> None:
     import docx
 
-    from signage.slides import read_slide
+    from signage.formats.registry import read_slide
 
     (tmp_path / "slides").mkdir()
     (tmp_path / "slides" / "a.pdf").write_bytes(text_pdf(["one", "two"]))

@@ -9,9 +9,8 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from signage.calendar import WorkCalendar
-from signage.config import DisplayWindow, Settings
-from signage.model import (
+from signage.core.config import DisplayWindow, Settings
+from signage.core.model import (
     Block,
     Document,
     ImageBody,
@@ -24,7 +23,8 @@ from signage.model import (
     Slide,
     TimeWindow,
 )
-from signage.planner import (
+from signage.schedule.calendar import WorkCalendar
+from signage.schedule.planner import (
     expand_item,
     make_plan,
     missing_items,

@@ -12,11 +12,11 @@ from typing import Any
 import pygame
 import pytest
 
-from signage.clock import ManualClock
-from signage.config import Settings, load_settings
-from signage.fonts import FontBook
-from signage.library import Library
-from signage.player import Display, Hooks, Player, SurfaceCache, parse_quit_keys
+from signage.content.folder import ContentFolder
+from signage.core.clock import ManualClock
+from signage.core.config import Settings, load_settings
+from signage.screen.player import Display, Hooks, Player, SurfaceCache, parse_quit_keys
+from signage.typeset.fonts import FontBook
 
 REPO = Path(__file__).resolve().parent.parent
 SIZE = (480, 270)
@@ -47,15 +47,15 @@ def make_player(
     def load() -> tuple[Settings, list[Any]]:
         return load_settings(root, None, base)
 
-    library = Library(load, clock.monotonic)
-    settings = library.settings
+    folder = ContentFolder(load, clock.monotonic)
+    settings = folder.settings
     fonts = FontBook.from_settings(settings.fonts)
     shown: list[tuple[str, int, float]] = []
     hooks = Hooks(
         on_page=lambda s, plan, secs: shown.append((s.item.slide.path, s.page_index, secs))
     )
     player = Player(
-        library,
+        folder,
         clock,
         fonts,
         Display(settings.size, True, settings.rotation),
@@ -74,7 +74,7 @@ def write_notice(root: Path, name: str, body: str) -> Path:
 
 
 def current(player: Player) -> str | None:
-    cur = player.show.current
+    cur = player.rotation.current
     return None if cur is None else cur.item.slide.path
 
 
@@ -120,7 +120,7 @@ def test_nothing_playable_shows_name_and_clock(content: Path, display: None) -> 
     clock = ManualClock(START)
     player = make_player(content, clock)
     player.start()
-    assert player.show.current is None
+    assert player.rotation.current is None
     surface = pygame.display.get_surface()
     assert player.frames == 1
     # Not black: the theme background fills the body, the header band is drawn.
@@ -136,7 +136,7 @@ def test_deleting_the_slide_on_screen_moves_on_at_once(content: Path, display: N
     player.start()
     assert current(player) == "slides/a.txt"
     a.unlink()
-    player.library.update({"slides/a.txt"})
+    player.folder.update({"slides/a.txt"})
     clock.advance(0.1)
     player.tick()
     assert current(player) == "slides/b.txt"
@@ -156,7 +156,7 @@ def test_status_file_follows_the_show(content: Path, display: None, tmp_path: Pa
     assert [p["path"] for p in data["problems"]] == ["slides/broken.jpg"]
     assert data["left_out"] == []
     write_notice(content, "later.txt", "---\nshow_from: 2026-12-03\n---\n下周的通知。")
-    player.library.update({"slides/later.txt"})
+    player.folder.update({"slides/later.txt"})
     clock.advance(1)
     player.tick()
     data = json.loads(status.read_text(encoding="utf-8"))
@@ -165,7 +165,7 @@ def test_status_file_follows_the_show(content: Path, display: None, tmp_path: Pa
         {"path": "slides/later.txt", "reason": "show_from 2026-12-03 not reached"}
     ]
     (content / "slides" / "broken.jpg").unlink()
-    player.library.update({"slides/broken.jpg"})
+    player.folder.update({"slides/broken.jpg"})
     clock.advance(1)
     player.tick()
     data = json.loads(status.read_text(encoding="utf-8"))
@@ -261,7 +261,7 @@ def test_a_new_theme_in_the_content_settings_shows_at_once(content: Path, displa
     (content / "signage.yaml").write_text(
         "organisation: 青山镇\ntheme: {header_background: '#003366'}\n", encoding="utf-8"
     )
-    player.library.update({"signage.yaml"})
+    player.folder.update({"signage.yaml"})
     clock.advance(1)
     player.tick()
     assert pygame.display.get_surface().get_at((2, 2))[:3] == (0, 0x33, 0x66)
@@ -284,7 +284,7 @@ def test_playlist_problems_are_logged_once_on_and_once_off(
     said = [r.getMessage() for r in caplog.records if "lobby.yaml" in r.getMessage()]
     assert len(said) == 1 and "YAML syntax error" in said[0]
     bad.write_text("items: [a.txt]\n", encoding="utf-8")
-    player.library.update({"playlists/lobby.yaml"})
+    player.folder.update({"playlists/lobby.yaml"})
     run_for(player, clock, 30, step=2)
     said = [r.getMessage() for r in caplog.records if "lobby.yaml" in r.getMessage()]
     assert len(said) == 2 and said[1].startswith("resolved:")

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from signage.model import ContentError
-from signage.playlist import (
+from signage.core.model import ContentError
+from signage.schedule.playlist import (
     check_playlist,
     check_playlist_bytes,
     check_slides_path,

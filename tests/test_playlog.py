@@ -12,8 +12,7 @@ from typing import TextIO
 
 import pytest
 
-from signage.clock import ManualClock
-from signage.playlog import (
+from signage.appliance.playlog import (
     PlayLog,
     PlayRecord,
     format_duration_zh,
@@ -22,6 +21,7 @@ from signage.playlog import (
     report_to_json,
     summarise,
 )
+from signage.core.clock import ManualClock
 
 CST = timezone(timedelta(hours=8))
 NOTICE = "slides/notices/停水通知.txt"

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 import pytest
 
-from signage.config import Settings
-from signage.power import DisplayPower, run_command
+from signage.core.config import Settings
+from signage.screen.power import DisplayPower, run_command
 
 OFF = ("vcgencmd", "display_power", "0")
 ON = ("vcgencmd", "display_power", "1")
@@ -62,7 +62,7 @@ def test_failures_never_raise_and_are_logged_once(caplog: pytest.LogCaptureFixtu
         ]
     )
     power = DisplayPower(OFF, ON, 60, runner=runner)
-    with caplog.at_level(logging.INFO, logger="signage.power"):
+    with caplog.at_level(logging.INFO, logger="signage.screen.power"):
         power.update("off", 0.0)
         assert power.failing
         power.update("off", 60.0)

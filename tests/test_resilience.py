@@ -477,7 +477,7 @@ def test_report_from_the_players_own_play_log(
     restore_logging: None,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from signage.cli import main
+    from signage.commands.cli import main
 
     content = write_content(
         tmp_path / "content", {"01-甲.txt": short("甲通知"), "02-乙.txt": short("乙通知")}, 1

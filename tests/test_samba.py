@@ -20,15 +20,15 @@ from pathlib import Path
 
 import pytest
 
-from signage.config import Settings, load_settings
-from signage.samba import (
+from signage.appliance.samba import (
     ShareSettings,
     check_share,
     samba_config,
     share_config_main,
     share_from_settings,
 )
-from signage.statuspage import STATUS_TEXT_NAME, write_status_page
+from signage.appliance.statuspage import STATUS_TEXT_NAME, write_status_page
+from signage.core.config import Settings, load_settings
 from tests.samba_fixtures import RunningShare, share_run_dirs
 
 REPO = Path(__file__).resolve().parent.parent
@@ -185,7 +185,7 @@ def test_share_config_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 def test_share_config_from_the_main_command(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from signage.cli import build_parser, main
+    from signage.commands.cli import build_parser, main
 
     machine = tmp_path / "signage.yaml"
     machine.write_text("content: /srv/lobby\nstate_dir: /var/lib/lobby\n", "utf-8")

@@ -20,15 +20,15 @@ from zoneinfo import ZoneInfo
 import pygame
 import pytest
 
-from signage.calendar import WorkCalendar
-from signage.cli import main as cli_main
-from signage.clock import ManualClock
-from signage.config import Settings, load_settings
-from signage.fonts import FontBook
-from signage.library import Library
-from signage.player import Display, Hooks, Player
-from signage.power import DisplayPower
-from signage.timeline import Segment, timeline
+from signage.commands.cli import main as cli_main
+from signage.content.folder import ContentFolder
+from signage.core.clock import ManualClock
+from signage.core.config import Settings, load_settings
+from signage.schedule.calendar import WorkCalendar
+from signage.schedule.timeline import Segment, timeline
+from signage.screen.player import Display, Hooks, Player
+from signage.screen.power import DisplayPower
+from signage.typeset.fonts import FontBook
 
 REPO = Path(__file__).resolve().parent.parent
 SIZE = (320, 180)
@@ -106,8 +106,8 @@ class Rig:
     statuses: list[dict[str, Any]] = field(default_factory=list)
 
     @property
-    def library(self) -> Library:
-        return self.player.library
+    def folder(self) -> ContentFolder:
+        return self.player.folder
 
 
 def make_rig(
@@ -133,11 +133,11 @@ def make_rig(
         return load_settings(root, machine, base)
 
     clock = clock or ManualClock(start)
-    library = Library(load, clock.monotonic)
-    settings = library.settings
+    folder = ContentFolder(load, clock.monotonic)
+    settings = folder.settings
     rig_hooks = hooks or Hooks()
     player = Player(
-        library,
+        folder,
         clock,
         FontBook.from_settings(settings.fonts),
         Display(settings.size, True, settings.rotation),
@@ -160,7 +160,7 @@ def make_rig(
 
 
 def current(player: Player) -> str | None:
-    cur = player.show.current
+    cur = player.rotation.current
     return None if cur is None else cur.item.slide.path
 
 
@@ -175,13 +175,13 @@ def is_black() -> bool:
     return all(pixel(x, y) == BLACK for x in (2, w // 2, w - 3) for y in (2, h // 2, h - 3))
 
 
-def plan_timeline(library: Library, start: datetime, end: datetime) -> list[Segment]:
+def plan_timeline(folder: ContentFolder, start: datetime, end: datetime) -> list[Segment]:
     return timeline(
-        library.catalog.slides,
-        library.problems(),
-        library.playlists,
-        library.settings,
-        library.calendar,
+        folder.catalog.slides,
+        folder.problems(),
+        folder.playlists,
+        folder.settings,
+        folder.calendar,
         start,
         end,
     )
@@ -196,7 +196,7 @@ def covering(segments: list[Segment], moment: datetime) -> Segment:
 def agree(player: Player, segments: list[Segment] | None = None) -> None:
     """The player's rotation is the plan at this moment, and the timeline's segment."""
     now = player.clock.now()
-    expected = player.library.plan(now)
+    expected = player.folder.plan(now)
     got = player.plan
     assert got is not None
     items = tuple(i.slide.path for i in expected.items)
@@ -208,7 +208,7 @@ def agree(player: Player, segments: list[Segment] | None = None) -> None:
     ), where
     assert tuple(i.slide.path for i in got.items) == items, where
     if expected.display == "on":
-        assert player.show.rotation == items, where
+        assert player.rotation.order == items, where
         if items:
             assert current(player) in items, where
         else:
@@ -228,7 +228,7 @@ def agree(player: Player, segments: list[Segment] | None = None) -> None:
 def wakes_for_boundary(player: Player) -> None:
     """The loop never sleeps past the next moment at which the plan changes by time."""
     now = player.clock.now()
-    boundary = player.library.next_change(now)
+    boundary = player.folder.next_change(now)
     if boundary is None:
         return
     due = player.clock.monotonic() + (boundary - now).total_seconds()
@@ -309,7 +309,7 @@ def test_the_player_follows_the_plan_across_boundaries(
     start += timedelta(seconds=0.37)
     rig = make_rig(root, start)
     rig.player.start()
-    segments = plan_timeline(rig.library, start, end + timedelta(seconds=1))
+    segments = plan_timeline(rig.folder, start, end + timedelta(seconds=1))
     assert len(segments) == len(boundaries) + 1  # the content really changes at each
     # (A show_until ends an instant after its time: within a millisecond of the boundary.)
     assert all(
@@ -349,7 +349,7 @@ def test_a_night_window_crossing_midnight_belongs_to_the_day_it_starts(
         rig = make_rig(root, start)
         rig.player.start()
         assert rig.player.plan is not None and rig.player.plan.playlist == before
-        segments = plan_timeline(rig.library, start, end + timedelta(seconds=1))
+        segments = plan_timeline(rig.folder, start, end + timedelta(seconds=1))
         run_until(rig, end, segments)
         assert rig.player.plan.playlist == (after or before)
         pygame.quit()
@@ -361,7 +361,7 @@ def test_the_slide_on_screen_that_leaves_is_replaced_at_once(root: Path, display
     rig = make_rig(root, at(2026, 12, 1, 17, 59, 0), default_duration=600.0)
     player = rig.player
     # The notice that expires at 17:59:30 goes up first, with 10 minutes to run.
-    player.show.start_at("slides/notices/03-c.txt", 0)
+    player.rotation.start_at("slides/notices/03-c.txt", 0)
     player.start()
     assert current(player) == "slides/notices/03-c.txt"
     run_until(rig, at(2026, 12, 1, 17, 59, 30) + timedelta(seconds=0.5))
@@ -373,7 +373,7 @@ def test_nothing_active_shows_the_idle_screen_and_comes_back(root: Path, display
     notice(root, "notices/a.txt", "通知。")
     rig = make_rig(root, at(2026, 12, 1, 17, 59, 58))
     rig.player.start()
-    segments = plan_timeline(rig.library, at(2026, 12, 1, 17), at(2026, 12, 2, 9))
+    segments = plan_timeline(rig.folder, at(2026, 12, 1, 17), at(2026, 12, 2, 9))
     run_until(rig, at(2026, 12, 1, 18, 0, 2), segments)
     assert rig.player.plan is not None and rig.player.plan.playlist is None
     assert current(rig.player) is None and not is_black()
@@ -395,7 +395,7 @@ def urgent_content(root: Path) -> None:
 
 def drop(rig: Rig, root: Path, rel: str, body: str, front: str = "") -> None:
     notice(root, rel, body, front)
-    rig.library.update({"slides/" + rel})
+    rig.folder.update({"slides/" + rel})
     rig.clock.advance(0.1)
     rig.player.tick()
 
@@ -412,7 +412,7 @@ def test_an_urgent_notice_preempts_at_once_and_rotates_with_a_second(
     drop(rig, root, "urgent/1.txt", "紧急通知一：大厅暂停办理业务。")
     assert current(player) == "slides/urgent/1.txt"
     assert player.plan is not None and player.plan.urgent
-    assert player.show.rotation == ("slides/urgent/1.txt",)
+    assert player.rotation.order == ("slides/urgent/1.txt",)
     agree(player)
     drop(rig, root, "urgent/2.txt", "紧急通知二：请从东门疏散。")
     assert current(player) == "slides/urgent/1.txt"  # the first keeps its time
@@ -431,7 +431,7 @@ def _resumes(rig: Rig, before: str, remove: Callable[[], None]) -> None:
     remove()
     agree(player)
     assert player.plan is not None and not player.plan.urgent
-    order = player.show.rotation
+    order = player.rotation.order
     successor = order[(order.index(before) + 1) % len(order)]
     assert current(player) in (before, successor)
 
@@ -452,7 +452,7 @@ def test_the_rotation_resumes_where_it_was_when_the_urgent_notice_is_removed(
 
     def remove() -> None:
         (root / "slides/urgent/1.txt").unlink()
-        rig.library.update({"slides/urgent/1.txt"})
+        rig.folder.update({"slides/urgent/1.txt"})
         rig.clock.advance(0.1)
         rig.player.tick()
 
@@ -478,7 +478,7 @@ def test_an_expiring_urgent_notice_leaves_on_the_tick_it_expires(root: Path, dis
     rig = make_rig(root, at(2026, 12, 1, 10))
     rig.player.start()
     drop(rig, root, "urgent/1.txt", "紧急通知。", "show_until: 2026-12-01 10:00:40\n")
-    segments = plan_timeline(rig.library, rig.clock.now(), at(2026, 12, 1, 10, 1))
+    segments = plan_timeline(rig.folder, rig.clock.now(), at(2026, 12, 1, 10, 1))
     assert [s.urgent for s in segments] == [True, False]
     woke = run_until(rig, at(2026, 12, 1, 10, 0, 45), segments)
     assert boundary_ticks(woke, at(2026, 12, 1, 10, 0, 40))
@@ -507,7 +507,7 @@ def test_the_display_goes_dark_and_lights_at_the_window_edges(root: Path, displa
     player = rig.player
     player.start()
     assert rig.displays == [] and not is_black()
-    segments = plan_timeline(rig.library, at(2026, 12, 1, 18), at(2026, 12, 2, 8))
+    segments = plan_timeline(rig.folder, at(2026, 12, 1, 18), at(2026, 12, 2, 8))
     assert [s.display for s in segments] == ["on", "off", "on"]
     woke = run_until(rig, at(2026, 12, 1, 18, 30, 10), segments)
     assert boundary_ticks(woke, at(2026, 12, 1, 18, 30))
@@ -521,7 +521,7 @@ def test_the_display_goes_dark_and_lights_at_the_window_edges(root: Path, displa
     assert boundary_ticks(woke, at(2026, 12, 2, 7, 30))
     assert rig.displays == ["off", "on"] and not is_black()
     assert player.plan is not None and player.plan.playlist == "playlists/all.yaml"
-    assert current(player) in player.show.rotation
+    assert current(player) in player.rotation.order
 
 
 def test_lighting_up_on_a_playlist_edge_shows_the_new_playlist(root: Path, display: None) -> None:
@@ -530,7 +530,7 @@ def test_lighting_up_on_a_playlist_edge_shows_the_new_playlist(root: Path, displ
     rig = make_rig(root, at(2026, 12, 2, 7, 59, 58))
     rig.player.start()
     assert rig.player.plan is not None and rig.player.plan.display == "off"
-    segments = plan_timeline(rig.library, at(2026, 12, 2, 7), at(2026, 12, 2, 9))
+    segments = plan_timeline(rig.folder, at(2026, 12, 2, 7), at(2026, 12, 2, 9))
     run_until(rig, at(2026, 12, 2, 8, 0, 2), segments)
 
 
@@ -545,7 +545,7 @@ def test_a_dark_display_draws_no_frames(root: Path, display: None) -> None:
 
 
 def power_rig(root: Path, tmp_path: Path, start: datetime) -> tuple[Rig, list[tuple[str, ...]]]:
-    """The player with DisplayPower wired as signage.run wires it, and a recording runner."""
+    """The player with DisplayPower wired as commands.run wires it, and a recording runner."""
     machine = write(
         tmp_path,
         "machine.yaml",
@@ -573,7 +573,7 @@ def power_rig(root: Path, tmp_path: Path, start: datetime) -> tuple[Rig, list[tu
     clock_box: list[ManualClock] = []
     rig = make_rig(root, start, machine, Hooks(on_tick=on_tick, on_display=on_display))
     clock_box.append(rig.clock)
-    power_box.append(DisplayPower.from_settings(rig.library.settings, runner=runner))
+    power_box.append(DisplayPower.from_settings(rig.folder.settings, runner=runner))
     return rig, calls
 
 
@@ -610,7 +610,7 @@ def test_display_commands_in_the_content_folder_are_refused(
     rig = make_rig(root, at(2026, 12, 1, 18, 29, 0))
     calls: list[tuple[str, ...]] = []
     power = DisplayPower.from_settings(
-        rig.library.settings, runner=lambda argv, t: calls.append(tuple(argv)) or 0
+        rig.folder.settings, runner=lambda argv, t: calls.append(tuple(argv)) or 0
     )
     assert power.commands == {"off": (), "on": ()}
     rig.player.start()
@@ -619,7 +619,7 @@ def test_display_commands_in_the_content_folder_are_refused(
     power.update("off", rig.clock.monotonic())
     power.update("on", rig.clock.monotonic())
     assert calls == []
-    problems = rig.library.problems()
+    problems = rig.folder.problems()
     assert any("machine configuration" in p.message for p in problems), problems
 
 
@@ -647,7 +647,7 @@ def test_a_whole_day_sleeping_only_as_long_as_next_deadline_allows(
     start, end = at(2026, 12, 1, 7), at(2026, 12, 1, 19)
     rig = make_rig(root, start, default_duration=900.0)
     rig.player.start()
-    segments = plan_timeline(rig.library, start, end + timedelta(seconds=1))
+    segments = plan_timeline(rig.folder, start, end + timedelta(seconds=1))
     woke = run_until(rig, end, segments, step=24 * 3600.0)
     edges = [s.start for s in segments[1:]]
     assert len(edges) >= 6
@@ -730,12 +730,12 @@ def test_with_the_clock_not_set_only_undated_content_plays(root: Path, display: 
     start = at(2000, 1, 3, 10)  # a Monday: the workday playlist would apply if believed
     rig = make_rig(root, start)
     rig.player.start()
-    segments = plan_timeline(rig.library, start, start + timedelta(minutes=3))
+    segments = plan_timeline(rig.folder, start, start + timedelta(minutes=3))
     run_until(rig, start + timedelta(minutes=2), segments, step=5.0)
     plan = rig.player.plan
     assert plan is not None
     assert plan.playlist == "playlists/all.yaml" and plan.display == "on"
-    assert rig.player.show.rotation == ("slides/notices/a.txt", "slides/other/f.txt")
+    assert rig.player.rotation.order == ("slides/notices/a.txt", "slides/other/f.txt")
     assert "clock-not-set" in [p.code for p in plan.problems]
     assert any("clock is not set" in p["message"] for p in rig.statuses[-1]["problems"])
     assert not is_black()
@@ -817,11 +817,11 @@ def test_plan_json_agrees_with_the_player(
     assert player.plan is not None
     assert data["playlist"] == player.plan.playlist
     assert data["display"] == player.plan.display
-    assert [i["path"] for i in data["items"]] == list(player.show.rotation)
+    assert [i["path"] for i in data["items"]] == list(player.rotation.order)
     assert current(player) == data["items"][0]["path"]
     left_out = {i["path"] for i in data["left_out"]}
-    assert left_out.isdisjoint(player.show.rotation)
-    assert left_out | set(player.show.rotation) == set(rig.library.catalog.slides)
+    assert left_out.isdisjoint(player.rotation.order)
+    assert left_out | set(player.rotation.order) == set(rig.folder.catalog.slides)
     run_until(rig, when + timedelta(seconds=30), step=5.0)
 
 
@@ -850,4 +850,4 @@ def test_plan_timeline_json_agrees_with_the_player(
                 seg["playlist"],
                 seg["display"],
             ), moment
-            assert list(player.show.rotation) == seg["items"], moment
+            assert list(player.rotation.order) == seg["items"], moment

@@ -26,8 +26,8 @@ from typing import Any, TypeVar
 import pytest
 from PIL import Image
 
-from signage.catalog import COPY_GRACE_S
-from signage.statuspage import STATUS_TEXT_NAME
+from signage.appliance.statuspage import STATUS_TEXT_NAME
+from signage.content.catalog import COPY_GRACE_S
 from tests.samba_fixtures import RunningShare
 
 REPO = Path(__file__).resolve().parent.parent

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from signage.model import Problem
-from signage.status import problem_key, status_dict, write_status
+from signage.appliance.status import problem_key, status_dict, write_status
+from signage.core.model import Problem
 
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2026, 11, 28, 9, 0, 5, tzinfo=CST)

@@ -12,11 +12,7 @@ from typing import Any
 
 import pytest
 
-from signage.calendar import WorkCalendar
-from signage.config import Settings
-from signage.model import Block, Document, Meeting, Playlist, PlaylistItem, Slide, TimeWindow
-from signage.planner import make_plan
-from signage.statuspage import (
+from signage.appliance.statuspage import (
     LEFT_OUT_REASONS,
     PLAYLIST_STILL_USED,
     REASONS,
@@ -28,6 +24,10 @@ from signage.statuspage import (
     why_left_out,
     write_status_page,
 )
+from signage.core.config import Settings
+from signage.core.model import Block, Document, Meeting, Playlist, PlaylistItem, Slide, TimeWindow
+from signage.schedule.calendar import WorkCalendar
+from signage.schedule.planner import make_plan
 
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2026, 12, 3, 9, 0, 5, tzinfo=CST)  # a Thursday
@@ -460,7 +460,7 @@ def emitted_codes() -> dict[str, list[str]]:
     in conditionals (`err.code or "unreadable"`), so the source is parsed instead.
     """
     found: dict[str, list[str]] = {}
-    for path in sorted(PACKAGE.glob("*.py")):
+    for path in sorted(PACKAGE.rglob("*.py")):
         tree = ast.parse(path.read_text("utf-8"))
         constants = {
             node.targets[0].id: node.value.value
@@ -504,7 +504,7 @@ def emitted_codes() -> dict[str, list[str]]:
 def test_the_code_collector_sees_what_a_regex_sees() -> None:
     codes = emitted_codes()
     by_regex = set()
-    for path in PACKAGE.glob("*.py"):
+    for path in PACKAGE.rglob("*.py"):
         by_regex |= set(re.findall(r"\bcode\s*=\s*[\"']([a-z0-9-]+)[\"']", path.read_text("utf-8")))
     assert by_regex and by_regex <= codes.keys()
     # Codes reached only through the collector's extra cases, as the package has them now.

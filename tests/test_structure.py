@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from signage.model import Block
-from signage.structure import heading_level, is_date, structure_text
+from signage.core.model import Block
+from signage.formats.structure import heading_level, is_date, structure_text
 
 
 def roles(text: str) -> list[tuple[str, int | None, str]]:

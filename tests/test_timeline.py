@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from signage.calendar import WorkCalendar
-from signage.config import DisplayWindow, Settings
-from signage.model import Block, Document, Playlist, PlaylistItem, Slide, TimeWindow
-from signage.timeline import Segment, format_timeline, timeline
+from signage.core.config import DisplayWindow, Settings
+from signage.core.model import Block, Document, Playlist, PlaylistItem, Slide, TimeWindow
+from signage.schedule.calendar import WorkCalendar
+from signage.schedule.timeline import Segment, format_timeline, timeline
 
 TZ = ZoneInfo("Asia/Shanghai")
 CAL = WorkCalendar()

@@ -13,16 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from signage.catalog import Catalog
-from signage.config import Settings
-from signage.content import read_bytes_limited, resolve_inside
-from signage.model import Block, ContentError, Document, Slide
-from signage.watcher import (
+from signage.content.catalog import Catalog
+from signage.content.watcher import (
     Watcher,
     choose_mode,
     filesystem_type,
     relative_path,
 )
+from signage.core.config import Settings
+from signage.core.model import Block, ContentError, Document, Slide
+from signage.core.paths import read_bytes_limited, resolve_inside
 
 SETTLE = 0.3
 POLL = 0.1

@@ -1,0 +1,551 @@
+"""The `signage` command: main(argv) -> exit status (0 ok, 1 problems or failure, 2 usage)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from signage.core.clock import local_zone, parse_when
+from signage.core.config import DEFAULT_MACHINE_CONFIG, Settings, load_settings, parse_size
+from signage.core.model import Problem
+
+if TYPE_CHECKING:
+    from signage.content.folder import ContentFolder
+    from signage.typeset.fonts import FontBook
+
+log = logging.getLogger("signage")
+
+
+class UsageError(Exception):
+    pass
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        return parse_size(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="signage",
+        description="Lobby signage player: notices, documents, meetings and photos, full screen.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def common(p: argparse.ArgumentParser, *, size: bool = True) -> None:
+        p.add_argument("--content", type=Path, help="content root (default: current directory)")
+        p.add_argument(
+            "--config",
+            type=Path,
+            help=f"machine configuration (default: {DEFAULT_MACHINE_CONFIG} if it exists)",
+        )
+        if size:
+            p.add_argument("--size", type=_size, metavar="WxH", help="canvas size, e.g. 1920x1080")
+
+    p = sub.add_parser("run", help="play full screen (or in a window)")
+    common(p)
+    p.add_argument("--windowed", action="store_true", help="play in a window (Esc quits)")
+    p.add_argument("--status-file", type=Path, help="write the status JSON here")
+    p.add_argument("--play-log", type=Path, metavar="DIR", help="proof-of-play log directory")
+    p.add_argument("--rotation", type=int, choices=(0, 90, 180, 270))
+    p.add_argument("--driver", help="SDL video driver (kmsdrm, wayland, x11, dummy …)")
+    p.add_argument("--screen", help="this screen's name (default: host name)")
+    p.add_argument("--at", help=argparse.SUPPRESS)  # start the clock here (demos, tests)
+
+    p = sub.add_parser("preview", help="write every page that would play as PNG")
+    common(p)
+    p.add_argument("--at", help="local time, ISO 8601 (default: now)")
+    p.add_argument("--out", type=Path, required=True, help="output directory")
+    p.add_argument("--screen", help="screen name to plan for")
+
+    p = sub.add_parser("check", help="validate every slide and playlist")
+    common(p, size=False)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("inspect", help="how one file is read and laid out")
+    p.add_argument("file", type=Path)
+    p.add_argument("--size", type=_size, metavar="WxH")
+    p.add_argument("--at", help="local time for meeting labels (default: now)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--config", type=Path, help=argparse.SUPPRESS)
+
+    p = sub.add_parser("plan", help="what plays at a time, and what is left out")
+    common(p, size=False)
+    p.add_argument("--at", help="local time, ISO 8601 (default: now)")
+    p.add_argument("--from", dest="start", help="timeline start (with --to)")
+    p.add_argument("--to", dest="end", help="timeline end")
+    p.add_argument("--screen", help="screen name to plan for")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("report", help="proof of play: what was shown, when, for how long")
+    p.add_argument("--config", type=Path, help=argparse.SUPPRESS)
+    p.add_argument("--play-log", type=Path, metavar="DIR")
+    p.add_argument("--from", dest="start", help="first day (YYYY-MM-DD)")
+    p.add_argument("--to", dest="end", help="last day (YYYY-MM-DD)")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser(
+        "share-config",
+        help="print the smb.conf for the staff share (docs/share.md)",
+        # No option prefix here: every argument, --config and -h included, goes unparsed to
+        # signage.appliance.samba's own parser (argparse.REMAINDER alone refuses leading options).
+        prefix_chars="\x00",
+        add_help=False,
+    )
+    p.add_argument("arguments", nargs=argparse.REMAINDER)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    # pygame prints a banner on import; a service log and command output don't want it.
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    _setup_logging(args.command)
+    handler = {
+        "run": cmd_run,
+        "preview": cmd_preview,
+        "check": cmd_check,
+        "inspect": cmd_inspect,
+        "plan": cmd_plan,
+        "report": cmd_report,
+        "share-config": cmd_share_config,
+    }[args.command]
+    try:
+        return handler(args)
+    except UsageError as err:
+        print(f"signage {args.command}: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `signage plan --json | head`: the reader left; not an error worth a traceback.
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        return 0
+
+
+def _setup_logging(command: str) -> None:
+    from signage.appliance.logsetup import setup_logging
+
+    # The one-shot commands print their results (problems included); their log would only
+    # repeat them, so it shows errors alone.
+    level = os.environ.get("SIGNAGE_LOG_LEVEL") or ("info" if command == "run" else "error")
+    setup_logging(level, environ=os.environ, stream=sys.stderr if command != "run" else None)
+
+
+# --- shared set-up ------------------------------------------------------------------------
+
+
+def _machine_config(args: argparse.Namespace) -> Path | None:
+    if getattr(args, "config", None) is not None:
+        if not args.config.is_file():
+            raise UsageError(f"configuration file {str(args.config)!r} does not exist")
+        return Path(args.config)
+    return DEFAULT_MACHINE_CONFIG if DEFAULT_MACHINE_CONFIG.is_file() else None
+
+
+def _overrides(args: argparse.Namespace, **extra: Any) -> dict[str, Any]:
+    keys = ("size", "status_file", "play_log", "rotation", "driver", "screen")
+    out = {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
+    if getattr(args, "windowed", False):
+        out["windowed"] = True
+    out.update(extra)
+    return out
+
+
+def _settings_loader(args: argparse.Namespace, **extra: Any) -> Any:
+    content = getattr(args, "content", None)
+    if content is not None and not Path(content).is_dir():
+        raise UsageError(f"content folder {str(content)!r} does not exist")
+    machine = _machine_config(args)
+    overrides = _overrides(args, **extra)
+
+    def load() -> tuple[Settings, list[Problem]]:
+        return load_settings(content, machine, overrides)
+
+    return load
+
+
+def _content_folder(args: argparse.Namespace, **extra: Any) -> ContentFolder:
+    import time
+
+    from signage.content.folder import ContentFolder
+
+    folder = ContentFolder(_settings_loader(args, **extra), time.monotonic)
+    folder.scan()
+    return folder
+
+
+def _moment(text: str | None, settings: Settings) -> datetime:
+    tz = local_zone(settings.timezone)
+    if not text:
+        return datetime.now(tz) if tz else datetime.now().astimezone()
+    try:
+        return parse_when(text, tz)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+
+
+def _fonts(settings: Settings) -> FontBook:
+    from signage.typeset.fonts import FontBook
+
+    return FontBook.from_settings(settings.fonts)
+
+
+# --- commands -----------------------------------------------------------------------------
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from signage.appliance.statuspage import REASONS, explain
+    from signage.core.paths import PLAYLISTS_DIR, SLIDES_DIR
+
+    folder = _content_folder(args, settle_s=0.0)
+    problems = folder.problems()
+    if not (folder.root / SLIDES_DIR).is_dir():
+        problems.insert(
+            0,
+            Problem(
+                "",
+                f"there is no {SLIDES_DIR}/ folder in {folder.root}: is this a content folder? "
+                f"(it needs {SLIDES_DIR}/ and optionally {PLAYLISTS_DIR}/)",
+                code="no-slides-folder",
+            ),
+        )
+    slides = folder.catalog.slides
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "content": str(folder.root),
+                    "slides": [
+                        {
+                            "path": folder.describe(p),
+                            "kind": s.kind,
+                            "title": s.title,
+                            "warnings": list(s.warnings),
+                        }
+                        for p, s in slides.items()
+                    ],
+                    "playlists": sorted(folder.playlists),
+                    "problems": [
+                        {
+                            **_problem_json(p, folder),
+                            "explanation": explain(p.code, p.line, p.path),
+                        }
+                        for p in problems
+                    ],
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
+    else:
+        for slide_path, slide in slides.items():
+            warn = f"  ({'; '.join(slide.warnings)})" if slide.warnings else ""
+            print(f"ok       {folder.describe(slide_path)}  [{slide.kind}] {slide.title}{warn}")
+        for problem in problems:
+            where = folder.describe(problem.path)
+            line = f":{problem.line}" if problem.line else ""
+            reason = (
+                explain(problem.code, problem.line, problem.path) if problem.code in REASONS else ""
+            )
+            said = f"{reason} ({problem.message})" if reason else problem.message
+            print(f"PROBLEM  {where}{line}: {said}" if where else f"PROBLEM  {said}")
+        print(f"{len(slides)} slides, {len(folder.playlists)} playlists, {len(problems)} problems")
+    return 1 if problems else 0
+
+
+def _problem_json(problem: Problem, folder: ContentFolder) -> dict[str, Any]:
+    out: dict[str, Any] = {"path": folder.describe(problem.path), "message": problem.message}
+    if problem.line:
+        out["line"] = problem.line
+    if problem.code:
+        out["code"] = problem.code
+    return out
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    folder = _content_folder(args, settle_s=0.0)
+    settings = folder.settings
+    if args.start or args.end:
+        if not (args.start and args.end):
+            raise UsageError("--from and --to go together")
+        from signage.schedule.timeline import format_timeline, timeline
+
+        start, end = _moment(args.start, settings), _moment(args.end, settings)
+        if end <= start:
+            raise UsageError("--to must be after --from")
+        segments = timeline(
+            folder.catalog.slides,
+            folder.problems(),
+            folder.playlists,
+            folder.settings,
+            folder.calendar,
+            start,
+            end,
+        )
+        if args.json:
+            print(
+                json.dumps(
+                    [
+                        {
+                            "start": s.start.isoformat(timespec="seconds"),
+                            "end": s.end.isoformat(timespec="seconds"),
+                            "playlist": s.playlist,
+                            "items": [folder.describe(p) for p in s.items],
+                            "display": s.display,
+                            "urgent": s.urgent,
+                        }
+                        for s in segments
+                    ],
+                    ensure_ascii=False,
+                    indent=1,
+                )
+            )
+        else:
+            print(format_timeline(segments))
+        return 0
+    at = _moment(args.at, settings)
+    plan = folder.plan(at)
+    from signage.schedule.planner import plan_json
+
+    canvas = settings.size or (1920, 1080)
+    fonts = _fonts(settings)
+
+    def page_info(item: Any) -> tuple[int, float]:
+        from signage.typeset.paginate import pages_for
+
+        pages = pages_for(item, canvas, fonts, settings, at)
+        return len(pages), sum(p.duration for p in pages)
+
+    data = plan_json(plan, page_info)
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=1))
+    else:
+        print(f"{data['at']}  screen {data['screen']}  display {data['display']}")
+        print(f"playlist: {data['playlist'] or '(none)'}")
+        per_turn = {
+            folder.describe(i.slide.path): (
+                i.pages_per_turn if i.pages_per_turn is not None else settings.pages_per_turn
+            )
+            for i in plan.items
+        }
+        for item in data["items"]:
+            turn = per_turn.get(item["path"], 0)
+            part = f", {turn} a turn" if 0 < turn < item["pages"] else ""
+            print(f"  {item['path']}  {item['pages']} page(s){part}, {item['duration']:.0f} s")
+        for item in data["left_out"]:
+            print(f"  left out: {item['path']}: {item['reason']}")
+        for problem in data["problems"]:
+            where = f"{problem['path']}: " if problem["path"] else ""
+            print(f"  problem: {where}{problem['message']}")
+    return 0
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from signage.core.model import ContentError, PlannedItem
+    from signage.formats.registry import read_slide
+    from signage.typeset.describe import inspect_json
+    from signage.typeset.paginate import pages_for
+
+    path: Path = args.file
+    if not path.exists():
+        raise UsageError(f"{str(path)!r} does not exist")
+    settings, _ = load_settings(Path("."), _machine_config(args), {})
+    root = path.resolve().parent
+    rel = path.name
+    # Keep the content-relative path when the file lies under a content folder's slides/.
+    for parent in path.resolve().parents:
+        if parent.name == "slides":
+            root = parent.parent
+            rel = path.resolve().relative_to(root).as_posix()
+            break
+    try:
+        slide = read_slide(root, rel, settings)
+    except ContentError as err:
+        line = f":{err.line}" if err.line else ""
+        print(f"{path}{line}: {err.message}", file=sys.stderr)
+        if args.json:
+            print(
+                json.dumps(
+                    {"path": rel, "error": err.message, "code": err.code}, ensure_ascii=False
+                )
+            )
+        return 1
+    canvas = args.size or (1920, 1080)
+    now = _moment(args.at, settings)
+    pages = pages_for(PlannedItem(slide), canvas, _fonts(settings), settings, now)
+    data = inspect_json(slide, pages, list(slide.warnings))
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=1))
+    else:
+        print(f"{data['path']}: {data['kind']} “{data['title']}”, {len(data['pages'])} page(s)")
+        for n, page in enumerate(data["pages"], 1):
+            print(f"-- page {n} ({page['duration']:.0f} s)")
+            for line in page.get("lines", []):
+                print(f"  [{line['role']:9s} {line['size']:3d}px] {line['text']}")
+        for warning in data.get("warnings", []):
+            print(f"warning: {warning}")
+    return 0
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    import pygame
+
+    from signage.render.page import draw_header, header_lines, render_idle, render_page
+    from signage.typeset.canvas import frame_for
+    from signage.typeset.paginate import pages_for
+
+    folder = _content_folder(args, settle_s=0.0)
+    settings = folder.settings
+    at = _moment(args.at, settings)
+    canvas = settings.size or (1920, 1080)
+    pygame.display.init()  # not pygame.init(): no audio device is wanted, nor its warnings
+    fonts = _fonts(settings)
+    frame = frame_for(canvas)
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    plan = folder.plan(at)
+
+    def source(rel: str) -> bytes:
+        from signage.formats.registry import slide_bytes
+
+        return slide_bytes(folder.root, rel, settings)
+
+    written: list[tuple[Path, str]] = []
+    header = header_lines(frame, settings.organisation, at, fonts)
+    for n, item in enumerate(plan.items, 1):
+        pages = pages_for(item, canvas, fonts, settings, at)
+        stem = _safe_stem(item.slide.path)
+        for i, page in enumerate(pages):
+            surface = render_page(page, canvas, fonts, settings.theme, source)
+            draw_header(surface, frame, header, fonts, settings.theme)
+            name = out / f"{n:02d}-{stem}-p{i + 1:02d}.png"
+            pygame.image.save(surface, str(name))
+            written.append((name, f"{item.slide.path} {i + 1}/{len(pages)}"))
+    if not plan.items:
+        surface = render_idle(canvas, settings.organisation, at, fonts, settings.theme)
+        draw_header(surface, frame, header, fonts, settings.theme)
+        name = out / "00-idle.png"
+        pygame.image.save(surface, str(name))
+        written.append((name, "(nothing to play)"))
+    sheet = _overview(written, canvas, fonts, settings)
+    pygame.image.save(sheet, str(out / "overview.png"))
+    for name, label in written:
+        print(f"{name}  {label}")
+    print(f"{out / 'overview.png'}  overview of {len(written)} page(s)")
+    for problem in folder.problems():
+        print(f"problem: {problem.describe()}", file=sys.stderr)
+    return 0
+
+
+def _safe_stem(rel: str) -> str:
+    from signage.core.paths import display_path
+
+    stem = display_path(rel).removeprefix("slides/").rsplit(".", 1)[0]
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in stem)[:60]
+
+
+def _overview(
+    written: list[tuple[Path, str]], canvas: tuple[int, int], fonts: FontBook, settings: Settings
+) -> Any:
+    """A contact sheet of every page with its file name, for checking a day at a glance."""
+    import math
+
+    import pygame
+
+    from signage.core.model import Line
+    from signage.render.text import draw_lines
+
+    cols = min(4, max(1, len(written)))
+    rows = max(1, math.ceil(len(written) / cols))
+    tw = 480
+    th = round(tw * canvas[1] / canvas[0])
+    label_h = 36
+    pad = 16
+    sheet = pygame.Surface((cols * (tw + pad) + pad, rows * (th + label_h + pad) + pad))
+    sheet.fill((235, 232, 226))
+    for i, (name, label) in enumerate(written):
+        x = pad + (i % cols) * (tw + pad)
+        y = pad + (i // cols) * (th + label_h + pad)
+        thumb = pygame.transform.smoothscale(pygame.image.load(str(name)), (tw, th))
+        sheet.blit(thumb, (x, y))
+        text = label.removeprefix("slides/")
+        size = 18
+        while size > 10 and fonts.advance(text, "sans", size) > tw:
+            size -= 1
+        draw_lines(
+            sheet,
+            [
+                Line(
+                    text=text,
+                    role="meta",
+                    x=x,
+                    y=y + th + 6,
+                    width=tw,
+                    size=size,
+                    baseline=y + th + 6 + round(size * 0.88),
+                    color="muted",
+                )
+            ],
+            fonts,
+            settings.theme,
+        )
+    return sheet
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from datetime import date, timedelta
+
+    from signage.appliance.playlog import format_report, summarise
+    from signage.schedule.calendar import WorkCalendar
+
+    settings, _ = load_settings(Path("."), _machine_config(args), {})
+    directory = args.play_log or settings.play_log
+    if directory is None:
+        raise UsageError("no play log directory: give --play-log DIR or set play_log in the config")
+    if not Path(directory).is_dir():
+        raise UsageError(f"play log directory {str(directory)!r} does not exist")
+    try:
+        start = date.fromisoformat(args.start) if args.start else None
+        end = date.fromisoformat(args.end) if args.end else None
+    except ValueError as err:
+        raise UsageError(f"{err}: dates are written 2026-12-01") from None
+    report = summarise(Path(directory), start, end)
+    expected = None
+    if start is not None and end is not None and end >= start:
+        # "Was it on screen every working day?": list the official working days to check.
+        calendar, _ = WorkCalendar.from_settings(
+            settings.calendar_workdays, settings.calendar_holidays
+        )
+        days = (start + timedelta(days=i) for i in range((end - start).days + 1))
+        expected = [d for d in days if calendar.is_workday(d)]
+    print(format_report(report, as_json=args.json, expected_days=expected))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from signage.commands.run import run_player
+
+    return run_player(_settings_loader(args), args)
+
+
+def cmd_share_config(args: argparse.Namespace) -> int:
+    from signage.appliance.samba import share_config_main
+
+    return share_config_main(args.arguments)

@@ -1,0 +1,240 @@
+"""`signage run`: wire settings, content, watcher, display, heartbeat and play log together."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from signage.core.clock import Clock, ShiftedClock, SystemClock, local_zone, parse_when
+from signage.core.config import Settings
+from signage.core.model import Problem
+
+log = logging.getLogger("signage")
+
+STATUS_PAGE_REFRESH_S = 300.0
+
+
+def run_player(
+    load: Callable[[], tuple[Settings, list[Problem]]],
+    args: argparse.Namespace,
+    clock: Clock | None = None,
+) -> int:
+    settings, problems = load()
+    for problem in problems:
+        log.warning("settings: %s", problem.describe())
+    if not settings.content.is_dir():
+        log.warning("content folder %s does not exist (yet); waiting for it", settings.content)
+    from signage.screen.display import choose_driver, open_display_error_message
+
+    driver = choose_driver(os.environ, settings.driver)
+    if driver:
+        os.environ["SDL_VIDEODRIVER"] = driver
+    os.environ.setdefault("SDL_VIDEO_ALLOW_SCREENSAVER", "0")
+    import pygame
+
+    from signage.content.folder import ContentFolder
+    from signage.screen.player import Display, Hooks, Player, install_signal_handlers
+    from signage.typeset.fonts import FontBook
+
+    if clock is None:
+        tz = local_zone(settings.timezone)
+        clock = SystemClock(tz)
+        if getattr(args, "at", None):
+            clock = ShiftedClock(parse_when(args.at, tz))
+    try:
+        pygame.display.init()
+        pygame.font.init()
+        asked = os.environ.get("SDL_VIDEODRIVER", "")
+        if pygame.display.get_driver() in ("offscreen", "dummy") and asked not in (
+            "offscreen",
+            "dummy",
+        ):
+            # SDL fell back to drawing nowhere: say so instead of playing to no one.
+            raise pygame.error("no display found (SDL fell back to an off-screen driver)")
+        display = Display(settings.size, settings.windowed, settings.rotation)
+    except pygame.error as err:
+        print(open_display_error_message(err, os.environ.get("SDL_VIDEODRIVER")), file=sys.stderr)
+        pygame.quit()
+        return 1
+    try:
+        fonts = FontBook.from_settings(settings.fonts)
+    except Exception as err:  # no CJK font: say what to install instead of a traceback
+        print(f"signage: {err}", file=sys.stderr)
+        pygame.quit()
+        return 1
+    player_ref: list[Any] = []
+
+    def wake() -> None:
+        if player_ref:
+            player_ref[0].wake()
+
+    # Slides are read on a background thread that wakes the player when one is ready.
+    folder = ContentFolder(load, clock.monotonic, wake)
+
+    from signage.appliance.notify import Notifier
+    from signage.screen.power import DisplayPower
+
+    notifier = Notifier(os.environ, monotonic=clock.monotonic)
+    power = DisplayPower.from_settings(settings)
+    display_state = ["on"]
+
+    def on_tick(mono: float) -> None:
+        notifier.watchdog(mono)
+        power.update(display_state[0], mono)  # type: ignore[arg-type]
+
+    def on_display(state: str) -> None:
+        display_state[0] = state
+        log.info("display %s", state)
+        power.update(state, clock.monotonic())  # type: ignore[arg-type]
+
+    def on_first_frame() -> None:
+        notifier.ready()  # systemd: started; the watchdog counts from here
+
+    hooks = Hooks(
+        on_first_frame=on_first_frame,
+        on_tick=on_tick,
+        tick_interval_s=notifier.watchdog_interval_s,
+        on_display=on_display,
+    )
+    playlog = _play_log(settings, clock)
+    if playlog is not None:
+        log_ = playlog
+
+        def on_page(showing: Any, plan: Any, seconds: float) -> None:
+            if seconds < 0.5:
+                return  # a page replaced at once was never really seen
+            log_.record(
+                when_start=clock.now() - timedelta(seconds=seconds),
+                seconds=seconds,
+                screen=settings.screen,
+                playlist=plan.playlist,
+                path=showing.item.slide.path,
+                digest=showing.item.slide.digest,
+                page=showing.page_index,
+                pages=showing.page.count,
+            )
+
+        hooks.on_page = on_page
+        hooks.extra_problems = lambda: (
+            [Problem("", f"play log: {log_.problem}", code="play-log")] if log_.problem else []
+        )
+    status_page_dir = settings.state_dir / "status" if settings.state_dir else None
+    page_writer = _status_page_writer(status_page_dir, settings, clock) if status_page_dir else None
+    last_line: list[str] = [""]
+
+    def on_status(status: dict[str, Any]) -> None:
+        current = status.get("current") or {}
+        rotation, problems = len(status.get("rotation", [])), len(status.get("problems", []))
+        playing = f"playing {current['path']} page {current['page'] + 1}; " if current else ""
+        line = f"display {status['display']}; {playing}{rotation} in rotation; {problems} problems"
+        if line != last_line[0]:
+            last_line[0] = line
+            notifier.status(line)  # `systemctl status signage` shows it
+        if page_writer is not None:
+            page_writer(status)
+
+    hooks.on_status = on_status
+
+    from signage.content.watcher import Watcher
+
+    watcher = Watcher(settings.content, settings, wake)
+    player = Player(
+        folder,
+        clock,
+        fonts,
+        display,
+        status_file=settings.status_file,
+        hooks=hooks,
+        watcher=watcher,
+    )
+    position_file = _position_file(settings)
+    if position_file is not None:
+        resume = _read_position(position_file)
+        if resume is not None:
+            player.rotation.start_at(*resume)
+        hooks.on_position = lambda path, page: _write_position(position_file, path, page)
+    player_ref.append(player)
+    install_signal_handlers(player)
+    watcher.start()
+    log.info(
+        "playing %s on a %dx%d canvas (rotation %d) as screen %s",
+        settings.content,
+        *player.canvas,
+        settings.rotation,
+        settings.screen,
+    )
+    try:
+        player.run()
+    finally:
+        notifier.stopping()
+        watcher.stop()
+        folder.close()
+        pygame.quit()
+    return 0
+
+
+def _position_file(settings: Settings) -> Path | None:
+    """Where the rotation's place is kept: systemd's RuntimeDirectory (tmpfs: survives a
+    crash and restart without wearing the SD card), else the state directory."""
+    runtime = os.environ.get("RUNTIME_DIRECTORY")
+    if runtime:
+        return Path(runtime.split(":")[0]) / "position.json"
+    if settings.state_dir is not None:
+        return settings.state_dir / "position.json"
+    return None
+
+
+def _read_position(path: Path) -> tuple[str, int] | None:
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return str(data["path"]), max(0, int(data["page"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_position(path: Path, rel: str, page: int) -> None:
+    import json
+
+    from signage.appliance.status import write_atomic
+
+    try:
+        write_atomic(path, json.dumps({"path": rel, "page": page}, ensure_ascii=False))
+    except (OSError, UnicodeEncodeError) as err:
+        log.debug("cannot remember the position in %s: %s", path, err)
+
+
+def _status_page_writer(directory: Path, settings: Settings, clock: Clock) -> Any:
+    """The staff's 状态.txt follows the status file, in the state dir (never the content)."""
+    from signage.appliance.statuspage import write_status_page
+
+    last: list[Any] = [None, 0.0]
+
+    def write(status: dict[str, Any]) -> None:
+        comparable = {k: v for k, v in status.items() if k != "updated_at"}
+        # Unchanged pages are rewritten every few minutes all the same, so that the page's
+        # time shows staff the player is alive.
+        if comparable == last[0] and clock.monotonic() - last[1] < STATUS_PAGE_REFRESH_S:
+            return
+        last[0], last[1] = comparable, clock.monotonic()
+        try:
+            write_status_page(directory, status, clock.now(), content_root=settings.content)
+        except (OSError, ValueError) as err:
+            log.warning("cannot write the staff status page in %s: %s", directory, err)
+
+    return write
+
+
+def _play_log(settings: Settings, clock: Clock) -> Any:
+    if settings.play_log is None:
+        return None
+    from signage.appliance.playlog import PlayLog
+
+    return PlayLog(settings.play_log, settings.play_log_days, clock)

@@ -1,0 +1,169 @@
+"""Meeting announcements from a .yaml file with `kind: meeting` (English or Chinese keys)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from signage.core.clock import local_zone, parse_when
+from signage.core.config import Settings
+from signage.core.model import ContentError, Meeting, Slide
+from signage.core.yamlsafe import YamlError, load_yaml_text
+from signage.formats.text import clean_text, decode_text, iso_when, parse_clock
+
+KEYS = {
+    "kind": "kind",
+    "类型": "kind",
+    "title": "title",
+    "标题": "title",
+    "名称": "title",
+    "start": "start",
+    "时间": "start",
+    "开始时间": "start",
+    "end": "end",
+    "结束时间": "end",
+    "place": "place",
+    "地点": "place",
+    "host": "host",
+    "主持": "host",
+    "主持人": "host",
+    "attendees": "attendees",
+    "参会人员": "attendees",
+    "参加人员": "attendees",
+    "agenda": "agenda",
+    "议程": "agenda",
+    "notes": "notes",
+    "备注": "notes",
+    "duration": "duration",
+    "urgent": "urgent",
+}
+DEFAULT_LENGTH = timedelta(hours=2)
+"""How long a meeting without an end time stays on screen after its start."""
+
+
+def _line_of(text: str, key: str) -> int | None:
+    for n, raw in enumerate(text.split("\n")):
+        stripped = raw.lstrip()
+        if stripped.startswith((f"{key}:", f"{key}：", f'"{key}"', f"'{key}'")) or (
+            stripped.startswith(key) and stripped[len(key) :].lstrip().startswith((":", "："))
+        ):
+            return n + 1
+    return None
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return "、".join(_text(v) for v in value if v is not None)
+    if isinstance(value, Mapping):
+        return "；".join(f"{k}：{_text(v)}" for k, v in value.items())
+    return str(value).strip()
+
+
+def read_meeting_slide(rel: str, data: bytes, settings: Settings) -> Slide:
+    raw, encoding = decode_text(data)
+    text = clean_text(raw)
+    # "标题：…" with a full-width colon is a common slip in Chinese files; YAML wants ":".
+    known = "|".join(re.escape(k) for k in sorted(KEYS, key=len, reverse=True))
+    text = re.sub(rf"^(\s*)({known})\s*：\s*", r"\1\2: ", text, flags=re.MULTILINE)
+    try:
+        loaded = load_yaml_text(text)
+    except YamlError as err:
+        raise ContentError(err.message, err.line, code="yaml-syntax") from None
+    if not isinstance(loaded, Mapping):
+        raise ContentError(
+            "expected a meeting announcement (kind: meeting with title, start, place …); "
+            "this YAML file is not a set of keys",
+            code="not-a-slide",
+        )
+    fields: dict[str, Any] = {}
+    unknown: list[str] = []
+    for key, value in loaded.items():
+        name = KEYS.get(str(key).strip().lower(), KEYS.get(str(key).strip()))
+        if name is None:
+            unknown.append(str(key))
+        else:
+            fields[name] = value
+    kind = str(fields.get("kind", "")).strip().lower()
+    if kind not in ("meeting", "会议"):
+        raise ContentError(
+            "expected a meeting announcement: a .yaml file in slides/ needs 'kind: meeting' "
+            f"(found kind {fields.get('kind')!r})",
+            _line_of(text, "kind"),
+            code="not-a-slide",
+        )
+
+    def bad(key: str, message: str) -> ContentError:
+        line = None
+        for k in loaded:
+            if KEYS.get(str(k).strip().lower(), KEYS.get(str(k).strip())) == key:
+                line = _line_of(text, str(k))
+        return ContentError(message, line, code="meeting-field")
+
+    title = _text(fields.get("title"))
+    if not title:
+        raise bad("title", "the meeting has no title (title: / 标题:)")
+    tz = local_zone(settings.timezone)
+    if fields.get("start") in (None, ""):
+        raise bad("start", "the meeting has no start time (start: 2026-12-03 14:30 / 时间:)")
+    try:
+        start = parse_when(iso_when(str(fields["start"])), tz)
+    except ValueError as err:
+        raise bad("start", f"start: {err}") from None
+    end = None
+    if fields.get("end") not in (None, ""):
+        end_text = str(fields["end"]).strip()
+        try:
+            clock = parse_clock(end_text)
+            if clock is not None:
+                end = start.replace(hour=clock[0], minute=clock[1])
+            else:
+                end = parse_when(iso_when(end_text), tz)
+        except ValueError:
+            raise bad(
+                "end", f"end {end_text!r} is not a time like 16:00 or 2026-12-03 16:00"
+            ) from None
+        if end < start:
+            raise bad("end", f"end {end_text!r} is before the start")
+    agenda_raw = fields.get("agenda")
+    if agenda_raw is None:
+        agenda: tuple[str, ...] = ()
+    elif isinstance(agenda_raw, list | tuple):
+        agenda = tuple(_text(a) for a in agenda_raw if _text(a))
+    else:
+        agenda = tuple(s.strip() for s in str(agenda_raw).split("\n") if s.strip())
+    duration = None
+    if fields.get("duration") is not None:
+        try:
+            duration = float(fields["duration"])
+        except (TypeError, ValueError):
+            raise bad("duration", f"duration {fields['duration']!r} should be seconds") from None
+        if not 1 <= duration <= 3600:
+            raise bad("duration", f"duration {fields['duration']!r} is outside 1..3600 seconds")
+    meeting = Meeting(
+        title=title,
+        start=start,
+        end=end,
+        place=_text(fields.get("place")),
+        host=_text(fields.get("host")),
+        attendees=_text(fields.get("attendees")),
+        agenda=agenda,
+        notes=_text(fields.get("notes")),
+    )
+    warnings = tuple(f"unknown key {k!r} ignored" for k in unknown)
+    return Slide(
+        path=rel,
+        kind="meeting",
+        title=title,
+        body=meeting,
+        digest=hashlib.sha256(data).hexdigest(),
+        encoding=encoding,
+        show_until=end if end is not None else start + DEFAULT_LENGTH,
+        urgent=fields.get("urgent") is True,
+        duration=duration,
+        warnings=warnings,
+    )

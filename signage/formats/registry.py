@@ -1,0 +1,108 @@
+"""Which reader reads which file: one `Format` line per file type, and the dispatch.
+
+Every reader is a function `(rel, data, settings) -> Slide` in a module of this package that
+raises ContentError for bad input. The registry reads the file (a regular file, inside the
+content root, no larger than the format allows) and hands the bytes to the format's reader,
+imported only when a file of its type is first read. A new format is a new module plus one
+line in `FORMATS`; no reader imports this module, so there is no cycle between them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import cast
+
+from signage.core.config import Settings
+from signage.core.model import ContentError, Slide
+from signage.core.paths import read_bytes_limited, resolve_inside
+
+MAX_TEXT_BYTES = 2_000_000
+MAX_IMAGE_BYTES = 80_000_000
+MAX_DOCUMENT_BYTES = 100_000_000
+
+READ_TIMEOUT_S = 30.0
+"""A photo, text or PDF that takes longer to read is given up as hostile."""
+
+Reader = Callable[[str, bytes, Settings], Slide]
+
+
+@dataclass(frozen=True)
+class Format:
+    """One kind of file: its reader, its extensions, and the limits it is read under."""
+
+    reader: str
+    """"module.function" under signage.formats."""
+    extensions: str
+    """Space-separated, lower case, with the dot: ".jpg .jpeg"."""
+    max_bytes: int
+    read_timeout_s: float = READ_TIMEOUT_S
+
+    @property
+    def module(self) -> str:
+        return self.reader.partition(".")[0]
+
+    def read(self, rel: str, data: bytes, settings: Settings) -> Slide:
+        module, _, function = self.reader.partition(".")
+        found = importlib.import_module(f"signage.formats.{module}")
+        return cast(Reader, getattr(found, function))(rel, data, settings)
+
+
+FORMATS: tuple[Format, ...] = (
+    Format("images.read_image_slide", ".jpg .jpeg .png .webp .bmp .gif", MAX_IMAGE_BYTES),
+    Format("text.read_text_slide", ".txt .md", MAX_TEXT_BYTES),
+    Format("meeting.read_meeting_slide", ".yaml .yml", MAX_TEXT_BYTES),
+    Format("word.read_docx_slide", ".docx", MAX_DOCUMENT_BYTES),
+    Format("pdf.read_pdf_slide", ".pdf", MAX_DOCUMENT_BYTES),
+    Format(
+        "office.read_office_slide", ".doc .wps .rtf .odt .pptx .ppt .odp", MAX_DOCUMENT_BYTES, 150
+    ),
+)
+"""Every file type that can be shown. The office formats may take LibreOffice's own 60 s
+limit plus start-up and the reading after it, hence their longer time limit."""
+
+_BY_EXTENSION = {ext: fmt for fmt in FORMATS for ext in fmt.extensions.split()}
+
+
+def format_for(rel: str) -> Format | None:
+    """The format a file name belongs to; None: a type that cannot be shown."""
+    return _BY_EXTENSION.get(PurePosixPath(rel).suffix.lower())
+
+
+def size_limit(rel: str) -> int:
+    """The largest file of this type the readers accept; larger ones are refused unread."""
+    fmt = format_for(rel)
+    return fmt.max_bytes if fmt is not None else MAX_DOCUMENT_BYTES
+
+
+def read_timeout(rel: str) -> float:
+    """How long a background read of this file may take before it is given up."""
+    fmt = format_for(rel)
+    return fmt.read_timeout_s if fmt is not None else READ_TIMEOUT_S
+
+
+def read_slide(root: Path, rel: str, settings: Settings) -> Slide:
+    """Parse root/rel (a root-relative posix path) into a Slide, or raise ContentError."""
+    path = resolve_inside(root, rel)
+    fmt = format_for(rel)
+    if fmt is None:
+        ext = PurePosixPath(rel).suffix.lower()
+        raise ContentError(
+            f"files of type {ext or '(none)'} cannot be shown", code="unsupported-type"
+        )
+    return fmt.read(rel, read_bytes_limited(path, fmt.max_bytes), settings)
+
+
+def slide_bytes(root: Path, rel: str, settings: Settings) -> bytes:
+    """The bytes a slide's pages are drawn from: the file itself, or for .doc/.pptx … the
+    converted document from the cache outside the content folder."""
+    path = resolve_inside(root, rel)
+    fmt = format_for(rel)
+    if fmt is not None and fmt.module == "office":
+        from signage.formats.office import office_converted
+
+        return office_converted(rel, read_bytes_limited(path, fmt.max_bytes), settings)[1]
+    with open(path, "rb") as fh:
+        return fh.read()

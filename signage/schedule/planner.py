@@ -1,0 +1,447 @@
+"""What plays now: from slides, playlists, settings and a moment to a `Plan`.
+
+Rules, in order:
+1. A valid urgent slide (under slides/urgent/ or `urgent: true`) preempts everything, on
+   every screen: the plan is the urgent slides alone, in name order.
+2. Playlists whose `screens` do not name this screen are not considered here. If none is
+   left, every slide in slides/ plays in name order, so a fresh folder is never dark.
+3. Among the active playlists the highest `priority` wins; on a tie the file whose name
+   sorts first (natural order, "2.yaml" before "10.yaml") wins, and a note says so.
+   Playlists exist but none is active: no items (the player shows the name and clock).
+4. A slide plays when its own show_from/show_until and its item's both hold; a meeting
+   from the start of the day `meeting_lead_days` before it starts until its end (a
+   meeting without an end leaves at the end of its day).
+5. Every slide that does not play is listed in `left_out` with one reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime, time, timedelta
+from pathlib import PurePosixPath
+from typing import Any, Literal
+
+from signage.core.config import Settings
+from signage.core.model import Meeting, Plan, PlannedItem, Playlist, PlaylistItem, Problem, Slide
+from signage.core.paths import SLIDES_DIR, natural_key
+from signage.schedule.calendar import WorkCalendar
+from signage.schedule.windows import (
+    AFTER,
+    as_local,
+    clock_problem,
+    clock_trusted,
+    has_time_conditions,
+    next_boundary,
+    parse_display_windows,
+    slide_valid,
+    validity_edges,
+    window_active,
+)
+
+UNTRUSTED_RECHECK = timedelta(seconds=60)
+"""With the clock not set, look again soon: it is usually corrected by NTP after boot."""
+_GLOB_CHARS = re.compile(r"[*?\[]")
+
+
+def path_key(path: str) -> tuple[tuple[tuple[int, int | str], ...], ...]:
+    """Name order of a path, folder by folder ("slides/2/x" before "slides/10/a")."""
+    return tuple(natural_key(part) for part in path.split("/"))
+
+
+def _fmt(moment: datetime) -> str:
+    if moment.time() == time(0):
+        return f"{moment:%Y-%m-%d}"
+    if moment.time() >= time(23, 59, 59):
+        return f"{moment:%Y-%m-%d}"
+    if moment.second:
+        return f"{moment:%Y-%m-%d %H:%M:%S}"
+    return f"{moment:%Y-%m-%d %H:%M}"
+
+
+def meeting_period(meeting: Meeting, lead_days: int) -> tuple[datetime, datetime]:
+    """(first moment shown, last moment shown) for a meeting announcement."""
+    start = meeting.start
+    end = meeting.end
+    if end is not None and (end.tzinfo is None) != (start.tzinfo is None):
+        end = end.replace(tzinfo=start.tzinfo)  # a reader mixing naive and aware: one zone
+    appear = datetime.combine(
+        start.date() - timedelta(days=max(0, lead_days)), time(0), tzinfo=start.tzinfo
+    )
+    if end is not None and end > start:
+        leave = end - AFTER
+    else:
+        leave = datetime.combine(start.date(), time.max, tzinfo=start.tzinfo)
+    return appear, leave
+
+
+def why_not_now(
+    slide: Slide,
+    item: PlaylistItem | None,
+    now: datetime,
+    settings: Settings,
+) -> str | None:
+    """Why a slide may not play at `now` (its or its item's dates, a meeting's period), or None."""
+    trusted = clock_trusted(now)
+    checks: list[tuple[str, datetime | None, datetime | None]] = [
+        ("", slide.show_from, slide.show_until)
+    ]
+    if item is not None:
+        checks.append((f" (playlist item, line {item.line})", item.show_from, item.show_until))
+    for where, show_from, show_until in checks:
+        if not trusted and (show_from or show_until):
+            return "the clock is not set and this slide has dates"
+        if show_from is not None and not slide_valid(show_from, None, now):
+            return f"show_from {_fmt(show_from)} not reached{where}"
+        if show_until is not None and not slide_valid(None, show_until, now):
+            return f"show_until {_fmt(show_until)} passed{where}"
+    if isinstance(slide.body, Meeting):
+        if not trusted:
+            return "the clock is not set and this is a dated meeting"
+        appear, leave = meeting_period(slide.body, settings.meeting_lead_days)
+        appear, leave = as_local(appear, now), as_local(leave, now)
+        if now < appear:
+            return f"meeting on {_fmt(slide.body.start)}: shown from {_fmt(appear)}"
+        if now > leave:
+            return f"meeting of {_fmt(slide.body.start)} is over"
+    return None
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """A glob under slides/: `*` and `?` stay within one folder, `**` crosses folders."""
+    out = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+            continue
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if c == "*":
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "[":
+            close = pattern.find("]", i + 2)
+            if close == -1:
+                out.append(re.escape(c))
+            else:
+                body = pattern[i + 1 : close]
+                if body.startswith("!"):
+                    body = "^" + body[1:]
+                out.append("[" + body.replace("\\", "\\\\") + "]")
+                i = close + 1
+                continue
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return re.compile("".join(out), re.IGNORECASE | re.DOTALL)
+
+
+def expand_item(pattern: str, paths: Sequence[str]) -> list[str]:
+    """Root-relative slide paths an item names: a file, a folder (all below it) or a glob.
+
+    `paths` are root-relative ("slides/a.txt"); the result keeps their order. A name that
+    differs only in letter case still matches (the share may be a Windows folder).
+    """
+    prefix = SLIDES_DIR + "/"
+    under = [p for p in paths if p.startswith(prefix)]
+    candidates = [pattern]
+    if pattern.startswith(prefix):
+        candidates.append(pattern[len(prefix) :])  # staff often write the slides/ part too
+    for candidate in candidates:
+        found = _expand_one(candidate, under, prefix)
+        if found:
+            return found
+    return []
+
+
+def _expand_one(pattern: str, under: list[str], prefix: str) -> list[str]:
+    if _GLOB_CHARS.search(pattern):
+        regex = _glob_regex(pattern.rstrip("/"))
+        return [p for p in under if regex.fullmatch(p[len(prefix) :])]
+    folder = pattern.rstrip("/")
+    if not folder:
+        return list(under)
+    full = prefix + folder
+    if full in under and not pattern.endswith("/"):
+        return [full]
+    inside = [p for p in under if p.startswith(full + "/")]
+    if inside:
+        return inside
+    lowered = full.lower()
+    exact = [p for p in under if p.lower() == lowered]
+    if exact and not pattern.endswith("/"):
+        return exact[:1]
+    return [p for p in under if p.lower().startswith(lowered + "/")]
+
+
+def _for_screen(playlist: Playlist, screen: str) -> bool:
+    return not playlist.screens or screen in playlist.screens
+
+
+def _active(playlist: Playlist, now: datetime, calendar: WorkCalendar) -> bool:
+    if not clock_trusted(now):
+        return not has_time_conditions(playlist.when)
+    return window_active(playlist.when, now, calendar)
+
+
+def _file_name(path: str) -> str:
+    return PurePosixPath(path).name
+
+
+def missing_items(
+    playlists: Iterable[Playlist],
+    paths: Sequence[str],
+    problems: Iterable[Problem] = (),
+    expand: Callable[[str], list[str]] | None = None,
+) -> list[Problem]:
+    """A problem for each playlist item that names nothing under slides/ (for `check` and
+    the status page). An item naming a file that is itself refused (in `problems`) is not
+    reported twice."""
+    refused = {p.path for p in problems}
+    out = []
+    for playlist in playlists:
+        for item in playlist.items:
+            matched = expand(item.slides) if expand else expand_item(item.slides, paths)
+            if matched or (SLIDES_DIR + "/" + item.slides).rstrip("/") in refused:
+                continue
+            out.append(
+                Problem(
+                    playlist.path,
+                    f"slides {item.slides!r} matches no file under slides/",
+                    item.line,
+                    "missing-slide",
+                )
+            )
+    return out
+
+
+def make_plan(
+    slides: Mapping[str, Slide],
+    problems: Sequence[Problem],
+    playlists: Mapping[str, Playlist],
+    settings: Settings,
+    now: datetime,
+    calendar: WorkCalendar,
+) -> Plan:
+    """The plan for `now`. `slides` maps root-relative paths to parsed slides, in name order
+    (signage.core.paths.list_files order); `problems` are the catalog's (files refused),
+    carried into the plan with the planner's own."""
+    all_problems = list(problems)
+    notes: list[str] = []
+    trusted = clock_trusted(now)
+    clock = clock_problem(now)
+    if clock is not None:
+        all_problems.append(clock)
+    display_windows, display_problems = parse_display_windows(settings.display_windows)
+    all_problems += display_problems
+    display_lit = (
+        not display_windows
+        or not trusted
+        or any(window_active(w, now, calendar) for w in display_windows)
+    )
+    display: Literal["on", "off"] = "on" if display_lit else "off"
+
+    # The catalog hands slides over in name order; that order is kept as it is.
+    ordered = list(slides)
+    expanded: dict[str, list[str]] = {}
+
+    def expand(pattern: str) -> list[str]:
+        # The same pattern is asked for by several playlists and steps: expand it once.
+        if pattern not in expanded:
+            expanded[pattern] = expand_item(pattern, ordered)
+        return expanded[pattern]
+
+    mine = sorted(
+        (p for p in playlists.values() if _for_screen(p, settings.screen)),
+        key=lambda p: path_key(p.path),
+    )
+    others = [p for p in playlists.values() if not _for_screen(p, settings.screen)]
+
+    uses_calendar = any(
+        w is not None and w.days in ("workdays", "holidays")
+        for w in [p.when for p in mine] + list(display_windows)
+    )
+    if uses_calendar and trusted:
+        # From December on, next year's arrangement matters too: that is when the
+        # administrator can still add it before the screen needs it.
+        years = (now.year, now.year + 1) if now.month == 12 else (now.year,)
+        for year in years:
+            year_note = calendar.year_problem(year)
+            if year_note is not None:
+                all_problems.append(year_note)
+                notes.append(year_note.message)
+
+    # Reported for every playlist of this screen, active or not, so that the list of
+    # problems does not change with the time of day.
+    all_problems += missing_items(mine, ordered, problems, expand)
+
+    validity: dict[str, str] = {}
+    for path in ordered:
+        reason = why_not_now(slides[path], None, now, settings)
+        if reason is not None:
+            validity[path] = reason
+
+    def finish(
+        playlist: str | None,
+        items: list[PlannedItem],
+        reason_for: Callable[[str], str],
+        urgent: bool = False,
+    ) -> Plan:
+        playing = {i.slide.path for i in items}
+
+        def reason(path: str) -> str:
+            # An urgent slide never plays in a rotation: its own period is what matters.
+            if slides[path].urgent and path in validity:
+                return validity[path]
+            return reason_for(path)
+
+        left_out = tuple((path, reason(path)) for path in ordered if path not in playing)
+        return Plan(
+            at=now,
+            screen=settings.screen,
+            playlist=playlist,
+            items=tuple(items),
+            left_out=left_out,
+            problems=tuple(all_problems),
+            display=display,
+            urgent=urgent,
+            notes=tuple(notes),
+        )
+
+    urgent = [slides[p] for p in ordered if slides[p].urgent and p not in validity]
+    if urgent:
+        notes.append("urgent notices are showing instead of the playlist")
+        return finish(
+            None,
+            [PlannedItem(s) for s in urgent],
+            lambda path: validity.get(path, "an urgent notice is showing"),
+            urgent=True,
+        )
+
+    if not mine:
+        # Urgent slides out of their period stay out: they are never ordinary slides.
+        items = [
+            PlannedItem(slides[p]) for p in ordered if p not in validity and not slides[p].urgent
+        ]
+        if playlists:
+            notes.append(f"no playlist is for screen {settings.screen!r}: every slide plays")
+        return finish(None, items, lambda path: validity.get(path, "urgent notice"))
+
+    active = [p for p in mine if _active(p, now, calendar)]
+    if not active:
+        return finish(None, [], lambda path: "no playlist is active now")
+    chosen = min(active, key=lambda p: (-p.priority, path_key(p.path)))
+    tied = [p.path for p in active if p.priority == chosen.priority and p is not chosen]
+    if tied:
+        notes.append(
+            f"{chosen.path} wins over {', '.join(tied)} (same priority {chosen.priority},"
+            " first by file name)"
+        )
+
+    items = []
+    in_chosen: dict[str, str] = {}
+    """Slides the chosen playlist names that do not play, with the first reason met."""
+    for item in chosen.items:
+        for path in expand(item.slides):
+            slide = slides[path]
+            reason = validity.get(path) or why_not_now(slide, item, now, settings)
+            if reason is None:
+                items.append(PlannedItem(slide, item.duration, item.fit, item.pages_per_turn))
+            else:
+                in_chosen.setdefault(path, reason)
+
+    screens_of: dict[str, list[str]] = {}
+    for other in sorted(others, key=lambda p: path_key(p.path)):
+        for item in other.items:
+            for path in expand(item.slides):
+                listed = screens_of.setdefault(path, [])
+                listed += [s for s in other.screens if s not in listed]
+    in_mine = {path for p in mine for item in p.items for path in expand(item.slides)}
+    not_in = f"not in playlist {_file_name(chosen.path)}"
+
+    def reason_for(path: str) -> str:
+        if path in in_chosen:
+            return in_chosen[path]
+        if path in screens_of and path not in in_mine:
+            return "for screen " + ", ".join(screens_of[path])
+        return not_in
+
+    return finish(chosen.path, items, reason_for)
+
+
+def next_change(
+    slides: Mapping[str, Slide],
+    playlists: Mapping[str, Playlist],
+    settings: Settings,
+    now: datetime,
+) -> datetime | None:
+    """The next moment after `now` at which `make_plan` could give a different answer for
+    reasons of time alone (file changes aside): the player can sleep until then. None when
+    nothing dated remains; with the clock not set, a minute from now."""
+    if not clock_trusted(now):
+        return now + UNTRUSTED_RECHECK
+    windows = [p.when for p in playlists.values() if _for_screen(p, settings.screen)]
+    display_windows, _ = parse_display_windows(settings.display_windows)
+    windows += list(display_windows)
+    moments: list[datetime] = []
+    for slide in slides.values():
+        moments += validity_edges(slide.show_from, slide.show_until)
+        if isinstance(slide.body, Meeting):
+            moments += validity_edges(*meeting_period(slide.body, settings.meeting_lead_days))
+    for playlist in playlists.values():
+        for item in playlist.items:
+            moments += validity_edges(item.show_from, item.show_until)
+    return next_boundary(now, windows, moments)
+
+
+PageInfo = Callable[[PlannedItem], tuple[int, float]]
+"""(pages, total seconds on screen) of one planned item, from layout."""
+
+
+def plan_json(
+    plan: Plan, page_info: PageInfo | None = None, default_seconds: float = 10.0
+) -> dict[str, Any]:
+    """`signage plan --json`, exactly the shape in DESIGN.md.
+
+    Without `page_info` every item counts as one page of its planned duration (the
+    playlist's, else the slide's own, else `default_seconds`)."""
+
+    def info(item: PlannedItem) -> tuple[int, float]:
+        if page_info is not None:
+            return page_info(item)
+        seconds = item.duration or item.slide.duration or default_seconds
+        return 1, float(seconds)
+
+    items = []
+    for item in plan.items:
+        pages, seconds = info(item)
+        items.append({"path": item.slide.path, "pages": pages, "duration": round(seconds, 1)})
+    return {
+        "at": plan.at.isoformat(timespec="seconds"),
+        "screen": plan.screen,
+        "playlist": plan.playlist,
+        "items": items,
+        "left_out": [{"path": path, "reason": reason} for path, reason in plan.left_out],
+        "problems": [
+            {"path": p.path, "message": f"line {p.line}: {p.message}" if p.line else p.message}
+            for p in plan.problems
+        ],
+        "display": plan.display,
+    }
+
+
+def referenced_paths(playlist: Playlist, paths: Iterable[str]) -> list[str]:
+    """Every slide path a playlist names, in its order (for `check` and the status page)."""
+    ordered = list(paths)
+    out: list[str] = []
+    for item in playlist.items:
+        for path in expand_item(item.slides, ordered):
+            if path not in out:
+                out.append(path)
+    return out

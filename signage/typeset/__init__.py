@@ -1,0 +1,8 @@
+"""Typesetting: a slide and a canvas become pages of positioned lines, as data.
+
+Line breaking (`linebreak`), layout of documents, notices and meetings (`layout`), fonts
+and their metrics (`fonts`), how a canvas is divided into bands (`canvas`), a planned slide
+to its pages (`paginate`) and the `inspect --json` view of a layout (`describe`). Pure
+functions of (slide, canvas size, fonts, settings, time). Imports only the core: never the
+display, the file formats' readers, the schedule or the content folder.
+"""

@@ -1,0 +1,59 @@
+"""The `inspect --json` view of one file: how it was read and where every line went."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from signage.core.model import Document, Meeting, Page, Slide
+from signage.typeset.fonts import FontBook
+
+
+def line_json(line: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"text": line.text, "role": line.role}
+    if line.role == "heading" and line.level is not None:
+        out["level"] = line.level
+    out.update(x=line.x, y=line.y, width=line.width, size=line.size)
+    return out
+
+
+def inspect_json(slide: Slide, pages: Sequence[Page], warnings: Sequence[str]) -> dict[str, Any]:
+    """The DESIGN.md shape: path, kind, title, encoding, pages (duration, lines), warnings."""
+    return {
+        "path": slide.path,
+        "kind": slide.kind,
+        "title": slide.title,
+        "encoding": slide.encoding,
+        "pages": [
+            {"duration": float(page.duration), "lines": [line_json(ln) for ln in page.lines]}
+            for page in pages
+        ],
+        "warnings": [*slide.warnings, *(w for w in warnings if w not in slide.warnings)],
+    }
+
+
+def spelled_text(pages: Sequence[Page]) -> str:
+    """The non-meta text of all pages in order: what the file says, without layout additions."""
+    return "".join(ln.text for page in pages for ln in page.lines if ln.role != "meta")
+
+
+def slide_text(slide: Slide) -> str:
+    """All the text a text or meeting slide shows, for checks such as missing glyphs."""
+    body = slide.body
+    if isinstance(body, Document):
+        return "\n".join([body.title or "", *(b.text for b in body.blocks)])
+    if isinstance(body, Meeting):
+        return "\n".join(
+            [body.title, body.place, body.host, body.attendees, *body.agenda, body.notes]
+        )
+    return slide.title
+
+
+def missing_glyph_warnings(slide: Slide, fonts: FontBook) -> list[str]:
+    """One warning naming the characters no installed font can draw (they would be boxes)."""
+    missing = fonts.missing(slide_text(slide))
+    if not missing:
+        return []
+    listed = "、".join(f"{c} (U+{ord(c):04X})" for c in missing[:10])
+    more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+    return [f"no installed font has {listed}{more}: they show as empty boxes"]
