@@ -165,7 +165,9 @@ def fade_frames() -> list[float]:
     from signage.content.folder import ContentFolder
     from signage.core.clock import ManualClock
     from signage.core.config import load_settings
-    from signage.screen.player import Display, Player
+    from signage.screen.output import Display
+    from signage.screen.player import Player
+    from signage.workers.lane import InlineLane
     from signage.typeset.fonts import FontBook
 
     overrides = {
@@ -180,7 +182,7 @@ def fade_frames() -> list[float]:
     pygame.display.init()
     folder = ContentFolder(lambda: load_settings(REPO, None, overrides), clock.monotonic)
     fonts = FontBook.from_settings(folder.settings.fonts)
-    player = Player(folder, clock, fonts, Display((1920, 1080), True, 0))
+    player = Player(folder, clock, fonts, Display((1920, 1080), True, 0), lane=InlineLane())
     player.start()
     gaps: list[float] = []
     for _ in range(6):

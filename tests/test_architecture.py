@@ -22,12 +22,23 @@ ALLOWED: dict[str, frozenset[str]] = {
     "schedule": frozenset({"core"}),
     "appliance": frozenset({"core"}),
     "render": frozenset({"core", "typeset", "formats"}),
-    "content": frozenset({"core", "formats", "schedule"}),
+    "workers": frozenset({"core", "formats", "typeset", "render", "schedule"}),
+    "content": frozenset({"core", "formats", "schedule", "workers"}),
     "screen": frozenset(
-        {"core", "formats", "typeset", "render", "content", "schedule", "appliance"}
+        {"core", "typeset", "render", "content", "schedule", "appliance", "workers"}
     ),
     "commands": frozenset(
-        {"core", "formats", "typeset", "render", "content", "schedule", "appliance", "screen"}
+        {
+            "core",
+            "formats",
+            "typeset",
+            "render",
+            "content",
+            "schedule",
+            "appliance",
+            "screen",
+            "workers",
+        }
     ),
     # The package itself: signage/__init__.py and __main__.py (python -m signage).
     "": frozenset({"commands"}),

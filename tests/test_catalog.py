@@ -30,6 +30,7 @@ from signage.core.config import Settings
 from signage.core.model import Block, ContentError, Document, ImageBody, Slide
 from signage.core.paths import read_bytes_limited, resolve_inside
 from signage.formats.registry import MAX_IMAGE_BYTES, MAX_TEXT_BYTES, read_slide, size_limit
+from signage.workers.jobs import PlaylistResult, SettingsResult
 
 SETTLE = 0.5
 
@@ -452,7 +453,7 @@ def test_gbk_file_names(root: Path) -> None:
     assert not catalog.slides
 
 
-def test_playlists_and_settings_are_kept_as_bytes(root: Path) -> None:
+def test_playlists_and_settings_are_kept_checked(root: Path) -> None:
     write(root / "playlists" / "lobby.yaml", "items: []\n", age=60)
     write(root / "playlists" / "old" / "archived.yaml", "items: []\n", age=60)
     write(root / "playlists" / "notes.txt", "not a playlist", age=60)
@@ -462,17 +463,19 @@ def test_playlists_and_settings_are_kept_as_bytes(root: Path) -> None:
     catalog.scan(0.0)
     assert list(catalog.playlist_files) == ["playlists/empty.yml", "playlists/lobby.yaml"]
     lobby = catalog.playlist_files["playlists/lobby.yaml"]
-    assert lobby.data == b"items: []\n"
     assert lobby.digest == hashlib.sha256(b"items: []\n").hexdigest()
+    assert isinstance(lobby.result, PlaylistResult) and lobby.result.problems[0].code == "no-items"
     assert catalog.settings_file is not None
-    assert "某镇" in catalog.settings_file.data.decode()
+    assert isinstance(catalog.settings_file.result, SettingsResult)
+    assert catalog.settings_file.result.values == {"organisation": "某镇人民政府"}
     assert not catalog.slides and not catalog.problems
-    # A half-saved playlist is settled like any file; the old bytes stay until then.
+    # A half-saved playlist is settled like any file; the old version stays until then.
     (root / "playlists" / "lobby.yaml").write_bytes(b"items: [a]\n")
     catalog.update(["playlists/lobby.yaml"], 1.0)
-    assert catalog.playlist_files["playlists/lobby.yaml"].data == b"items: []\n"
+    assert catalog.playlist_files["playlists/lobby.yaml"].digest == lobby.digest
     assert catalog.update([], 1.0 + SETTLE)
-    assert catalog.playlist_files["playlists/lobby.yaml"].data == b"items: [a]\n"
+    newer = catalog.playlist_files["playlists/lobby.yaml"]
+    assert newer.digest == hashlib.sha256(b"items: [a]\n").hexdigest()
     (root / "signage.yaml").unlink()
     assert catalog.update(["signage.yaml"], 5.0)
     assert catalog.settings_file is None
@@ -490,7 +493,9 @@ def test_real_images_and_a_truncated_one(root: Path) -> None:
     write(root / "slides" / "photo.png", png[: len(png) // 2])
     settle(catalog, ["slides/photo.png"], 1.0)
     assert catalog.problems["slides/photo.png"].code == "image-bad"
-    assert isinstance(catalog.slides["slides/photo.png"].body, ImageBody)
+    # The photo on disk is now the broken one: the previous version cannot be drawn any
+    # more, so it leaves (a text keeps playing its previous version: its words were read).
+    assert "slides/photo.png" not in catalog.slides
 
 
 def test_missing_root_at_start(tmp_path: Path) -> None:

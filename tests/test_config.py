@@ -4,7 +4,19 @@ from pathlib import Path
 
 import pytest
 
-from signage.core.config import Settings, load_settings, parse_size
+from signage.core.config import Settings, load_settings, parse_size, with_content
+from signage.core.model import Problem
+from signage.formats.registry import MAX_TEXT_BYTES
+from signage.workers.jobs import ReadSettings, State
+
+
+def layered(
+    content: Path, machine: Path | None, overrides: dict[str, object] | None = None
+) -> tuple[Settings, list[Problem]]:
+    """All the layers, the content's signage.yaml read by the job a worker runs."""
+    settings, problems = load_settings(content, machine, overrides)
+    result = ReadSettings(str(content), "signage.yaml", MAX_TEXT_BYTES).run(State())
+    return with_content(settings, result.values), problems + list(result.problems)
 
 
 def write(path: Path, text: str) -> Path:
@@ -20,7 +32,7 @@ def test_layers_defaults_content_machine_flags(tmp_path: Path) -> None:
         "organisation: 青山镇人民政府\ndefaults: {duration: 20, fit: cover}\n",
     )
     machine = write(tmp_path / "machine.yaml", "rotation: 90\norganisation: 青山镇便民服务中心\n")
-    settings, problems = load_settings(content, machine, {"windowed": True})
+    settings, problems = layered(content, machine, {"windowed": True})
     assert problems == []
     assert settings.organisation == "青山镇便民服务中心"  # machine beats content
     assert settings.default_duration == 20 and settings.default_fit == "cover"
@@ -33,7 +45,7 @@ def test_content_cannot_name_commands_or_machine_settings(tmp_path: Path) -> Non
         tmp_path / "signage.yaml",
         "display:\n  off_command: rm -rf /\nstatus_file: /etc/passwd\nrotation: 90\n",
     )
-    settings, problems = load_settings(tmp_path, None)
+    settings, problems = layered(tmp_path, None)
     assert settings.display_off_command == ()
     assert settings.status_file is None and settings.rotation == 0
     messages = " ".join(p.message for p in problems)
@@ -58,7 +70,7 @@ def test_machine_config_names_commands_and_content_root(tmp_path: Path) -> None:
 
 def test_bad_values_are_problems_with_the_value_quoted(tmp_path: Path) -> None:
     write(tmp_path / "signage.yaml", "theme: {background: blue}\ndefaults: {fit: stretch}\n")
-    settings, problems = load_settings(tmp_path, None)
+    settings, problems = layered(tmp_path, None)
     assert settings.theme == Settings().theme
     assert any("'blue' is not a colour" in p.message for p in problems)
     assert any("'stretch'" in p.message for p in problems)
@@ -67,7 +79,7 @@ def test_bad_values_are_problems_with_the_value_quoted(tmp_path: Path) -> None:
 
 def test_broken_yaml_is_a_problem_with_its_line(tmp_path: Path) -> None:
     write(tmp_path / "signage.yaml", "organisation: a\ntheme: [\n")
-    settings, problems = load_settings(tmp_path, None)
+    settings, problems = layered(tmp_path, None)
     assert settings.organisation == Settings().organisation
     assert len(problems) == 1 and problems[0].line is not None
 

@@ -718,12 +718,13 @@ def test_a_hanging_reader_does_not_stall_the_player_loop(
 
     import pygame
 
-    import signage.content.folder
     from signage.content.folder import ContentFolder
     from signage.core.clock import ManualClock
     from signage.core.config import Settings, load_settings
-    from signage.screen.player import Display, Player
+    from signage.screen.output import Display
+    from signage.screen.player import Player
     from signage.typeset.fonts import FontBook
+    from signage.workers.lane import InlineLane
 
     release = threading.Event()
     entered = threading.Event()
@@ -735,7 +736,6 @@ def test_a_hanging_reader_does_not_stall_the_player_loop(
             release.wait(30)  # a hostile file: the reader does not come back
         return real_reader(root, rel, settings)
 
-    monkeypatch.setattr(signage.content.folder, "read_slide", reader)
     slides = content / "slides"
     (slides / "1.txt").write_bytes(notice(1))
     old = time.time() - 60
@@ -750,6 +750,7 @@ def test_a_hanging_reader_does_not_stall_the_player_loop(
         lambda: load_settings(content, None, overrides),
         clock.monotonic,
         lambda: holder[0].wake() if holder else None,
+        reader=reader,
     )
     try:
         settings = folder.settings
@@ -758,6 +759,7 @@ def test_a_hanging_reader_does_not_stall_the_player_loop(
             clock,
             FontBook.from_settings(settings.fonts),
             Display(settings.size, True, settings.rotation),
+            lane=InlineLane(),
             status_file=status_file,
             watcher=batches,
         )

@@ -15,8 +15,10 @@ import pytest
 from signage.content.folder import ContentFolder
 from signage.core.clock import ManualClock
 from signage.core.config import Settings, load_settings
-from signage.screen.player import Display, Hooks, Player, SurfaceCache, parse_quit_keys
+from signage.screen.output import Display
+from signage.screen.player import Hooks, Player, TextureCache, parse_quit_keys
 from signage.typeset.fonts import FontBook
+from signage.workers.lane import InlineLane
 
 REPO = Path(__file__).resolve().parent.parent
 SIZE = (480, 270)
@@ -59,6 +61,7 @@ def make_player(
         clock,
         fonts,
         Display(settings.size, True, settings.rotation),
+        lane=InlineLane(),
         status_file=status,
         hooks=hooks,
     )
@@ -71,6 +74,13 @@ def write_notice(root: Path, name: str, body: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(f"{body}\n\n青山镇人民政府\n2026年11月28日\n", encoding="utf-8")
     return path
+
+
+def screen(player: Player) -> pygame.Surface:
+    """The glass as the renderer shows it."""
+    surface = player.display.screenshot()
+    assert surface is not None
+    return surface
 
 
 def current(player: Player) -> str | None:
@@ -121,7 +131,7 @@ def test_nothing_playable_shows_name_and_clock(content: Path, display: None) -> 
     player = make_player(content, clock)
     player.start()
     assert player.rotation.current is None
-    surface = pygame.display.get_surface()
+    surface = screen(player)
     assert player.frames == 1
     # Not black: the theme background fills the body, the header band is drawn.
     assert surface.get_at((SIZE[0] // 2, SIZE[1] - 5))[:3] == Settings().theme.background
@@ -191,9 +201,9 @@ def test_rotation_turns_the_canvas(content: Path, display: None) -> None:
     player = make_player(content, clock, rotation=90)
     player.start()
     assert player.canvas == (SIZE[1], SIZE[0])
-    assert pygame.display.get_surface().get_size() == SIZE
+    assert screen(player).get_size() == SIZE
     # The header band (top of the canvas) lands on the right edge of a screen turned clockwise.
-    assert pygame.display.get_surface().get_at((SIZE[0] - 3, SIZE[1] // 2))[:3] == (
+    assert screen(player).get_at((SIZE[0] - 3, SIZE[1] // 2))[:3] == (
         Settings().theme.header_background
     )
 
@@ -228,10 +238,10 @@ def test_escape_quits_a_window_and_the_combination_quits_full_screen(
     assert not player.running
 
 
-def test_surface_cache_is_bounded_in_bytes() -> None:
-    cache = SurfaceCache(max_bytes=3 * 100 * 100 * 4)
+def test_texture_cache_is_bounded_in_bytes() -> None:
+    cache = TextureCache(max_bytes=3 * 100 * 100 * 8)
     for i in range(10):
-        cache.put((i,), pygame.Surface((100, 100), depth=32))
+        cache.put((i,), object(), pygame.Surface((100, 100), depth=32))
     assert len(cache) == 3 and cache.used <= cache.max_bytes
     assert cache.get((9,)) is not None and cache.get((0,)) is None
 
@@ -248,7 +258,7 @@ def test_display_off_draws_black_and_stops_the_rotation(content: Path, display: 
     assert current(player) == "slides/a.txt"
     run_for(player, clock, 15)
     assert player.plan is not None and player.plan.display == "off"
-    assert pygame.display.get_surface().get_at((SIZE[0] // 2, SIZE[1] // 2))[:3] == (0, 0, 0)
+    assert screen(player).get_at((SIZE[0] // 2, SIZE[1] // 2))[:3] == (0, 0, 0)
 
 
 def test_a_new_theme_in_the_content_settings_shows_at_once(content: Path, display: None) -> None:
@@ -256,7 +266,7 @@ def test_a_new_theme_in_the_content_settings_shows_at_once(content: Path, displa
     clock = ManualClock(START)
     player = make_player(content, clock, default_duration=600.0)
     player.start()
-    surface = pygame.display.get_surface()
+    surface = screen(player)
     assert surface.get_at((2, 2))[:3] == Settings().theme.header_background
     (content / "signage.yaml").write_text(
         "organisation: 青山镇\ntheme: {header_background: '#003366'}\n", encoding="utf-8"
@@ -264,7 +274,7 @@ def test_a_new_theme_in_the_content_settings_shows_at_once(content: Path, displa
     player.folder.update({"signage.yaml"})
     clock.advance(1)
     player.tick()
-    assert pygame.display.get_surface().get_at((2, 2))[:3] == (0, 0x33, 0x66)
+    assert screen(player).get_at((2, 2))[:3] == (0, 0x33, 0x66)
 
 
 def test_playlist_problems_are_logged_once_on_and_once_off(

@@ -26,9 +26,11 @@ from signage.core.clock import ManualClock
 from signage.core.config import Settings, load_settings
 from signage.schedule.calendar import WorkCalendar
 from signage.schedule.timeline import Segment, timeline
-from signage.screen.player import Display, Hooks, Player
+from signage.screen.output import Display
+from signage.screen.player import Hooks, Player
 from signage.screen.power import DisplayPower
 from signage.typeset.fonts import FontBook
+from signage.workers.lane import InlineLane
 
 REPO = Path(__file__).resolve().parent.parent
 SIZE = (320, 180)
@@ -141,6 +143,7 @@ def make_rig(
         clock,
         FontBook.from_settings(settings.fonts),
         Display(settings.size, True, settings.rotation),
+        lane=InlineLane(),
         hooks=rig_hooks,
     )
     rig = Rig(player, clock)
@@ -164,15 +167,13 @@ def current(player: Player) -> str | None:
     return None if cur is None else cur.item.slide.path
 
 
-def pixel(x: int, y: int) -> tuple[int, int, int]:
-    r, g, b, _ = pygame.display.get_surface().get_at((x, y))
-    return (r, g, b)
-
-
-def is_black() -> bool:
-    surface = pygame.display.get_surface()
+def is_black(player: Player) -> bool:
+    """Is the glass black, as the renderer shows it?"""
+    surface = player.display.screenshot()
+    assert surface is not None
     w, h = surface.get_size()
-    return all(pixel(x, y) == BLACK for x in (2, w // 2, w - 3) for y in (2, h // 2, h - 3))
+    points = [(x, y) for x in (2, w // 2, w - 3) for y in (2, h // 2, h - 3)]
+    return all(tuple(surface.get_at(p))[:3] == BLACK for p in points)
 
 
 def plan_timeline(folder: ContentFolder, start: datetime, end: datetime) -> list[Segment]:
@@ -214,7 +215,7 @@ def agree(player: Player, segments: list[Segment] | None = None) -> None:
         else:
             assert current(player) is None, where
     else:
-        assert current(player) is None and is_black(), where
+        assert current(player) is None and is_black(player), where
     if segments is not None:
         seg = covering(segments, now)
         assert (seg.playlist, seg.items, seg.display, seg.urgent) == (
@@ -376,7 +377,7 @@ def test_nothing_active_shows_the_idle_screen_and_comes_back(root: Path, display
     segments = plan_timeline(rig.folder, at(2026, 12, 1, 17), at(2026, 12, 2, 9))
     run_until(rig, at(2026, 12, 1, 18, 0, 2), segments)
     assert rig.player.plan is not None and rig.player.plan.playlist is None
-    assert current(rig.player) is None and not is_black()
+    assert current(rig.player) is None and not is_black(rig.player)
     # Overnight the loop sleeps until the morning edge, waking at least each clock minute.
     rig.clock.set(at(2026, 12, 2, 7, 59, 58))
     rig.player.tick()
@@ -506,20 +507,20 @@ def test_the_display_goes_dark_and_lights_at_the_window_edges(root: Path, displa
     rig = make_rig(root, at(2026, 12, 1, 18, 29, 50))
     player = rig.player
     player.start()
-    assert rig.displays == [] and not is_black()
+    assert rig.displays == [] and not is_black(rig.player)
     segments = plan_timeline(rig.folder, at(2026, 12, 1, 18), at(2026, 12, 2, 8))
     assert [s.display for s in segments] == ["on", "off", "on"]
     woke = run_until(rig, at(2026, 12, 1, 18, 30, 10), segments)
     assert boundary_ticks(woke, at(2026, 12, 1, 18, 30))
-    assert rig.displays == ["off"] and is_black()
+    assert rig.displays == ["off"] and is_black(rig.player)
     assert rig.statuses[-1]["display"] == "off" and rig.statuses[-1]["current"] is None
     # Wednesday morning: lit at 07:30 with the fallback, the workday list from 08:00.
     rig.clock.set(at(2026, 12, 2, 7, 29, 55))
     player.tick()
-    assert rig.displays == ["off"] and is_black()
+    assert rig.displays == ["off"] and is_black(rig.player)
     woke = run_until(rig, at(2026, 12, 2, 7, 30, 5), segments)
     assert boundary_ticks(woke, at(2026, 12, 2, 7, 30))
-    assert rig.displays == ["off", "on"] and not is_black()
+    assert rig.displays == ["off", "on"] and not is_black(rig.player)
     assert player.plan is not None and player.plan.playlist == "playlists/all.yaml"
     assert current(player) in player.rotation.order
 
@@ -538,7 +539,7 @@ def test_a_dark_display_draws_no_frames(root: Path, display: None) -> None:
     display_content(root)
     rig = make_rig(root, at(2026, 12, 1, 18, 30, 5))
     rig.player.start()
-    assert is_black()
+    assert is_black(rig.player)
     frames = rig.player.frames
     run_until(rig, at(2026, 12, 1, 18, 35), step=10.0)
     assert rig.player.frames == frames
@@ -631,9 +632,11 @@ def test_a_refused_display_command_does_not_drop_the_display_hours(
         "signage.yaml",
         "display:\n  off_command: [reboot]\n  on: [{days: workdays, hours: '07:30-18:30'}]\n",
     )
-    settings, problems = load_settings(root, None, {})
+    rig = make_rig(root, at(2026, 12, 1, 10))
+    rig.folder.scan()
+    settings = rig.folder.settings
     assert settings.display_off_command == ()
-    assert problems
+    assert any(p.path == "signage.yaml" for p in rig.folder.problems())
     assert len(settings.display_windows) == 1
 
 
@@ -738,7 +741,7 @@ def test_with_the_clock_not_set_only_undated_content_plays(root: Path, display: 
     assert rig.player.rotation.order == ("slides/notices/a.txt", "slides/other/f.txt")
     assert "clock-not-set" in [p.code for p in plan.problems]
     assert any("clock is not set" in p["message"] for p in rig.statuses[-1]["problems"])
-    assert not is_black()
+    assert not is_black(rig.player)
     # The time is looked at again at least every minute.
     assert rig.player.next_deadline() - rig.clock.monotonic() <= 60
 

@@ -8,7 +8,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +20,7 @@ from signage.core.model import Problem
 if TYPE_CHECKING:
     from signage.content.folder import ContentFolder
     from signage.typeset.fonts import FontBook
+    from signage.workers.lane import WorkerLane
 
 log = logging.getLogger("signage")
 
@@ -186,8 +187,24 @@ def _content_folder(args: argparse.Namespace, **extra: Any) -> ContentFolder:
     from signage.content.folder import ContentFolder
 
     folder = ContentFolder(_settings_loader(args, **extra), time.monotonic)
-    folder.scan()
+    try:
+        folder.scan()  # every file read now, by workers
+    finally:
+        folder.close()  # what was read stays; the workers go
     return folder
+
+
+@contextlib.contextmanager
+def _worker_lane(settings: Settings) -> Iterator[WorkerLane]:
+    """Worker processes for a one-shot command: the same jobs and limits as the player's."""
+    from signage.workers.lane import WorkerLane
+    from signage.workers.limits import worker_limits
+
+    lane = WorkerLane("screen", worker_limits(settings), idle_exit_s=30.0)
+    try:
+        yield lane
+    finally:
+        lane.close()
 
 
 def _moment(text: str | None, settings: Settings) -> datetime:
@@ -357,10 +374,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    from signage.core.model import ContentError, PlannedItem
-    from signage.formats.registry import read_slide
+    from signage.core.model import PlannedItem, Problem
     from signage.typeset.describe import inspect_json
-    from signage.typeset.paginate import pages_for
+    from signage.workers.jobs import Failure, Layout, ReadSlide
 
     path: Path = args.file
     if not path.exists():
@@ -374,21 +390,22 @@ def cmd_inspect(args: argparse.Namespace) -> int:
             root = parent.parent
             rel = path.resolve().relative_to(root).as_posix()
             break
-    try:
-        slide = read_slide(root, rel, settings)
-    except ContentError as err:
-        line = f":{err.line}" if err.line else ""
-        print(f"{path}{line}: {err.message}", file=sys.stderr)
-        if args.json:
-            print(
-                json.dumps(
-                    {"path": rel, "error": err.message, "code": err.code}, ensure_ascii=False
-                )
-            )
+    with _worker_lane(settings) as lane:
+        slide = lane.call(ReadSlide(str(root), rel, settings), 60.0)
+        if isinstance(slide, Problem | Failure):
+            message = slide.message if isinstance(slide, Problem) else slide.detail
+            code = slide.code if isinstance(slide, Problem) else slide.kind
+            line = f":{slide.line}" if isinstance(slide, Problem) and slide.line else ""
+            print(f"{path}{line}: {message}", file=sys.stderr)
+            if args.json:
+                print(json.dumps({"path": rel, "error": message, "code": code}, ensure_ascii=False))
+            return 1
+        canvas = args.size or (1920, 1080)
+        now = _moment(args.at, settings)
+        pages = lane.call(Layout(PlannedItem(slide), canvas, settings, now), 60.0)
+    if isinstance(pages, Failure):
+        print(f"{path}: cannot lay it out: {pages.detail}", file=sys.stderr)
         return 1
-    canvas = args.size or (1920, 1080)
-    now = _moment(args.at, settings)
-    pages = pages_for(PlannedItem(slide), canvas, _fonts(settings), settings, now)
     data = inspect_json(slide, pages, list(slide.warnings))
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=1))
@@ -407,9 +424,9 @@ def cmd_preview(args: argparse.Namespace) -> int:
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     import pygame
 
-    from signage.render.page import draw_header, header_lines, render_idle, render_page
+    from signage.render.page import draw_header, header_lines, render_idle
     from signage.typeset.canvas import frame_for
-    from signage.typeset.paginate import pages_for
+    from signage.workers.jobs import Failure, Layout, Render
 
     folder = _content_folder(args, settle_s=0.0)
     settings = folder.settings
@@ -422,22 +439,31 @@ def cmd_preview(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     plan = folder.plan(at)
 
-    def source(rel: str) -> bytes:
-        from signage.formats.registry import slide_bytes
-
-        return slide_bytes(folder.root, rel, settings)
-
     written: list[tuple[Path, str]] = []
     header = header_lines(frame, settings.organisation, at, fonts)
-    for n, item in enumerate(plan.items, 1):
-        pages = pages_for(item, canvas, fonts, settings, at)
-        stem = _safe_stem(item.slide.path)
-        for i, page in enumerate(pages):
-            surface = render_page(page, canvas, fonts, settings.theme, source)
-            draw_header(surface, frame, header, fonts, settings.theme)
-            name = out / f"{n:02d}-{stem}-p{i + 1:02d}.png"
-            pygame.image.save(surface, str(name))
-            written.append((name, f"{item.slide.path} {i + 1}/{len(pages)}"))
+    # Pages are laid out and drawn by workers, exactly as the player has them made.
+    with _worker_lane(settings) as lane:
+        for n, item in enumerate(plan.items, 1):
+            slide = item.slide
+            pages = lane.call(Layout(item, canvas, settings, at), 60.0)
+            if isinstance(pages, Failure):
+                print(f"problem: {slide.path}: cannot lay it out: {pages.detail}", file=sys.stderr)
+                continue
+            stem = _safe_stem(slide.path)
+            for i, page in enumerate(pages):
+                job = Render(page, slide.path, slide.digest, str(folder.root), canvas, settings)
+                pixels = lane.call(job, 60.0)
+                if isinstance(pixels, Failure):
+                    print(
+                        f"problem: {slide.path} page {i + 1}: cannot draw it: {pixels.detail}",
+                        file=sys.stderr,
+                    )
+                    continue
+                surface = pygame.image.frombytes(pixels.data, (pixels.width, pixels.height), "RGB")
+                draw_header(surface, frame, header, fonts, settings.theme)
+                name = out / f"{n:02d}-{stem}-p{i + 1:02d}.png"
+                pygame.image.save(surface, str(name))
+                written.append((name, f"{slide.path} {i + 1}/{len(pages)}"))
     if not plan.items:
         surface = render_idle(canvas, settings.organisation, at, fonts, settings.theme)
         draw_header(surface, frame, header, fonts, settings.theme)

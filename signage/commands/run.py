@@ -39,8 +39,11 @@ def run_player(
     import pygame
 
     from signage.content.folder import ContentFolder
-    from signage.screen.player import Display, Hooks, Player, install_signal_handlers
+    from signage.screen.output import Display, NoRendererError
+    from signage.screen.player import Hooks, Player, install_signal_handlers
     from signage.typeset.fonts import FontBook
+    from signage.workers.lane import WorkerLane
+    from signage.workers.limits import worker_limits
 
     if clock is None:
         tz = local_zone(settings.timezone)
@@ -57,8 +60,10 @@ def run_player(
         ):
             # SDL fell back to drawing nowhere: say so instead of playing to no one.
             raise pygame.error("no display found (SDL fell back to an off-screen driver)")
-        display = Display(settings.size, settings.windowed, settings.rotation)
-    except pygame.error as err:
+        display = Display(
+            settings.size, settings.windowed, settings.rotation, renderer=settings.renderer
+        )
+    except (pygame.error, NoRendererError) as err:
         print(open_display_error_message(err, os.environ.get("SDL_VIDEODRIVER")), file=sys.stderr)
         pygame.quit()
         return 1
@@ -74,8 +79,13 @@ def run_player(
         if player_ref:
             player_ref[0].wake()
 
-    # Slides are read on a background thread that wakes the player when one is ready.
-    folder = ContentFolder(load, clock.monotonic, wake)
+    # Every content file is read, laid out and rendered in worker processes (signage.workers):
+    # one lane reads files, the other makes the pages that come next; each wakes the loop
+    # when an answer is ready.
+    limits = worker_limits(settings)
+    read_lane = WorkerLane("read", limits, wake=wake)
+    screen_lane = WorkerLane("screen", limits, wake=wake, idle_exit_s=120.0)
+    folder = ContentFolder(load, clock.monotonic, wake, lane=read_lane)
 
     from signage.appliance.notify import Notifier
     from signage.screen.power import DisplayPower
@@ -149,6 +159,7 @@ def run_player(
         clock,
         fonts,
         display,
+        lane=screen_lane,
         status_file=settings.status_file,
         hooks=hooks,
         watcher=watcher,
@@ -175,6 +186,9 @@ def run_player(
         notifier.stopping()
         watcher.stop()
         folder.close()
+        read_lane.close()
+        screen_lane.close()
+        display.close()
         pygame.quit()
     return 0
 

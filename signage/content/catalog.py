@@ -41,7 +41,6 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import errno
-import hashlib
 import logging
 import os
 import stat as stat_mod
@@ -50,11 +49,18 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
-from typing import Literal
 
-from signage.content.reader_pool import Done, ReaderPool
+from signage.content.reading import (
+    META_READ_TIMEOUT_S,
+    FileKind,
+    FunctionReading,
+    Reader,
+    Reading,
+    WorkerReading,
+    failure_problem,
+)
 from signage.core.config import Settings
-from signage.core.model import ContentError, Problem, Slide
+from signage.core.model import ImageBody, PdfBody, Problem, Slide
 from signage.core.paths import (
     PLAYLISTS_DIR,
     SLIDES_DIR,
@@ -64,12 +70,9 @@ from signage.core.paths import (
     list_files,
     natural_key,
 )
-from signage.formats.registry import (
-    MAX_TEXT_BYTES,
-    read_slide,
-    read_timeout,
-    size_limit,
-)
+from signage.formats.registry import MAX_TEXT_BYTES, read_slide, read_timeout, size_limit
+from signage.workers.jobs import PlaylistResult, SettingsResult
+from signage.workers.lane import Lane
 
 log = logging.getLogger(__name__)
 
@@ -102,20 +105,21 @@ FIRST_SCAN_WAIT_S = 3.0
 """Background reading: how long the first scan waits for the files already there, so the
 screen starts with content (and a remembered position) instead of the idle page."""
 
-Reader = Callable[[Path, str, Settings], Slide]
-FileKind = Literal["slide", "playlist", "settings"]
-
 
 @dataclass(frozen=True)
-class RawFile:
-    """A playlist or the content signage.yaml as last read whole: bytes for its parser."""
+class MetaFile:
+    """A playlist or the content signage.yaml as a worker last read and checked it."""
 
     path: str
     """Root-relative posix path; may hold surrogates (use display_path to print it)."""
-    data: bytes
     signature: Signature
-    digest: str
-    """SHA-256 of `data`: parse results can be cached by it."""
+    result: PlaylistResult | SettingsResult
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the file's bytes."""
+        digest: str = self.result.digest
+        return digest
 
 
 @dataclass(frozen=True)
@@ -162,6 +166,12 @@ def file_kind(rel: str) -> FileKind | None:
     return None
 
 
+def draws_from_file(slide: Slide) -> bool:
+    """Are the slide's pages drawn from its file's bytes (photos, PDF pages, Word pictures),
+    rather than from the text already read?"""
+    return isinstance(slide.body, ImageBody | PdfBody) or slide.pictures > 0
+
+
 def order_key(rel: str) -> tuple[tuple[tuple[int, int | str], ...], ...]:
     """Natural name order, folder by folder: the order list_files walks in."""
     return tuple(natural_key(part) for part in rel.split("/"))
@@ -178,7 +188,7 @@ class Catalog:
         self,
         root: Path,
         settings: Settings,
-        reader: Reader = read_slide,
+        reader: Reader | None = None,
         clock_monotonic: Callable[[], float] = time.monotonic,
         *,
         clock_wall: Callable[[], float] = time.time,
@@ -186,14 +196,15 @@ class Catalog:
         wake: Callable[[], None] | None = None,
         read_timeout_s: Callable[[str], float] = read_timeout,
         first_scan_wait_s: float = FIRST_SCAN_WAIT_S,
+        lane: Lane | None = None,
+        memory_mb: int = 0,
     ) -> None:
         self.root = Path(os.path.abspath(root))
         self.settings = settings
-        self._reader = reader
         self._clock = clock_monotonic
         self._wall = clock_wall
         self._slides: dict[str, tuple[Slide, Signature]] = {}
-        self._raw: dict[str, RawFile] = {}
+        self._raw: dict[str, MetaFile] = {}
         self._problems: dict[str, tuple[Problem, Signature | None]] = {}
         self._pending: dict[str, _Pending] = {}
         self._holds: dict[str, _Hold] = {}
@@ -204,11 +215,21 @@ class Catalog:
         self._real_root = str(self.root)
         self._gone: dict[Signature, tuple[float, Slide | None]] = {}
         self._now = 0.0
-        self._pool: ReaderPool[Slide | Problem] | None = (
-            ReaderPool(self._read_slide, wake, clock_monotonic) if background else None
-        )
-        self._reading: dict[str, tuple[int, Signature]] = {}
-        """Slides handed to the reader thread: path -> (ticket, signature read)."""
+        self._background = background
+        self._reader: Reading
+        if lane is not None:
+            self._reader = WorkerReading(lane, self.root, settings, memory_mb)
+        else:
+            self._reader = FunctionReading(
+                reader or read_slide,
+                self.root,
+                settings,
+                background=background,
+                wake=wake,
+                clock_monotonic=clock_monotonic,
+            )
+        self._reading: dict[str, tuple[int, Signature, FileKind]] = {}
+        """Files handed to the readers: path -> (ticket, signature read, kind)."""
         self._read_timeout = read_timeout_s
         self._first_scan_wait_s = first_scan_wait_s
         self.version = 0
@@ -216,7 +237,7 @@ class Catalog:
         self._views_version = -1
         self._slides_view: Mapping[str, Slide] = MappingProxyType({})
         self._problems_view: Mapping[str, Problem] = MappingProxyType({})
-        self._playlists_view: Mapping[str, RawFile] = MappingProxyType({})
+        self._playlists_view: Mapping[str, MetaFile] = MappingProxyType({})
 
     # --- what the rest of the player reads ----------------------------------------------------
 
@@ -233,13 +254,13 @@ class Catalog:
         return self._problems_view
 
     @property
-    def playlist_files(self) -> Mapping[str, RawFile]:
+    def playlist_files(self) -> Mapping[str, MetaFile]:
         """playlists/*.yaml (last readable version of each), in name order."""
         self._refresh_views()
         return self._playlists_view
 
     @property
-    def settings_file(self) -> RawFile | None:
+    def settings_file(self) -> MetaFile | None:
         """The content signage.yaml, last readable version; None if there is none."""
         return self._raw.get(SETTINGS_FILE)
 
@@ -264,11 +285,11 @@ class Catalog:
     def next_settle_deadline(self) -> float | None:
         """Monotonic time at which `update([])` should look at settling files again.
 
-        0.0 (long past) when the reader thread has results waiting to be taken in.
+        0.0 (long past) when a reader has results waiting to be taken in.
         """
         deadlines: list[float] = []
-        if self._pool is not None:
-            reading = self._pool.next_deadline()
+        if self._background:
+            reading = self._reader.next_deadline()
             if reading is not None:
                 deadlines.append(reading)
         if self._pending and self._root_problem is None:
@@ -280,9 +301,8 @@ class Catalog:
         return pending.quiet_since + max(0.0, quiet)
 
     def close(self) -> None:
-        """Stop the reader thread (background mode) and join it; safe to call twice."""
-        if self._pool is not None:
-            self._pool.close()
+        """Stop reading in the background and join what it runs on; safe to call twice."""
+        self._reader.close()
 
     # --- what the player loop calls -----------------------------------------------------------
 
@@ -300,8 +320,8 @@ class Catalog:
         if present:
             self._scan_all(now)
             self._settle(now)
-            if first and self._pool is not None and self._reading:
-                self._pool.wait_idle(self._first_scan_wait_s)
+            if first and self._background and self._reading:
+                self._reader.wait_idle(self._first_scan_wait_s)
                 self._collect(now, keep=True)
         return self._commit()
 
@@ -507,7 +527,7 @@ class Catalog:
             # The same inode, size and mtime that just left under another name: a rename of
             # a file that had settled, so no need to wait (a renamed folder stays on screen).
             _, slide = self._gone.pop(look)
-            if slide is not None and self._pool is not None and rel not in self._slides:
+            if slide is not None and self._background and rel not in self._slides:
                 # Read again in the background (its path and title change); meanwhile the
                 # slide already read stays on screen under its new name.
                 self._slides[rel] = (dataclasses.replace(slide, path=rel), look)
@@ -564,51 +584,56 @@ class Catalog:
             if not self._hold_for_copy(rel, kind, signature, empty, now):
                 self._set_problem(rel, empty, signature)
             return
-        if kind == "slide" and self._pool is not None and not self._pool.closed:
-            ticket = self._pool.submit(rel, self._read_timeout(rel))
-            self._reading[rel] = (ticket, signature)
+        timeout = self._timeout(rel, kind)
+        if self._background and not self._reader.closed:
+            ticket = self._reader.submit(rel, kind, timeout)
+            self._reading[rel] = (ticket, signature, kind)
             return
-        result: Slide | RawFile | Problem
-        result = self._read_slide(rel) if kind == "slide" else self._read_raw(rel, signature)
+        result = self._result(rel, self._reader.read(rel, kind, timeout))
         self._finish(rel, kind, signature, result, now)
 
+    def _timeout(self, rel: str, kind: FileKind) -> float:
+        return self._read_timeout(rel) if kind == "slide" else META_READ_TIMEOUT_S
+
     def _collect(self, now: float, *, keep: bool) -> None:
-        """Take in what the reader thread finished; with `keep` False (the root is gone)
-        drop it: the rescan when the root returns reads those files again."""
-        if self._pool is None:
+        """Take in what the readers finished; with `keep` False (the root is gone) drop it:
+        the rescan when the root returns reads those files again."""
+        if not self._background:
             return
-        for done in self._pool.take(now):
+        for done in self._reader.take():
             entry = self._reading.get(done.key)
             if entry is None or entry[0] != done.ticket:
                 continue  # forgotten, or superseded by a newer version being read
             del self._reading[done.key]
-            if keep:
-                self._finish(done.key, "slide", entry[1], self._outcome(done), now)
+            _, signature, kind = entry
+            if not keep:
+                continue
+            if done.failure is not None:
+                timeout = self._timeout(done.key, kind)
+                memory = getattr(self._reader, "memory_mb", 0)
+                outcome = failure_problem(done.key, done.failure, timeout, memory)
+            else:
+                outcome = done.result
+            self._finish(done.key, kind, signature, self._result(done.key, outcome), now)
 
-    def _outcome(self, done: Done[Slide | Problem]) -> Slide | Problem:
-        shown = display_path(done.key)
-        if done.timed_out:
-            limit = self._read_timeout(done.key)
-            return Problem(
-                shown,
-                f"reading the file took longer than {limit:g} s; it is skipped until it changes",
-                code="read-timeout",
-            )
-        if done.result is None:
-            text = display_path(done.error or "")[:160]
-            return Problem(shown, f"the file could not be read ({text})", code="reader-failed")
-        return done.result
+    def _result(self, rel: str, answer: object) -> Slide | MetaFile | Problem:
+        """A reader's answer as the catalog keeps it; anything unexpected is a Problem."""
+        if isinstance(answer, Slide | Problem):
+            return answer
+        if isinstance(answer, PlaylistResult | SettingsResult):
+            return MetaFile(rel, (0, 0, 0), answer)
+        return Problem(display_path(rel), "the reader gave no answer", code="reader-failed")
 
     def _stop_reading(self, rel: str) -> None:
-        if self._reading.pop(rel, None) is not None and self._pool is not None:
-            self._pool.cancel(rel)
+        if self._reading.pop(rel, None) is not None:
+            self._reader.cancel(rel)
 
     def _finish(
         self,
         rel: str,
         kind: FileKind,
         signature: Signature,
-        result: Slide | RawFile | Problem,
+        result: Slide | MetaFile | Problem,
         now: float,
     ) -> None:
         """Keep a read result, unless the file changed or went away while it was read."""
@@ -631,9 +656,16 @@ class Catalog:
             # tie that refusal to no version, so the next event or rescan tries again.
             tied = None if result.code == "permission-denied" else signature
             self._set_problem(rel, result, tied)
-        elif isinstance(result, RawFile):
-            if self._raw.get(rel) != result:
-                self._raw[rel] = result
+            old = self._slides.get(rel)
+            if old is not None and draws_from_file(old[0]):
+                # Its pictures come from the file, and the file now holds the refused
+                # version: the previous version cannot be drawn any more.
+                del self._slides[rel]
+                self._dirty = True
+        elif isinstance(result, MetaFile):
+            kept = MetaFile(rel, signature, result.result)
+            if self._raw.get(rel) != kept:
+                self._raw[rel] = kept
                 self._dirty = True
             self._clear_problem(rel)
         else:
@@ -649,7 +681,7 @@ class Catalog:
         """Does this failure look like a copy still in progress? Then keep the file pending,
         to be read again after a longer quiet period, and True. See the module docstring."""
         settle = self.settings.settle_s
-        if kind != "slide" or self._pool is None or settle <= 0 or problem.code not in COPY_CODES:
+        if kind != "slide" or not self._background or settle <= 0 or problem.code not in COPY_CODES:
             self._holds.pop(rel, None)
             return False
         hold = self._holds.get(rel)
@@ -671,50 +703,6 @@ class Catalog:
             wait,
         )
         return True
-
-    def _read_slide(self, rel: str) -> Slide | Problem:
-        shown = display_path(rel)
-        try:
-            return self._reader(self.root, rel, self.settings)
-        except ContentError as err:
-            return Problem(shown, err.message, err.line, code=err.code or "unreadable")
-        except PermissionError:
-            return Problem(
-                shown, "the file cannot be read (permission denied)", code="permission-denied"
-            )
-        except FileNotFoundError:
-            return Problem(shown, "the file disappeared while it was read", code="unreadable")
-        except MemoryError:
-            return Problem(
-                shown, "the file needs more memory than this player has", code="too-large"
-            )
-        except Exception as err:  # a reader bug or a hostile file must never stop the show
-            log.exception("reading %s failed unexpectedly", shown)
-            text = display_path(str(err))[:160]
-            return Problem(
-                shown,
-                f"the file could not be read ({type(err).__name__}: {text})",
-                code="reader-failed",
-            )
-
-    def _read_raw(self, rel: str, signature: Signature) -> RawFile | Problem:
-        shown = display_path(rel)
-        try:
-            with open(self.root / rel, "rb") as fh:
-                data = fh.read(MAX_TEXT_BYTES + 1)
-        except PermissionError:
-            return Problem(
-                shown, "the file cannot be read (permission denied)", code="permission-denied"
-            )
-        except OSError as err:
-            return Problem(
-                shown, f"the file cannot be read: {err.strerror or err}", code="unreadable"
-            )
-        if len(data) > MAX_TEXT_BYTES:
-            return Problem(
-                shown, f"the file is too large (over {_mb(MAX_TEXT_BYTES)})", code="too-large"
-            )
-        return RawFile(rel, data, signature, hashlib.sha256(data).hexdigest())
 
     # --- bookkeeping --------------------------------------------------------------------------
 

@@ -7,22 +7,31 @@ folder the same way. It reads; it never writes to the content folder.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+import os
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 from signage.content.catalog import Catalog
-from signage.core.clock import local_zone
-from signage.core.config import Settings
+from signage.content.reading import Reader
+from signage.core.config import Settings, with_content
 from signage.core.model import Plan, Playlist, Problem
 from signage.core.paths import display_path
-from signage.formats.registry import read_slide
 from signage.schedule.calendar import WorkCalendar
 from signage.schedule.planner import make_plan, missing_items, next_change
-from signage.schedule.playlist import load_playlists
+from signage.workers.jobs import PlaylistResult, SettingsResult
+from signage.workers.lane import Lane, WorkerLane
+from signage.workers.limits import worker_limits
 
 log = logging.getLogger(__name__)
 
 SettingsLoader = Callable[[], tuple[Settings, list[Problem]]]
+"""The trusted layers (defaults, machine configuration, command line); the content's own
+signage.yaml is read by a worker and laid under them here."""
+
+KEEP_LAST_GOOD = frozenset({"yaml-syntax", "not-text", "too-large", "read-timeout"})
+"""A signage.yaml refused whole for one of these keeps the values of its last good version."""
 
 
 class ContentFolder:
@@ -31,25 +40,42 @@ class ContentFolder:
         load_settings: SettingsLoader,
         monotonic: Callable[[], float],
         wake: Callable[[], None] | None = None,
+        *,
+        lane: Lane | None = None,
+        reader: Reader | None = None,
     ) -> None:
-        """With `wake` (the player's), slides are read on a background thread that calls it
-        when a result is ready; call `close()` at the end. Without it, reading is immediate."""
+        """With `wake` (the player's), files are read in the background and `wake` is called
+        when a result is ready; without it, reading is immediate (check, plan, preview).
+
+        Files are read in worker processes: in `lane` when given (shared with the caller),
+        else in a lane of this folder's own, closed by `close()`. A `reader` function reads
+        slides in this process instead (tests only)."""
         self._load_settings = load_settings
         self._monotonic = monotonic
-        self.settings, self._settings_problems = load_settings()
-        self.root = self.settings.content
+        self._base, self._base_problems = load_settings()
+        self.settings = self._base
+        self.root = Path(os.path.abspath(self.settings.content))
+        self._own_lane: WorkerLane | None = None
+        if lane is None and reader is None:
+            lane = self._own_lane = WorkerLane(
+                "read", worker_limits(self.settings), wake=wake, idle_exit_s=60.0
+            )
         self.catalog = Catalog(
             self.root,
             self.settings,
-            read_slide,
+            reader,
             monotonic,
             background=wake is not None,
             wake=wake,
+            lane=lane,
+            memory_mb=self.settings.worker_memory_mb,
         )
         self.playlists: dict[str, Playlist] = {}
         self._playlist_problems: list[Problem] = []
         self._playlist_digests: dict[str, str] = {}
         self._settings_digest: str | None = None
+        self._content_values: Mapping[str, Any] = {}
+        self._content_problems: tuple[Problem, ...] = ()
         self.settings_version = 0
         """Goes up when the content's signage.yaml changes what the settings are."""
         self.calendar, self._calendar_problems = WorkCalendar.from_settings(
@@ -77,16 +103,29 @@ class ContentFolder:
         return self.catalog.next_settle_deadline()
 
     def close(self) -> None:
-        """Stop the background reader, if any (joins its thread)."""
+        """Stop reading in the background, and this folder's own workers, if any."""
         self.catalog.close()
+        if self._own_lane is not None:
+            self._own_lane.close()
 
     def _refresh_meta(self) -> bool:
         changed = False
-        raw = self.catalog.settings_file
-        digest = raw.digest if raw is not None else None
+        meta = self.catalog.settings_file
+        digest = meta.digest if meta is not None else None
         if digest != self._settings_digest:
             self._settings_digest = digest
-            self.settings, self._settings_problems = self._load_settings()
+            result = meta.result if meta is not None else None
+            if isinstance(result, SettingsResult):
+                refused = not result.values and any(
+                    p.code in KEEP_LAST_GOOD for p in result.problems
+                )
+                if not refused:
+                    self._content_values = result.values
+                self._content_problems = result.problems
+            else:
+                self._content_values, self._content_problems = {}, ()
+            self._base, self._base_problems = self._load_settings()
+            self.settings = with_content(self._base, self._content_values)
             self.settings_version += 1
             # The catalog keeps the settings it was made with for settling times and limits;
             # content settings cannot change those, so it need not be rebuilt.
@@ -95,18 +134,26 @@ class ContentFolder:
         digests = {rel: f.digest for rel, f in files.items()}
         if digests != self._playlist_digests:
             self._playlist_digests = digests
-            self.playlists, self._playlist_problems = load_playlists(
-                {rel: f.data for rel, f in files.items()},
-                local_zone(self.settings.timezone),
-                self.playlists,
-            )
+            good: dict[str, Playlist] = {}
+            problems: list[Problem] = []
+            for rel, meta_file in files.items():
+                checked = meta_file.result
+                if not isinstance(checked, PlaylistResult):
+                    continue
+                problems += checked.problems
+                if checked.playlist is not None:
+                    good[rel] = checked.playlist
+                elif rel in self.playlists:
+                    good[rel] = self.playlists[rel]  # an invalid edit: the last good one plays
+            self.playlists, self._playlist_problems = good, problems
             changed = True
         return changed
 
     # --- what the commands ask -----------------------------------------------------------
 
     def problems(self) -> list[Problem]:
-        out = list(self._settings_problems) + list(self._calendar_problems)
+        out = list(self._base_problems) + list(self._content_problems)
+        out += self._calendar_problems
         out += self.catalog.problems.values()
         out += self._playlist_problems
         # A file still being copied or read is there: its playlist item is not "missing".

@@ -55,6 +55,8 @@ class Settings:
     """Software rotation in degrees clockwise: 0, 90, 180 or 270."""
     driver: str | None = None
     """SDL video driver; None: chosen from the environment."""
+    renderer: str | None = None
+    """SDL renderer (opengles2, opengl, software); None: the one that suits the driver."""
     transition: str = "fade"
     transition_ms: int = 600
     default_duration: float | None = None
@@ -87,8 +89,13 @@ class Settings:
     calendar_workdays: tuple[str, ...] = ()
     """Extra official working days (make-up days) for years the calendar package lacks."""
     calendar_holidays: tuple[str, ...] = ()
+    worker_memory_mb: int = 768
+    """Address space for each worker process that reads, lays out and renders content."""
     cache_mb: int = 32
     """Prepared page surfaces kept (a 1080p page is 8 MB): the current, the next, a few more."""
+    fixed: frozenset[str] = frozenset()
+    """Fields the machine configuration or the command line set: the content's signage.yaml
+    cannot change them (`with_content`)."""
     share: Mapping[str, Any] = field(default_factory=dict)
     """The machine configuration's `share:` section, read by appliance.samba (staff share)."""
 
@@ -106,6 +113,7 @@ MACHINE_KEYS = frozenset(
         "windowed",
         "rotation",
         "driver",
+        "renderer",
         "transition",
         "transition_ms",
         "defaults",
@@ -127,6 +135,7 @@ MACHINE_KEYS = frozenset(
         "fonts",
         "calendar",
         "cache_mb",
+        "worker_memory_mb",
         "share",
     }
 )
@@ -303,7 +312,43 @@ def apply_mapping(
                     changes[key] = None if value is None else str(value)
         except (TypeError, ValueError) as err:
             bad(str(key), err)
+    if trusted:
+        changes["fixed"] = settings.fixed | frozenset(changes)
     return settings.replace(**changes), problems
+
+
+CONTENT_FIELDS: Mapping[str, type | tuple[type, ...]] = {
+    "organisation": str,
+    "display_windows": tuple,
+    "default_duration": (float, int, type(None)),
+    "default_fit": str,
+    "pages_per_turn": int,
+    "transition": str,
+    "theme": Theme,
+}
+"""The Settings fields a content folder's signage.yaml sets (CONTENT_KEYS), and their types."""
+
+
+def with_content(settings: Settings, values: Mapping[str, Any]) -> Settings:
+    """`settings` with the content folder's values under it: a field the machine
+    configuration or the command line set keeps their value. Values of a field or type a
+    content folder may not set are dropped (they come from a worker that read a hostile
+    file, so they are checked once more here)."""
+    taken = {
+        name: value
+        for name, value in values.items()
+        if name in CONTENT_FIELDS
+        and name not in settings.fixed
+        and isinstance(value, CONTENT_FIELDS[name])
+        and not isinstance(value, bool)
+    }
+    organisation = taken.get("organisation")
+    if isinstance(organisation, str):
+        taken["organisation"] = organisation[:80]
+    windows = taken.get("display_windows")
+    if isinstance(windows, tuple) and not all(isinstance(w, DisplayWindow) for w in windows):
+        del taken["display_windows"]
+    return settings.replace(**taken) if taken else settings
 
 
 def _seconds(value: Any) -> float:
@@ -318,10 +363,12 @@ def load_settings(
     machine_config: Path | None,
     overrides: Mapping[str, Any] | None = None,
 ) -> tuple[Settings, list[Problem]]:
-    """Merge the layers. Missing files are fine; broken ones are problems, never fatal.
+    """Built-in defaults < machine config < command line. Missing files are fine; broken ones
+    are problems, never fatal.
 
-    The content root comes from the command line, else the machine config, else the
-    current directory; the content's own signage.yaml is then read from it.
+    The content root comes from the command line, else the machine config, else the current
+    directory. The content's own signage.yaml is not read here: it is untrusted, so a worker
+    reads it (workers.jobs.ReadSettings) and `with_content` lays its values under these.
     """
     problems: list[Problem] = []
     machine: Mapping[str, Any] = {}
@@ -342,24 +389,11 @@ def load_settings(
     if content is None:
         content = Path(str(machine.get("content", "."))) if machine.get("content") else Path(".")
     settings = Settings(content=content)
-    content_file = content / "signage.yaml"
-    if content_file.is_file():
-        try:
-            data = load_yaml_file(content_file)
-        except YamlError as err:
-            problems.append(Problem("signage.yaml", err.message, err.line, "yaml-syntax"))
-        else:
-            if isinstance(data, Mapping):
-                settings, more = apply_mapping(settings, data, source="signage.yaml", trusted=False)
-                problems += more
-            elif data is not None:
-                problems.append(
-                    Problem("signage.yaml", "should be a mapping of settings", code="bad-setting")
-                )
     if machine:
         settings, more = apply_mapping(settings, machine, source=str(machine_config), trusted=True)
         problems += more
     settings = settings.replace(content=content)
     if overrides:
-        settings = settings.replace(**{k: v for k, v in overrides.items() if v is not None})
+        given = {k: v for k, v in overrides.items() if v is not None}
+        settings = settings.replace(**given, fixed=settings.fixed | frozenset(given))
     return settings, problems

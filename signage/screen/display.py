@@ -12,6 +12,7 @@ import grp
 import os
 from collections.abc import Collection, Mapping
 from pathlib import Path
+from typing import Any
 
 # The groups that own /dev/dri/card* (video), /dev/dri/renderD* (render) and
 # /dev/input/event* (input) on Debian and Raspberry Pi OS.
@@ -140,3 +141,57 @@ def open_display_error_message(
     )
     lines += [f"  - {tip}" for tip in tips]
     return "\n".join(lines)
+
+
+# --- presenting frames ----------------------------------------------------------------------
+
+RENDERERS_FOR_DRIVER: Mapping[str, tuple[str, ...]] = {
+    # A console has no window system: SDL presents through EGL on a GBM surface, so only a
+    # GL renderer can show anything. GLES 2 first: it is all a Raspberry Pi's V3D has, and
+    # Mesa provides it on a PC too. SDL's default, desktop OpenGL, was seen drawing nothing
+    # (a black screen behind READY) where only the GLES libraries are installed.
+    "kmsdrm": ("opengles2", "opengl"),
+    # Under X11 a software renderer presents through shared memory and loads no OpenGL or
+    # LLVM at all (60 MB less, and a static page costs nothing).
+    "x11": ("software", "opengles2", "opengl"),
+    # Wayland has no software framebuffer in SDL 2: a GL renderer does the presenting.
+    "wayland": ("opengles2", "opengl", "software"),
+    "dummy": ("software",),
+    "offscreen": ("software",),
+}
+
+
+def renderer_candidates(driver: str, setting: str | None) -> tuple[str, ...]:
+    """The SDL renderers to try, in order: the configured one alone, or those that suit
+    the video driver (`RENDERERS_FOR_DRIVER`)."""
+    chosen = (setting or "auto").strip().lower()
+    if chosen not in ("", "auto"):
+        return (chosen,)
+    return RENDERERS_FOR_DRIVER.get(driver, ("opengles2", "opengl", "software"))
+
+
+def frames_agree(expected: Any, shown: Any, *, tolerance: float = 24.0) -> bool:
+    """Does `shown` (read back from the renderer) look like `expected` (both Surfaces)?
+
+    Compared small (32x18), so anti-aliasing and scaling do not count; a black, blank or
+    wrong-coloured frame does. `tolerance` is the mean absolute difference per channel."""
+    import pygame
+
+    size = (32, 18)
+    a = pygame.transform.smoothscale(_rgb(expected), size)
+    b = pygame.transform.smoothscale(_rgb(shown), size)
+    raw_a = pygame.image.tobytes(a, "RGB")
+    raw_b = pygame.image.tobytes(b, "RGB")
+    diff = sum(abs(x - y) for x, y in zip(raw_a, raw_b, strict=True)) / len(raw_a)
+    return diff <= tolerance
+
+
+def _rgb(surface: Any) -> Any:
+    """A 32-bit copy that smoothscale accepts, whatever the source format."""
+    import pygame
+
+    if surface.get_bitsize() in (24, 32):
+        return surface
+    out = pygame.Surface(surface.get_size(), depth=32)
+    out.blit(surface, (0, 0))
+    return out

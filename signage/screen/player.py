@@ -1,8 +1,11 @@
 """The player loop: the only part that touches the display.
 
-Event driven: it sleeps in pygame.event.wait() until the next deadline (page switch, clock
-minute, a file settling, a schedule boundary, a heartbeat) or an event (file change, key,
-signal). A static slide draws no frames.
+Event driven: it sleeps until the next deadline (page switch, clock minute, a file settling,
+a schedule boundary, a heartbeat) or an event (file change, a worker's answer, key, signal).
+A static page draws no frames; a page followed by itself is not drawn again. The loop never
+opens a content file: the content folder's workers read files into slides, the screen's
+worker lane lays them out and renders pages, and the loop only uploads finished pixels and
+draws them (screen.output) with the header band over them.
 """
 
 from __future__ import annotations
@@ -27,10 +30,12 @@ from signage.appliance.status import problem_key, status_dict, write_status
 from signage.content.folder import ContentFolder
 from signage.core.clock import Clock
 from signage.core.model import Page, Plan, PlannedItem, Problem
-from signage.formats.registry import slide_bytes
-from signage.render.page import draw_header, header_lines, render_idle, render_page
+from signage.render.page import draw_header, header_lines, render_idle
+from signage.screen.output import Display, Picture
+from signage.screen.prepare import Failed, Preparer
 from signage.screen.rotation import Rotation, Showing
 from signage.typeset.canvas import frame_for
+from signage.workers.lane import Lane
 
 if TYPE_CHECKING:
     from signage.typeset.fonts import FontBook
@@ -39,35 +44,44 @@ log = logging.getLogger(__name__)
 
 STATUS_INTERVAL_S = 10.0
 KEY_POLL_S = 0.2
+FIRST_PAGE_WAIT_S = 10.0
+"""How long the first frame waits for a worker to make the first page."""
+WAIT_RECHECK_S = 1.0
 
 
-class SurfaceCache:
-    """Prepared page surfaces, least recently used first out, bounded in bytes."""
+class TextureCache:
+    """Pages uploaded to the renderer, least recently used first out, bounded in bytes."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self.used = 0
-        self._items: OrderedDict[tuple[Any, ...], pygame.Surface] = OrderedDict()
+        self._items: OrderedDict[tuple[Any, ...], tuple[Any, pygame.Surface, int]] = OrderedDict()
 
-    def get(self, key: tuple[Any, ...]) -> pygame.Surface | None:
-        surface = self._items.get(key)
-        if surface is not None:
-            self._items.move_to_end(key)
-        return surface
+    def get(self, key: tuple[Any, ...]) -> tuple[Any, pygame.Surface] | None:
+        entry = self._items.get(key)
+        if entry is None:
+            return None
+        self._items.move_to_end(key)
+        return entry[0], entry[1]
 
-    def put(self, key: tuple[Any, ...], surface: pygame.Surface) -> None:
-        size = surface.get_width() * surface.get_height() * surface.get_bytesize()
+    def put(self, key: tuple[Any, ...], texture: Any, surface: pygame.Surface) -> None:
+        """`texture` on the renderer and the `surface` it came from (for comparisons and the
+        desk's picture of the screen); counted at 4 bytes a pixel for each."""
+        size = surface.get_width() * surface.get_height() * 8
         old = self._items.pop(key, None)
         if old is not None:
-            self.used -= old.get_width() * old.get_height() * old.get_bytesize()
-        self._items[key] = surface
+            self.used -= old[2]
+        self._items[key] = (texture, surface, size)
         self.used += size
         while self.used > self.max_bytes and len(self._items) > 1:
-            _, dropped = self._items.popitem(last=False)
-            self.used -= dropped.get_width() * dropped.get_height() * dropped.get_bytesize()
+            _, (_, _, dropped) = self._items.popitem(last=False)
+            self.used -= dropped
 
     def __len__(self) -> int:
         return len(self._items)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
 
     def clear(self) -> None:
         self._items.clear()
@@ -119,35 +133,6 @@ class Hooks:
     extra_problems: Callable[[], list[Problem]] = field(default=lambda: [])
 
 
-class Display:
-    """The window or full screen, with software rotation for portrait panels."""
-
-    def __init__(self, size: tuple[int, int] | None, windowed: bool, rotation: int) -> None:
-        self.rotation = rotation
-        # `size` is the output as the panel sees it; the canvas we lay out on is turned.
-        if windowed and size is not None:
-            flags, want = 0, size
-        else:
-            # (0, 0) asks SDL for the desktop's native mode.
-            flags, want = pygame.FULLSCREEN, size or (0, 0)
-        self.screen = pygame.display.set_mode(want, flags)
-        pygame.display.set_caption("signage")
-        if not windowed:
-            pygame.mouse.set_visible(False)
-        w, h = self.screen.get_size()
-        self.canvas = (h, w) if rotation % 180 else (w, h)
-
-    def oriented(self, surface: pygame.Surface) -> pygame.Surface:
-        if self.rotation == 0:
-            return surface
-        # pygame rotates counter-clockwise; the setting is clockwise.
-        return pygame.transform.rotate(surface, -self.rotation)
-
-    def present(self, surface: pygame.Surface) -> None:
-        self.screen.blit(self.oriented(surface), (0, 0))
-        pygame.display.flip()
-
-
 class Player:
     def __init__(
         self,
@@ -156,10 +141,13 @@ class Player:
         fonts: FontBook,
         display: Display,
         *,
+        lane: Lane,
         status_file: Path | None = None,
         hooks: Hooks | None = None,
         watcher: Any = None,
     ) -> None:
+        """`lane` lays out and renders pages (workers.lane: a WorkerLane in the player; an
+        InlineLane only in tests that need the loop deterministic)."""
         self.folder = folder
         self.clock = clock
         self.fonts = fonts
@@ -169,15 +157,21 @@ class Player:
         self.status_file = status_file
         self.hooks = hooks or Hooks()
         self.watcher = watcher
+        self.preparer = Preparer(lane, folder.root, self.canvas)
         self.rotation = Rotation(self._pages, self._turn_limit)
-        self.cache = SurfaceCache(max(16, folder.settings.cache_mb) * 1_000_000)
-        self._page_cache: OrderedDict[tuple[Any, ...], tuple[Page, ...]] = OrderedDict()
+        self.cache = TextureCache(max(16, folder.settings.cache_mb) * 1_000_000)
         self.plan: Plan | None = None
         self.running = True
         self.frames = 0
         self.fade_frame_times: deque[float] = deque(maxlen=256)
         """perf_counter() after each fade frame, for the benchmark (kept short)."""
-        self._composed: pygame.Surface | None = None
+        self.transitions: deque[tuple[int, float]] = deque(maxlen=64)
+        """(frames, seconds of CPU) for each transition, for the benchmark."""
+        self._shown: Picture | None = None
+        self._shown_key: tuple[Any, ...] | None = None
+        """What is on the glass: a page key, ("idle", minute) or ("dark",)."""
+        self._shown_surface: pygame.Surface | None = None
+        self._header: tuple[Any, ...] | None = None
         self._minute: tuple[int, int, int, int, int] | None = None
         self._status_due = 0.0
         self._status_written: dict[str, Any] | None = None
@@ -191,126 +185,133 @@ class Player:
         self._settings_version = folder.settings_version
         self._quit_mods, self._quit_key = parse_quit_keys(folder.settings.quit_keys)
         self._wake = threading.Event()
+        self._waiting_since: float | None = None
+        """Monotonic time since which the next page is due but still being made."""
+        self._verified = False
+        self.preparer.use(folder.settings, folder.settings_version)
 
-    # --- pages and surfaces ----------------------------------------------------------------
+    # --- pages, pixels, textures -------------------------------------------------------------
 
-    def _pages(self, item: PlannedItem) -> tuple[Page, ...]:
-        from signage.typeset.paginate import pages_for
-
-        now = self.clock.now()
-        slide = item.slide
-        # Meeting pages carry 今天/明天/即将开始 labels: lay them out again each minute.
-        moment = now.strftime("%Y%m%d%H%M") if slide.kind == "meeting" else ""
-        key = (slide.path, slide.digest, item.duration, item.fit, self.canvas, moment)
-        pages = self._page_cache.get(key)
-        if pages is None:
-            try:
-                pages = pages_for(item, self.canvas, self.fonts, self.folder.settings, now)
-            except Exception as err:  # a layout bug on one file must not stop the screen
-                log.exception("cannot lay out %s: %s", slide.path, err)
-                pages = ()
-            self._page_cache[key] = pages
-            while len(self._page_cache) > 256:
-                self._page_cache.popitem(last=False)
-        return pages
+    def _pages(self, item: PlannedItem) -> tuple[Page, ...] | None:
+        return self.preparer.pages(item, self.clock.now())
 
     def _turn_limit(self, item: PlannedItem) -> int:
         if item.pages_per_turn is not None:
             return item.pages_per_turn
         return self.folder.settings.pages_per_turn
 
-    def _source(self, rel: str) -> bytes:
-        return slide_bytes(self.folder.root, rel, self.folder.settings)
+    def _page_key(self, item: PlannedItem, index: int) -> tuple[Any, ...]:
+        return (*self.preparer.key(item, self.clock.now()), index)
 
-    def _surface(self, item: PlannedItem, index: int, page: Page) -> pygame.Surface | None:
-        moment = self.clock.now().strftime("%Y%m%d%H%M") if item.slide.kind == "meeting" else ""
-        key = (item.slide.path, item.slide.digest, index, page.duration, page.fit, moment)
-        surface = self.cache.get(key)
-        if surface is None:
-            try:
-                surface = render_page(
-                    page, self.canvas, self.fonts, self.folder.settings.theme, self._source
-                )
-            except Exception as err:  # a file replaced by a broken one mid-show, a bug
-                log.warning("cannot draw %s page %d: %s", item.slide.path, index + 1, err)
-                return None
-            self.cache.put(key, surface)
-        return surface
+    def _texture(self, item: PlannedItem, index: int) -> tuple[Any, pygame.Surface] | Failed | None:
+        """The page uploaded to the renderer; Failed; None while a worker still makes it."""
+        key = self._page_key(item, index)
+        ready = self.cache.get(key)
+        if ready is not None:
+            return ready
+        pixels = self.preparer.pixels(item, index, self.clock.now())
+        if pixels is None or isinstance(pixels, Failed):
+            return pixels
+        surface = pygame.image.frombuffer(pixels.data, (pixels.width, pixels.height), "RGB")
+        texture = self.display.texture(surface)
+        self.cache.put(key, texture, surface)
+        return texture, surface
 
     def prepare_next(self) -> None:
-        """Render what comes next while the current page is up, so the switch is one blit."""
-        nxt = self.rotation.peek()
-        if nxt is None:
-            return
-        item, index = nxt
-        pages = self._pages(item)
-        if 0 <= index < len(pages):
-            self._surface(item, index, pages[index])
+        """Have what comes next made while the current page is up, so the switch is a draw."""
+        position = self.rotation.peek()
+        if position is not None and self._display_state == "on":
+            self._texture(*position)
 
-    # --- drawing ---------------------------------------------------------------------------
+    # --- drawing -------------------------------------------------------------------------
 
-    def _compose(self, body: pygame.Surface) -> pygame.Surface:
-        frame = body.copy()
-        self._draw_header(frame)
-        return frame
-
-    def _draw_header(self, frame: pygame.Surface) -> None:
+    def _header_picture(self) -> tuple[Any, pygame.Surface, tuple[int, int, int, int]]:
+        """The header band (organisation, date and time) as it is this minute."""
         now = self.clock.now()
         self._minute = (now.year, now.month, now.day, now.hour, now.minute)
         settings = self.folder.settings
+        key = (self._minute, settings.organisation, self._settings_version)
+        band = self.frame.header
+        rect = (band.x, band.y, band.w, band.h)
+        if self._header is not None and self._header[0] == key:
+            return self._header[1], self._header[2], rect
+        surface = pygame.Surface(self.canvas)
         lines = header_lines(self.frame, settings.organisation, now, self.fonts)
-        draw_header(frame, self.frame, lines, self.fonts, settings.theme)
+        draw_header(surface, self.frame, lines, self.fonts, settings.theme)
+        strip = surface.subsurface(pygame.Rect(rect)).copy()
+        texture = self.display.texture(strip)
+        self._header = (key, texture, strip)
+        return texture, strip, rect
 
-    def _present(self, frame: pygame.Surface, fade: bool) -> None:
+    def _picture(self, texture: Any) -> Picture:
+        header, _, rect = self._header_picture()
+        return Picture(texture, header, rect)
+
+    def _composed(self, surface: pygame.Surface) -> pygame.Surface:
+        """The page with the header band, composed in memory: what the glass should show."""
+        _, strip, rect = self._header_picture()
+        out = surface.copy()
+        out.blit(strip, rect[:2])
+        return out
+
+    def _present(
+        self, key: tuple[Any, ...], texture: Any, surface: pygame.Surface, fade: bool
+    ) -> None:
         settings = self.folder.settings
-        old = self._composed
+        picture = self._picture(texture)
+        if not self._verified:
+            self._verified = True
+            if not self.display.verify(picture, self._composed(surface)):
+                log.error(
+                    "the renderer %s does not show the first page as drawn: "
+                    "the screen may be black or wrong (see docs/appliance.md)",
+                    self.display.renderer_name,
+                )
+        old = self._shown
+        cpu = time.process_time()
         if (
             fade
             and old is not None
+            and self._shown_key is not None
+            and self._shown_key[0] != "dark"
             and settings.transition == "fade"
             and settings.transition_ms > 0
         ):
-            self._fade(old, frame, settings.transition_ms / 1000.0)
+            frames = self.display.fade(
+                old, picture, settings.transition_ms / 1000.0, self._fade_frame
+            )
         else:
-            self.display.present(frame)
-            self.frames += 1
-        self._composed = frame
+            self.display.show(picture)
+            frames = 1
+        self.frames += frames
+        self.transitions.append((frames, time.process_time() - cpu))
+        self._shown, self._shown_key, self._shown_surface = picture, key, surface
 
-    def _fade(self, old: pygame.Surface, new: pygame.Surface, seconds: float) -> None:
-        # Animation runs on the real clock, not the injected one: it is drawing, not logic.
-        a = self.display.oriented(old)
-        b = self.display.oriented(new).convert()
-        screen = self.display.screen
-        start = time.perf_counter()
-        for _ in range(int(seconds * 120) + 1):  # a bound even if the clock misbehaves
-            t = (time.perf_counter() - start) / seconds
-            if t >= 1.0 or not self.running:
-                break
-            b.set_alpha(round(255 * t))
-            screen.blit(a, (0, 0))
-            screen.blit(b, (0, 0))
-            pygame.display.flip()
-            self.frames += 1
-            self.fade_frame_times.append(time.perf_counter())
-            for event in pygame.event.get((pygame.QUIT, pygame.KEYDOWN)):
-                self._handle(event)
-        b.set_alpha(None)
-        screen.blit(b, (0, 0))
-        pygame.display.flip()
-        self.frames += 1
+    def _fade_frame(self) -> bool:
+        """Between two frames of a fade: keep the heartbeat and the quit keys alive."""
+        self.fade_frame_times.append(time.perf_counter())
+        self.hooks.on_tick(self.clock.monotonic())
+        for event in pygame.event.get((pygame.QUIT, pygame.KEYDOWN)):
+            self._handle(event)
+        return self.running
 
     def _show_idle(self, fade: bool = True) -> None:
         settings = self.folder.settings
-        body = render_idle(
-            self.canvas, settings.organisation, self.clock.now(), self.fonts, settings.theme
-        )
-        self._present(self._compose(body), fade=fade)
+        now = self.clock.now()
+        key = ("idle", now.strftime("%Y%m%d%H%M"), settings.organisation, self._settings_version)
+        if self._shown_key == key:
+            return  # the same idle screen is up already
+        body = render_idle(self.canvas, settings.organisation, now, self.fonts, settings.theme)
+        self._present(key, self.display.texture(body), body, fade)
 
     def _show_dark(self) -> None:
+        if self._shown_key == ("dark",):
+            return
         black = pygame.Surface(self.canvas)
         black.fill((0, 0, 0))
-        self._composed = None
-        self.display.present(black)
+        picture = Picture(self.display.texture(black), None)
+        self.display.show(picture)
+        self._shown, self._shown_key, self._shown_surface = picture, ("dark",), black
         self.frames += 1
 
     # --- the loop --------------------------------------------------------------------------
@@ -322,6 +323,7 @@ class Player:
         old = self.plan
         self.plan = plan
         self._next_change = self.folder.next_change(now_wall)
+        self.preparer.forget_except({(i.slide.path, i.slide.digest) for i in plan.items})
         display_changed = plan.display != self._display_state
         if display_changed:
             self._display_state = plan.display
@@ -335,26 +337,57 @@ class Player:
         return display_changed or switch or old is None
 
     def advance(self, fade: bool = True) -> None:
+        """Put the next page up if it is ready; else keep what is up and wait for it."""
         now = self.clock.monotonic()
-        self._finish_current(now)
         if self._display_state == "off":
+            self._finish_current(now)
             self.rotation.current = None
+            self._waiting_since = None
             self._show_dark()
             return
-        for _ in range(max(1, len(self.rotation.order)) * 2):
+        for _ in range(max(1, len(self.rotation.order)) + 1):
+            position = self.rotation.peek()
+            if position is None:
+                self._finish_current(now)
+                self.rotation.advance(now)
+                self._waiting_since = None
+                self._show_idle(fade)
+                return
+            item, index = position
+            ready = self._texture(item, index)
+            if isinstance(ready, Failed):
+                continue  # now known to be unshowable: peek passes over it
+            if ready is None:
+                if self._waiting_since is None:
+                    self._waiting_since = now
+                if self.rotation.current is None and self._shown_key is None:
+                    self._show_idle(fade=False)  # never a black screen while the first is made
+                return
+            self._waiting_since = None
+            previous = self.rotation.current
+            self._finish_current(now)
             showing = self.rotation.advance(now)
             if showing is None:
-                self._show_idle()
-                return
-            surface = self._surface(showing.item, showing.page_index, showing.page)
-            if surface is not None:
-                self._showing_since_wall = self.clock.now()
-                self._present(self._compose(surface), fade)
+                continue
+            key = self._page_key(showing.item, showing.page_index)
+            same = (
+                previous is not None
+                and self._shown_key == key
+                and previous.item.slide.path == showing.item.slide.path
+            )
+            if same:
+                # A one-slide rotation, or a page followed by itself: nothing to redraw.
                 self.hooks.on_position(showing.item.slide.path, showing.page_index)
-                self._write_status(force=True)
                 return
+            texture, surface = ready
+            self._showing_since_wall = self.clock.now()
+            self._present(key, texture, surface, fade)
+            self.hooks.on_position(showing.item.slide.path, showing.page_index)
+            self._write_status(force=True)
+            return
+        self._finish_current(now)
         self.rotation.current = None
-        self._show_idle()
+        self._show_idle(fade)
 
     def _finish_current(self, now: float) -> None:
         cur = self.rotation.current
@@ -366,15 +399,15 @@ class Player:
         minute = (now.year, now.month, now.day, now.hour, now.minute)
         if minute == self._minute:
             return
-        self._minute = minute
-        if self._composed is None or self._display_state == "off":
+        if self._shown is None or self._shown_key in (None, ("dark",)):
             return
-        if self.rotation.current is None:
+        if self._display_state == "off":
+            return
+        if self._shown_key[0] == "idle":
             self._show_idle(fade=False)  # the big clock is the idle page itself
             return
-        frame = self._composed
-        self._draw_header(frame)
-        self.display.present(frame)
+        self._shown = self._picture(self._shown.page)
+        self.display.show(self._shown)
         self.frames += 1
 
     def next_deadline(self) -> float:
@@ -384,7 +417,11 @@ class Player:
         next_minute = now.replace(second=0, microsecond=0) + timedelta(minutes=1) - now
         candidates = [mono + next_minute.total_seconds(), self._status_due]
         page_end = self.rotation.next_deadline()
-        if page_end is not None and self._display_state == "on":
+        if self._waiting_since is not None:
+            # The next page is being made; its arrival wakes us. Look again now and then in
+            # case a wake-up was lost.
+            candidates.append(mono + WAIT_RECHECK_S)
+        elif page_end is not None and self._display_state == "on":
             candidates.append(page_end)
         settle = self.folder.next_deadline()
         if settle is not None:
@@ -403,8 +440,9 @@ class Player:
     def start(self) -> None:
         """Scan, plan and put the first page up."""
         self.folder.scan()
-        self._settings_version = self.folder.settings_version
+        self._take_settings()
         self.replan()
+        self._await_first_page(FIRST_PAGE_WAIT_S)
         self.advance(fade=False)
         # The status file says what is up before anyone (systemd) is told we are running.
         self._write_status(force=True)
@@ -422,22 +460,41 @@ class Player:
         deadline = self.folder.next_deadline()
         if deadline is not None and mono >= deadline:
             changed |= self.folder.settle()
-        restyled = self._settings_version != self.folder.settings_version
-        if restyled:
-            # A new theme, organisation name or default duration: nothing cached still holds.
-            self._settings_version = self.folder.settings_version
-            self.cache.clear()
-            self._page_cache.clear()
-        switch = self.replan() or (restyled and self._composed is not None)
-        if switch or (self.rotation.due(mono) and self._display_state == "on"):
+        restyled = self._take_settings()
+        arrived = self.preparer.collect()
+        switch = self.replan() or (restyled and self._shown is not None)
+        due = self.rotation.due(mono) and self._display_state == "on"
+        if switch or due or (arrived and self._waiting_since is not None):
             self.advance()
             self.prepare_next()
-        elif changed:
+        elif changed or arrived:
             self.prepare_next()
         self._refresh_clock()
         self._last_tick = mono
         self.hooks.on_tick(mono)
         self._write_status(force=changed)
+
+    def _take_settings(self) -> bool:
+        """New content settings (theme, organisation, defaults): nothing made before holds."""
+        if self._settings_version == self.folder.settings_version:
+            return False
+        self._settings_version = self.folder.settings_version
+        self.preparer.use(self.folder.settings, self._settings_version)
+        self.cache.clear()
+        self._header = None
+        return True
+
+    def _await_first_page(self, seconds: float) -> None:
+        """At start, give the workers a moment to make the first page, so that the first
+        frame (and READY) is a page, not the idle screen."""
+        give_up = time.monotonic() + seconds
+        while time.monotonic() < give_up and self.running:
+            position = self.rotation.peek()
+            if position is None or self._texture(*position) is not None:
+                return
+            self._wake.wait(0.05)
+            self._wake.clear()
+            self.preparer.collect()
 
     def _write_status(self, force: bool = False) -> None:
         """Rewrite the status file when what it says changed, and at least every 10 s."""
@@ -451,7 +508,7 @@ class Player:
         self._problem_log.sync(
             {problem_key(p): p.describe() for p in content if p.path not in from_catalog}
         )
-        problems = _unique(content + self.hooks.extra_problems())
+        problems = _unique(content + self.preparer.problems() + self.hooks.extra_problems())
         keys = {problem_key(p) for p in problems}
         for key in keys - self._problem_since.keys():
             self._problem_since[key] = now

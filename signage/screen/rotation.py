@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from signage.core.model import Page, Plan, PlannedItem
 
-Pager = Callable[[PlannedItem], Sequence[Page]]
-"""Lays out one planned slide for the screen (cached by the caller)."""
+Pager = Callable[[PlannedItem], Sequence[Page] | None]
+"""One planned slide's pages for the screen (cached by the caller): empty if the slide cannot
+be shown (it is passed over), None while they are still being made (it is waited for)."""
 TurnLimit = Callable[[PlannedItem], int]
 """How many pages of a slide to show each time round; 0: all of them."""
 
@@ -109,11 +110,25 @@ class Rotation:
         return self._next_position()
 
     def _next_position(self) -> tuple[PlannedItem, int] | None:
+        position = self._natural_next()
+        if position is None:
+            return None
+        # Pass over slides that cannot be shown, in rotation order; wait for one being made.
+        item, index = position
+        for _ in range(len(self._items)):
+            pages = self._pager(item)
+            if pages is None or pages:
+                return item, index
+            i = self._order.index(item.slide.path)
+            item, index = self._turn_start(self._items[(i + 1) % len(self._items)])
+        return None
+
+    def _natural_next(self) -> tuple[PlannedItem, int] | None:
         if not self._items:
             return None
         cur = self.current
         if cur is not None and cur.item.slide.path in self._order and self._resume_after is None:
-            pages = self._pager(cur.item)
+            pages = self._pager(cur.item) or ()
             limit = self._turn_limit(cur.item)
             if (
                 cur.page_index + 1 < len(pages)
@@ -139,14 +154,14 @@ class Rotation:
         ):
             # Alone in the rotation: it follows itself.
             following = cur.page_index + 1
-            return item, following if following < len(self._pager(item)) else 0
+            return item, following if following < len(self._pager(item) or ()) else 0
         return item, self._continue.get((item.slide.path, item.slide.digest), 0)
 
     def _leave(self, old: Showing) -> None:
         """Remember where a document shown in parts goes on next time round."""
         key = (old.item.slide.path, old.item.slide.digest)
         following = old.page_index + 1
-        if self._turn_limit(old.item) > 0 and following < len(self._pager(old.item)):
+        if self._turn_limit(old.item) > 0 and following < len(self._pager(old.item) or ()):
             self._continue[key] = following
         else:
             self._continue.pop(key, None)
@@ -175,7 +190,7 @@ class Rotation:
             self._turn_pages = 1
         pages = self._pager(item)
         if not pages:
-            # A slide that lays out to nothing (should not happen) must not stall the show.
+            # Not ready or nothing to show (callers wait for pages first): never stall.
             self.current = Showing(item, Page(style="idle", duration=1.0), 0, now, now + 1.0)
             return self.current
         index = min(index, len(pages) - 1)
