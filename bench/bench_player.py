@@ -167,8 +167,8 @@ def fade_frames() -> list[float]:
     from signage.core.config import load_settings
     from signage.screen.output import Display
     from signage.screen.player import Player
-    from signage.workers.lane import InlineLane
     from signage.typeset.fonts import FontBook
+    from signage.workers.lane import InlineLane
 
     overrides = {
         "size": (1920, 1080),
