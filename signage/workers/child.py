@@ -19,6 +19,7 @@ from typing import Any
 from signage.core.model import ContentError
 from signage.workers import limits as limits_mod
 from signage.workers.jobs import Failure, Ready, State
+from signage.workers.limits import EXIT_AFTER_MEMORY_ERROR
 from signage.workers.wire import (
     MAX_REQUEST_BYTES,
     WireError,
@@ -27,8 +28,6 @@ from signage.workers.wire import (
     read_frame,
     write_frame,
 )
-
-EXIT_AFTER_MEMORY_ERROR = 3
 
 
 def _protocol_streams() -> tuple[Any, Any]:

@@ -320,4 +320,44 @@ class Render:
         return data
 
 
-Job = ReadSlide | ReadPlaylist | ReadSettings | Layout | Render
+# --- the lane's self-test ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Probe:
+    """Misbehave on purpose, the way a hostile file can make a decoder misbehave, so the
+    tests and the bench can prove the lane survives it: sleep (a hang), spin (a CPU loop),
+    allocate (a memory blow-up), die (a crash by signal), chatter (a library printing to
+    stdout), or report the bounds the worker lives in."""
+
+    action: Literal["sleep", "spin", "allocate", "die", "chatter", "limits", "echo"]
+    amount: float = 0.0
+
+    def run(self, state: State) -> Any:
+        import resource
+        import signal
+        import time
+
+        if self.action == "sleep":
+            time.sleep(self.amount)
+        elif self.action == "spin":
+            end = time.process_time() + self.amount
+            while time.process_time() < end:
+                pass
+        elif self.action == "allocate":
+            hoard = bytearray(int(self.amount * 1024 * 1024))
+            return len(hoard)
+        elif self.action == "die":
+            os.kill(os.getpid(), signal.SIGSEGV)
+        elif self.action == "chatter":
+            print("a library talking on stdout " * 100)
+        elif self.action == "limits":
+            return (
+                resource.getrlimit(resource.RLIMIT_AS),
+                resource.getrlimit(resource.RLIMIT_NOFILE),
+                resource.getrlimit(resource.RLIMIT_CPU),
+            )
+        return self.amount
+
+
+Job = ReadSlide | ReadPlaylist | ReadSettings | Layout | Render | Probe

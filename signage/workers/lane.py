@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from signage.workers.jobs import Failure, Job, Ready, State
-from signage.workers.limits import Limits
+from signage.workers.limits import EXIT_AFTER_MEMORY_ERROR, Limits
 from signage.workers.wire import HEADER, WireError, dumps, loads_result
 
 log = logging.getLogger(__name__)
@@ -309,11 +309,16 @@ class WorkerLane:
             worker.kill()
             return None, failed("timeout", f"no answer within {queued.timeout_s:g} s")
         except WireError as err:
-            how = worker.reap() if worker.proc.poll() is not None else None
-            if how is None:
-                worker.kill()
-                return None, failed("protocol", str(err))
-            memory = how == "exit status 3"
+            if worker.proc.poll() is None:
+                # The pipe closed: it is on its way out (reap waits) - or it is still there
+                # and sent something we will not read: kill it either way.
+                try:
+                    worker.proc.wait(timeout=2.0)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+                    return None, failed("protocol", str(err))
+            how = worker.reap()
+            memory = how == f"exit status {EXIT_AFTER_MEMORY_ERROR}"
             return None, failed("memory" if memory else "crash", f"the worker ended ({how})")
         except OSError as err:
             how = worker.reap()

@@ -26,6 +26,8 @@ PR_SET_PDEATHSIG = 1
 PR_SET_NO_NEW_PRIVS = 38
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
+EXIT_AFTER_MEMORY_ERROR = 3
+"""How a worker that ran out of memory ends (it answers first, then exits)."""
 LIFETIME_CPU_S = 4 * 3600
 """A worker is replaced long before it has used this much CPU (see WorkerLane.max_jobs)."""
 
