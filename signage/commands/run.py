@@ -83,7 +83,8 @@ def run_player(
     # one lane reads files, the other makes the pages that come next; each wakes the loop
     # when an answer is ready.
     limits = worker_limits(settings)
-    read_lane = WorkerLane("read", limits, wake=wake)
+    # Two readers: a file that holds one up (until its time limit) does not hold up the rest.
+    read_lane = WorkerLane("read", limits, processes=2, wake=wake)
     screen_lane = WorkerLane("screen", limits, wake=wake, idle_exit_s=120.0)
     folder = ContentFolder(load, clock.monotonic, wake, lane=read_lane)
 

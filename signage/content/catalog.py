@@ -50,6 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 
+from signage.content.quarantine import Quarantine
 from signage.content.reading import (
     META_READ_TIMEOUT_S,
     FileKind,
@@ -198,6 +199,7 @@ class Catalog:
         first_scan_wait_s: float = FIRST_SCAN_WAIT_S,
         lane: Lane | None = None,
         memory_mb: int = 0,
+        quarantine: Quarantine | None = None,
     ) -> None:
         self.root = Path(os.path.abspath(root))
         self.settings = settings
@@ -216,6 +218,7 @@ class Catalog:
         self._gone: dict[Signature, tuple[float, Slide | None]] = {}
         self._now = 0.0
         self._background = background
+        self._quarantine = quarantine
         self._reader: Reading
         if lane is not None:
             self._reader = WorkerReading(lane, self.root, settings, memory_mb)
@@ -584,6 +587,10 @@ class Catalog:
             if not self._hold_for_copy(rel, kind, signature, empty, now):
                 self._set_problem(rel, empty, signature)
             return
+        refused = self._quarantine.refused(rel, signature) if self._quarantine else None
+        if refused is not None:
+            self._set_problem(rel, refused, signature)
+            return
         timeout = self._timeout(rel, kind)
         if self._background and not self._reader.closed:
             ticket = self._reader.submit(rel, kind, timeout)
@@ -651,6 +658,11 @@ class Catalog:
         if isinstance(result, Problem) and self._hold_for_copy(rel, kind, signature, result, now):
             return
         self._holds.pop(rel, None)
+        if self._quarantine is not None:
+            if isinstance(result, Problem):
+                self._quarantine.note(rel, signature, result)
+            else:
+                self._quarantine.clear(rel)
         if isinstance(result, Problem):
             # A chmod that fixes the permissions leaves size, mtime and inode as they were:
             # tie that refusal to no version, so the next event or rescan tries again.
@@ -726,6 +738,8 @@ class Catalog:
             log.info("%s is fine again", display_path(rel))
 
     def _forget(self, rel: str) -> None:
+        if self._quarantine is not None:
+            self._quarantine.clear(rel)
         self._pending.pop(rel, None)
         self._holds.pop(rel, None)
         self._stop_reading(rel)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from signage.content.catalog import Catalog
+from signage.content.quarantine import Quarantine
 from signage.content.reading import Reader
 from signage.core.config import Settings, with_content
 from signage.core.model import Plan, Playlist, Problem
@@ -69,6 +70,11 @@ class ContentFolder:
             wake=wake,
             lane=lane,
             memory_mb=self.settings.worker_memory_mb,
+            # Only the player remembers files that beat a worker: a one-shot command reads
+            # everything afresh and says what it finds.
+            quarantine=Quarantine(self.settings.state_dir, self.settings.worker_memory_mb)
+            if wake is not None and self.settings.state_dir is not None
+            else None,
         )
         self.playlists: dict[str, Playlist] = {}
         self._playlist_problems: list[Problem] = []

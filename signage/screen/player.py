@@ -188,6 +188,7 @@ class Player:
         self._waiting_since: float | None = None
         """Monotonic time since which the next page is due but still being made."""
         self._verified = False
+        self._display_problem: Problem | None = None
         self.preparer.use(folder.settings, folder.settings_version)
 
     # --- pages, pixels, textures -------------------------------------------------------------
@@ -262,11 +263,12 @@ class Player:
         if not self._verified:
             self._verified = True
             if not self.display.verify(picture, self._composed(surface)):
-                log.error(
-                    "the renderer %s does not show the first page as drawn: "
-                    "the screen may be black or wrong (see docs/appliance.md)",
-                    self.display.renderer_name,
+                message = (
+                    f"the renderer {self.display.renderer_name} does not show the first page "
+                    "as drawn: the screen may be black or wrong (see docs/appliance.md)"
                 )
+                log.error("%s", message)
+                self._display_problem = Problem("", message, code="display-unverified")
         old = self._shown
         cpu = time.process_time()
         if (
@@ -485,12 +487,18 @@ class Player:
         return True
 
     def _await_first_page(self, seconds: float) -> None:
-        """At start, give the workers a moment to make the first page, so that the first
-        frame (and READY) is a page, not the idle screen."""
+        """At start, give the workers a moment to read the files already there and make the
+        first page, so that the first frame (and READY) is a page, not the idle screen."""
         give_up = time.monotonic() + seconds
         while time.monotonic() < give_up and self.running:
+            if self.folder.catalog.settling and self.folder.settle():
+                self._take_settings()
+                self.replan()
             position = self.rotation.peek()
-            if position is None or self._texture(*position) is not None:
+            if position is None:
+                if not self.folder.catalog.settling:
+                    return  # nothing to play: the idle screen it is
+            elif self._texture(*position) is not None:
                 return
             self._wake.wait(0.05)
             self._wake.clear()
@@ -508,7 +516,8 @@ class Player:
         self._problem_log.sync(
             {problem_key(p): p.describe() for p in content if p.path not in from_catalog}
         )
-        problems = _unique(content + self.preparer.problems() + self.hooks.extra_problems())
+        own = [self._display_problem] if self._display_problem is not None else []
+        problems = _unique(content + own + self.preparer.problems() + self.hooks.extra_problems())
         keys = {problem_key(p) for p in problems}
         for key in keys - self._problem_since.keys():
             self._problem_since[key] = now

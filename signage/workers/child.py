@@ -51,7 +51,10 @@ def main(argv: list[str]) -> int:
         stream=sys.stderr,
         format=f"signage-worker[{os.getpid()}] %(levelname)s %(name)s: %(message)s",
     )
-    write_frame(proto_out, dumps(Ready(os.getpid(), tuple(skipped))))
+    import signage
+
+    package = os.path.dirname(os.path.abspath(signage.__file__))
+    write_frame(proto_out, dumps(Ready(os.getpid(), tuple(skipped), package)))
     state = State()
     while True:
         try:

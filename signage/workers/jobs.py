@@ -49,6 +49,8 @@ class Ready:
 
     pid: int
     skipped: tuple[str, ...] = ()
+    package: str = ""
+    """Where the worker found the signage package: it must run the player's own code."""
 
 
 @dataclass(frozen=True)

@@ -384,6 +384,15 @@ class WorkerLane:
         self._failures_in_a_row = 0
         self.started += 1
         worker.ready = ready
+        mine = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        if ready.package and ready.package != mine and self.started == 1:
+            log.error(
+                "%s workers run the signage package in %s, the player the one in %s: "
+                "reinstall (scripts/install or pip install) so both are the same",
+                self.name,
+                ready.package,
+                mine,
+            )
         if ready.skipped and self.started == 1:
             log.info("%s workers run without: %s", self.name, ", ".join(ready.skipped))
         return worker
