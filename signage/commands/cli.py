@@ -428,7 +428,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
         return slide_bytes(folder.root, rel, settings)
 
     written: list[tuple[Path, str]] = []
-    header = header_lines(frame, settings.organisation, at, fonts)
+    header = header_lines(frame, settings.organisation, at, fonts, settings.organisation_mn)
     for n, item in enumerate(plan.items, 1):
         pages = pages_for(item, canvas, fonts, settings, at)
         stem = _safe_stem(item.slide.path)
@@ -439,7 +439,9 @@ def cmd_preview(args: argparse.Namespace) -> int:
             pygame.image.save(surface, str(name))
             written.append((name, f"{item.slide.path} {i + 1}/{len(pages)}"))
     if not plan.items:
-        surface = render_idle(canvas, settings.organisation, at, fonts, settings.theme)
+        surface = render_idle(
+            canvas, settings.organisation, at, fonts, settings.theme, settings.organisation_mn
+        )
         draw_header(surface, frame, header, fonts, settings.theme)
         name = out / "00-idle.png"
         pygame.image.save(surface, str(name))

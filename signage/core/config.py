@@ -47,6 +47,9 @@ class Settings:
 
     content: Path = Path(".")
     organisation: str = "人民政府"
+    organisation_mn: str = ""
+    """The organisation's name in traditional Mongolian (`organisation: {mn: …, zh: …}`):
+    shown before, or above, the Chinese name at the same size."""
     screen: str = field(default_factory=socket.gethostname)
     size: tuple[int, int] | None = None
     """Canvas size before rotation; None: the display's native size (full screen)."""
@@ -156,6 +159,25 @@ def _color(value: Any) -> tuple[int, int, int]:
     raise ValueError(f"{value!r} is not a colour like '#a81818' or [168, 24, 24]")
 
 
+_ORGANISATION_KEYS = {"mn": "mn", "蒙": "mn", "蒙古文": "mn", "蒙文": "mn", "zh": "zh", "汉": "zh"}
+_ORGANISATION_KEYS |= {"汉文": "zh", "中文": "zh"}
+
+
+def _organisation(value: Any) -> dict[str, str]:
+    """A plain name, or {mn: Mongolian name, zh: Chinese name}."""
+    if not isinstance(value, Mapping):
+        return {"organisation": str(value).strip()[:80], "organisation_mn": ""}
+    names: dict[str, str] = {}
+    for k, v in value.items():
+        lang = _ORGANISATION_KEYS.get(str(k).strip().lower())
+        if lang is None:
+            raise ValueError(f"unknown language {k!r}: give the name as {{mn: …, zh: …}}")
+        names[lang] = "" if v is None else str(v).strip()[:120]
+    if not names.get("zh") and not names.get("mn"):
+        raise ValueError("give the name as {mn: …, zh: …}")
+    return {"organisation": names.get("zh", ""), "organisation_mn": names.get("mn", "")}
+
+
 def _as_str_tuple(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -196,7 +218,7 @@ def apply_mapping(
             continue
         try:
             if key == "organisation":
-                changes["organisation"] = str(value).strip()[:80]
+                changes.update(_organisation(value))
             elif key == "defaults":
                 if not isinstance(value, Mapping):
                     raise ValueError("should be a mapping")

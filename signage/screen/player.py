@@ -258,7 +258,9 @@ class Player:
         now = self.clock.now()
         self._minute = (now.year, now.month, now.day, now.hour, now.minute)
         settings = self.folder.settings
-        lines = header_lines(self.frame, settings.organisation, now, self.fonts)
+        lines = header_lines(
+            self.frame, settings.organisation, now, self.fonts, settings.organisation_mn
+        )
         draw_header(frame, self.frame, lines, self.fonts, settings.theme)
 
     def _present(self, frame: pygame.Surface, fade: bool) -> None:
@@ -302,7 +304,12 @@ class Player:
     def _show_idle(self, fade: bool = True) -> None:
         settings = self.folder.settings
         body = render_idle(
-            self.canvas, settings.organisation, self.clock.now(), self.fonts, settings.theme
+            self.canvas,
+            settings.organisation,
+            self.clock.now(),
+            self.fonts,
+            settings.theme,
+            settings.organisation_mn,
         )
         self._present(self._compose(body), fade=fade)
 

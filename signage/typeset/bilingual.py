@@ -385,3 +385,43 @@ def columns_for_fields(
 def mongolian_share(text: str) -> float:
     mn, han = script_counts(text)
     return mn / (mn + 3 * han) if mn or han else 0.0
+
+
+def bilingual_name(
+    mongolian: str,
+    chinese: str,
+    band: Rect,
+    margin: int,
+    room: float,
+    size: int,
+    fonts: FontBook,
+) -> list[Line]:
+    """The organisation's name in the header band: Mongolian first, then Chinese, one size;
+    when that does not fit `room`, Mongolian above Chinese in two rows."""
+    face = fonts.mongolian
+    assert face is not None
+    middle = band.y + band.h / 2
+
+    def widths(s: int) -> tuple[float, float]:
+        return (
+            mongolian_line_width(mongolian, s, face, fonts),
+            fonts.advance(chinese, "sans-bold", s),
+        )
+
+    one = size
+    while one > 0.7 * size and sum(widths(one)) + one > room:
+        one -= 2
+    mn_w, _zh_w = widths(one)
+    if mn_w + _zh_w + one <= room:
+        return [
+            mongolian_line(mongolian, margin, middle, one, face, fonts),
+            chinese_line(chinese, margin + mn_w + one, middle, one, fonts, font="sans-bold"),
+        ]
+    two = round(band.h * 0.38)
+    while two > 12 and max(widths(two)) > room:
+        two -= 1
+    row = band.h / 2
+    return [
+        mongolian_line(mongolian, margin, band.y + row * 0.55, two, face, fonts),
+        chinese_line(chinese, margin, band.y + row * 1.45, two, fonts, font="sans-bold"),
+    ]
