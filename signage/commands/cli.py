@@ -359,7 +359,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def cmd_inspect(args: argparse.Namespace) -> int:
     from signage.core.model import ContentError, PlannedItem
     from signage.formats.registry import read_slide
-    from signage.typeset.describe import inspect_json
+    from signage.typeset.describe import inspect_json, missing_glyph_warnings
     from signage.typeset.paginate import pages_for
 
     path: Path = args.file
@@ -388,8 +388,9 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         return 1
     canvas = args.size or (1920, 1080)
     now = _moment(args.at, settings)
-    pages = pages_for(PlannedItem(slide), canvas, _fonts(settings), settings, now)
-    data = inspect_json(slide, pages, list(slide.warnings))
+    fonts = _fonts(settings)
+    pages = pages_for(PlannedItem(slide), canvas, fonts, settings, now)
+    data = inspect_json(slide, pages, [*slide.warnings, *missing_glyph_warnings(slide, fonts)])
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=1))
     else:

@@ -72,11 +72,13 @@ def header_lines(
     clock_w = fonts.advance(clock, "sans", size)
     org_size = size
     room = band.w - 2 * margin - clock_w - size
-    lines = [_line(clock, band.right - margin - clock_w, top, size, fonts)]
     if mongolian and fonts.mongolian is not None:
-        from signage.typeset.bilingual import bilingual_name
+        from signage.typeset.bilingual import bilingual_header
 
-        return bilingual_name(mongolian, organisation, band, margin, room, size, fonts) + lines
+        date = f"{now.month}月{now.day}日 星期{WEEKDAYS[now.weekday()]}"
+        times = (clock, date, f"{now.hour:02d}:{now.minute:02d}")
+        return bilingual_header(mongolian, organisation, times, band, margin, size, fonts)
+    lines = [_line(clock, band.right - margin - clock_w, top, size, fonts)]
     while org_size > 16 and fonts.advance(organisation, "sans-bold", org_size) > room:
         org_size -= 2
     if organisation:

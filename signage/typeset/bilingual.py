@@ -67,10 +67,10 @@ from signage.typeset.vertical import (
     vertical_pages,
 )
 
-BANNER_MAX_CHARS = 40
-"""A Chinese version this short (and a Mongolian one of at most BANNER_MAX_WORDS words) in
-at most two paragraphs is a banner: set horizontally, Mongolian above Chinese."""
-BANNER_MAX_WORDS = 16
+BANNER_MAX_CHARS = 30
+"""A Chinese version of one line this short (and a Mongolian one of at most BANNER_MAX_WORDS
+words) is a banner (会标): set horizontally, Mongolian above Chinese."""
+BANNER_MAX_WORDS = 12
 BANNER_PITCH = 1.5
 
 
@@ -258,7 +258,7 @@ def _banner(
 ) -> Page | None:
     """A short text in both languages: Mongolian line(s) above Chinese line(s), centred,
     one size for all, as large as fits."""
-    if len(mn) > 2 or len(zh) > 2:
+    if len(mn) != 1 or len(zh) != 1:
         return None
     zh_chars = sum(1 for b in zh for c in b.text if not c.isspace())
     mn_words = sum(len(words(b.text)) for b in mn)
@@ -387,20 +387,25 @@ def mongolian_share(text: str) -> float:
     return mn / (mn + 3 * han) if mn or han else 0.0
 
 
-def bilingual_name(
+def bilingual_header(
     mongolian: str,
     chinese: str,
+    clock: tuple[str, str, str],
     band: Rect,
     margin: int,
-    room: float,
     size: int,
     fonts: FontBook,
 ) -> list[Line]:
-    """The organisation's name in the header band: Mongolian first, then Chinese, one size;
-    when that does not fit `room`, Mongolian above Chinese in two rows."""
+    """The header band with the organisation's name in both scripts and the clock.
+
+    clock is (full line, short date, time): "2026年12月1日 星期二 10:00", "12月1日 星期二",
+    "10:00". One row when it fits: Mongolian name, Chinese name, clock, one size for the
+    names. Else (a portrait screen, a long name) two rows: Mongolian above Chinese, the
+    short date above the time."""
     face = fonts.mongolian
     assert face is not None
     middle = band.y + band.h / 2
+    full, date, time = clock
 
     def widths(s: int) -> tuple[float, float]:
         return (
@@ -408,20 +413,29 @@ def bilingual_name(
             fonts.advance(chinese, "sans-bold", s),
         )
 
+    clock_w = fonts.advance(full, "sans", size)
+    room = band.w - 2 * margin - clock_w - size
     one = size
-    while one > 0.7 * size and sum(widths(one)) + one > room:
+    while one > 0.75 * size and sum(widths(one)) + one > room:
         one -= 2
-    mn_w, _zh_w = widths(one)
-    if mn_w + _zh_w + one <= room:
+    mn_w, zh_w = widths(one)
+    if mn_w + zh_w + one <= room:
         return [
             mongolian_line(mongolian, margin, middle, one, face, fonts),
             chinese_line(chinese, margin + mn_w + one, middle, one, fonts, font="sans-bold"),
+            chinese_line(full, band.right - margin - clock_w, middle, size, fonts),
         ]
-    two = round(band.h * 0.38)
-    while two > 12 and max(widths(two)) > room:
+    two = round(band.h * 0.36)
+    while two > 12:
+        stacked_clock = max(fonts.advance(date, "sans", two), fonts.advance(time, "sans", two))
+        if max(widths(two)) <= band.w - 2 * margin - stacked_clock - two:
+            break
         two -= 1
-    row = band.h / 2
+    upper, lower = band.y + band.h * 0.28, band.y + band.h * 0.72
+    right = band.right - margin
     return [
-        mongolian_line(mongolian, margin, band.y + row * 0.55, two, face, fonts),
-        chinese_line(chinese, margin, band.y + row * 1.45, two, fonts, font="sans-bold"),
+        mongolian_line(mongolian, margin, upper, two, face, fonts),
+        chinese_line(chinese, margin, lower, two, fonts, font="sans-bold"),
+        chinese_line(date, right - fonts.advance(date, "sans", two), upper, two, fonts),
+        chinese_line(time, right - fonts.advance(time, "sans", two), lower, two, fonts),
     ]

@@ -19,7 +19,7 @@ from typing import Literal
 from signage.core.model import Block, ColorRole, Glyphs, Line, Page, PageStyle, Role
 from signage.typeset.canvas import Frame
 from signage.typeset.fonts import EM_TOP, FontBook
-from signage.typeset.layout import NOTICE_SCALES, URGENT_SCALES, page_seconds
+from signage.typeset.layout import NOTICE_SCALES, TITLE_SCALE, URGENT_SCALES, page_seconds
 from signage.typeset.mongolian import (
     MongolianFace,
     Piece,
@@ -31,7 +31,6 @@ from signage.typeset.mongolian import (
 
 COLUMN_GAP_EM = 0.55
 """White space between two columns' ink, in em (about the gap between Chinese lines)."""
-TITLE_SCALE = 1.3
 INDENT_EM = 2.0
 GUTTER_EM = 1.5
 """Between the Mongolian columns and the Chinese text of a bilingual page."""
@@ -276,12 +275,14 @@ def place_columns(
             y = top + length - col.length
         else:
             y = top
+        # The line's box is its ink: from the first run (after an indent) to the end.
+        first = col.runs[0].x if col.runs else 0.0
         out.append(
             Line(
                 text=col.text,
                 role=col.role,
                 x=round(x),
-                y=round(y),
+                y=round(y + first),
                 width=round(band.width * col.size),
                 size=col.size,
                 level=col.level,
@@ -289,7 +290,7 @@ def place_columns(
                 baseline=round(x + band.left * col.size),
                 runs=tuple(Glyphs(r.text, y + r.x) for r in col.runs),
                 direction="ttb",
-                height=round(col.length),
+                height=round(col.length - first),
             )
         )
         x += pitch(face, col.size)
