@@ -35,7 +35,7 @@ def draw_mongolian(
     ]
     for text, start in starts:
         at = start
-        for piece in pieces(text, face):
+        for piece in pieces(text, face, across=line.direction != "ttb"):
             if line.direction == "ttb":
                 _draw_down(surface, piece, line, at, face, fonts, color)
             else:

@@ -100,7 +100,7 @@ def mongolian_line(
     baseline = middle + (band.right - band.left) / 2 * size
     width = sum(
         face.width(p.text, size) if p.kind == "mongol" else fonts.advance(p.text, "sans", size)
-        for p in pieces(text, face)
+        for p in pieces(text, face, across=True)
     )
     return Line(
         text=text,
@@ -119,7 +119,7 @@ def mongolian_line_width(text: str, size: int, face: MongolianFace, fonts: FontB
     return float(
         sum(
             face.width(p.text, size) if p.kind == "mongol" else fonts.advance(p.text, "sans", size)
-            for p in pieces(text, face)
+            for p in pieces(text, face, across=True)
         )
     )
 

@@ -286,14 +286,20 @@ def is_ignorable(ch: str) -> bool:
     return ch in FVS or ch in JOINERS or unicodedata.category(ch) == "Cf"
 
 
-def pieces(text: str, face: MongolianFace) -> Iterator[Piece]:
+def pieces(text: str, face: MongolianFace, *, across: bool = False) -> Iterator[Piece]:
     """text cut where the way of drawing changes. Characters the Mongolian face lacks that
-    are mere format controls are left out (see `unsupported`)."""
+    are mere format controls are left out (see `unsupported`).
+
+    across: for Mongolian written horizontally inside Chinese lines, only Mongolian letters
+    (and their spaces and joiners) go to the Mongolian face; Chinese punctuation it also
+    has keeps the Chinese face."""
     kind: Kind | None = None
     start: list[str] = []
     for ch in text:
-        if face.has(ch) or ch == " ":
-            k: Kind = "mongol"
+        if across and not (is_mongolian(ch) or ch in f" {NNBSP}{JOINERS}"):
+            k: Kind = "sideways" if ch.isprintable() or ch.isspace() else "mongol"
+        elif face.has(ch) or ch == " ":
+            k = "mongol"
         elif is_ignorable(ch):
             continue
         elif is_upright(ch):
