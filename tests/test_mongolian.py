@@ -513,3 +513,23 @@ def test_golden_bilingual_header_and_idle(fonts: FontBook, canvas: tuple[int, in
     lines = header + idle_lines(frame, NAME_ZH, NOW, fonts, NAME_MN)
     name = "bilingual-idle-landscape" if canvas == LANDSCAPE else "bilingual-idle-portrait"
     check_golden(name, Page(style="idle", duration=0.0, lines=tuple(lines)), canvas, surface, fonts)
+
+
+def test_without_a_mongolian_font_no_boxes(tmp_path: Path, fonts: FontBook) -> None:
+    # No Mongolian face and none among the fallbacks: the Chinese layout shows the file,
+    # the warning says why, and the letters leave a gap instead of boxes.
+    bare = FontBook(
+        fonts.faces, [f for f in fonts.fallbacks if "Mongolian" not in f.family], fonts.notes
+    )
+    bare._mongolian = None
+    rel = write(tmp_path, "slides/mn.txt", f"{MONGOL} {KELE}\n")
+    settings = Settings(content=tmp_path)
+    slide = read_slide(tmp_path, rel, settings)
+    pages = pages_for(PlannedItem(slide), LANDSCAPE, bare, settings, NOW)
+    assert not columns(pages[0])
+    assert any("no Mongolian font" in w for w in missing_glyph_warnings(slide, bare))
+    surface = render_page(pages[0], LANDSCAPE, bare, settings.theme, lambda r: b"")
+    ground = surface.get_at((5, 500))
+    body = frame_for(LANDSCAPE).body
+    area = surface.subsurface(pygame.Rect(body.x, body.y, body.w, body.h))
+    assert pygame.transform.average_color(area)[:3] == tuple(ground)[:3]

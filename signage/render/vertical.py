@@ -9,6 +9,8 @@ layout's warnings name them).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pygame
 
 from signage.core.model import Line
@@ -42,6 +44,21 @@ def draw_mongolian(
                 _draw_across(surface, piece, line, at, face, fonts, color)
             at += piece_advance(piece, line.size, face, fonts)
     return True
+
+
+def without_missing(line: Line, fonts: FontBook) -> Line:
+    """The line with the characters no installed font has blanked out: with no Mongolian
+    font at all, Mongolian letters leave a gap rather than a row of boxes."""
+    missing = set(fonts.missing(line.text))
+    if not missing:
+        return line
+
+    def blank(text: str) -> str:
+        return "".join(" " if c in missing else c for c in text)
+
+    return replace(
+        line, text=blank(line.text), runs=tuple(replace(r, text=blank(r.text)) for r in line.runs)
+    )
 
 
 def _turned(surface: pygame.Surface) -> pygame.Surface:
