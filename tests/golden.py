@@ -54,6 +54,12 @@ def layout_record(page: Page, canvas: tuple[int, int], fonts: FontBook) -> dict[
                 "color": ln.color,
                 "baseline": ln.baseline,
                 "runs": [[r.text, round(r.x, 2), r.font] for r in ln.runs],
+                # Only columns of traditional Mongolian carry these, so older goldens hold.
+                **(
+                    {"direction": ln.direction, "height": ln.height}
+                    if ln.direction != "ltr"
+                    else {}
+                ),
             }
             for ln in page.lines
         ],

@@ -41,7 +41,8 @@ def test_inspect_json_shape_and_text(fonts: FontBook) -> None:
         assert isinstance(page["duration"], float)
     for ln in lines:
         assert {"text", "role", "x", "y", "width", "size"} <= set(ln)
-        assert set(ln) - {"text", "role", "x", "y", "width", "size"} <= {"level"}
+        assert set(ln) - {"text", "role", "x", "y", "width", "size"} <= {"level", "direction"}
+        assert ln["direction"] == "ltr"  # Chinese: horizontal (Mongolian columns are "ttb")
         assert ("level" in ln) == (ln["role"] == "heading")
         assert all(isinstance(ln[k], int) for k in ("x", "y", "width", "size"))
     spelled = "".join(ln["text"] for ln in lines if ln["role"] != "meta")

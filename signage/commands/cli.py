@@ -375,7 +375,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 def cmd_inspect(args: argparse.Namespace) -> int:
     from signage.core.model import PlannedItem, Problem
-    from signage.typeset.describe import inspect_json
+    from signage.typeset.describe import inspect_json, missing_glyph_warnings
     from signage.workers.jobs import Failure, Layout, ReadSlide
 
     path: Path = args.file
@@ -406,7 +406,9 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     if isinstance(pages, Failure):
         print(f"{path}: cannot lay it out: {pages.detail}", file=sys.stderr)
         return 1
-    data = inspect_json(slide, pages, list(slide.warnings))
+    # Which characters the fonts lack: a look-up in trusted fonts, no parsing of the file.
+    warnings = [*slide.warnings, *missing_glyph_warnings(slide, _fonts(settings))]
+    data = inspect_json(slide, pages, warnings)
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=1))
     else:
@@ -440,7 +442,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
     plan = folder.plan(at)
 
     written: list[tuple[Path, str]] = []
-    header = header_lines(frame, settings.organisation, at, fonts)
+    header = header_lines(frame, settings.organisation, at, fonts, settings.organisation_mn)
     # Pages are laid out and drawn by workers, exactly as the player has them made.
     with _worker_lane(settings) as lane:
         for n, item in enumerate(plan.items, 1):
@@ -465,7 +467,9 @@ def cmd_preview(args: argparse.Namespace) -> int:
                 pygame.image.save(surface, str(name))
                 written.append((name, f"{slide.path} {i + 1}/{len(pages)}"))
     if not plan.items:
-        surface = render_idle(canvas, settings.organisation, at, fonts, settings.theme)
+        surface = render_idle(
+            canvas, settings.organisation, at, fonts, settings.theme, settings.organisation_mn
+        )
         draw_header(surface, frame, header, fonts, settings.theme)
         name = out / "00-idle.png"
         pygame.image.save(surface, str(name))

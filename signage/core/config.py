@@ -47,6 +47,9 @@ class Settings:
 
     content: Path = Path(".")
     organisation: str = "人民政府"
+    organisation_mn: str = ""
+    """The organisation's name in traditional Mongolian (`organisation: {mn: …, zh: …}`):
+    shown before, or above, the Chinese name at the same size."""
     screen: str = field(default_factory=socket.gethostname)
     size: tuple[int, int] | None = None
     """Canvas size before rotation; None: the display's native size (full screen)."""
@@ -165,6 +168,25 @@ def _color(value: Any) -> tuple[int, int, int]:
     raise ValueError(f"{value!r} is not a colour like '#a81818' or [168, 24, 24]")
 
 
+_ORGANISATION_KEYS = {"mn": "mn", "蒙": "mn", "蒙古文": "mn", "蒙文": "mn", "zh": "zh", "汉": "zh"}
+_ORGANISATION_KEYS |= {"汉文": "zh", "中文": "zh"}
+
+
+def _organisation(value: Any) -> dict[str, str]:
+    """A plain name, or {mn: Mongolian name, zh: Chinese name}."""
+    if not isinstance(value, Mapping):
+        return {"organisation": str(value).strip()[:80], "organisation_mn": ""}
+    names: dict[str, str] = {}
+    for k, v in value.items():
+        lang = _ORGANISATION_KEYS.get(str(k).strip().lower())
+        if lang is None:
+            raise ValueError(f"unknown language {k!r}: give the name as {{mn: …, zh: …}}")
+        names[lang] = "" if v is None else str(v).strip()[:120]
+    if not names.get("zh") and not names.get("mn"):
+        raise ValueError("give the name as {mn: …, zh: …}")
+    return {"organisation": names.get("zh", ""), "organisation_mn": names.get("mn", "")}
+
+
 def _as_str_tuple(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -205,7 +227,7 @@ def apply_mapping(
             continue
         try:
             if key == "organisation":
-                changes["organisation"] = str(value).strip()[:80]
+                changes.update(_organisation(value))
             elif key == "defaults":
                 if not isinstance(value, Mapping):
                     raise ValueError("should be a mapping")
@@ -319,6 +341,7 @@ def apply_mapping(
 
 CONTENT_FIELDS: Mapping[str, type | tuple[type, ...]] = {
     "organisation": str,
+    "organisation_mn": str,
     "display_windows": tuple,
     "default_duration": (float, int, type(None)),
     "default_fit": str,
@@ -342,9 +365,10 @@ def with_content(settings: Settings, values: Mapping[str, Any]) -> Settings:
         and isinstance(value, CONTENT_FIELDS[name])
         and not isinstance(value, bool)
     }
-    organisation = taken.get("organisation")
-    if isinstance(organisation, str):
-        taken["organisation"] = organisation[:80]
+    for name in ("organisation", "organisation_mn"):
+        text = taken.get(name)
+        if isinstance(text, str):
+            taken[name] = text[:80]
     windows = taken.get("display_windows")
     if isinstance(windows, tuple) and not all(isinstance(w, DisplayWindow) for w in windows):
         del taken["display_windows"]

@@ -14,6 +14,7 @@ Role = Literal["title", "heading", "body", "signature", "date", "meta"]
 Align = Literal["left", "center", "right", "justify"]
 SlideKind = Literal["notice", "document", "meeting", "image", "pdf"]
 Fit = Literal["contain", "cover"]
+Direction = Literal["ltr", "ttb"]
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,9 @@ class Meeting:
     attendees: str = ""
     agenda: tuple[str, ...] = ()
     notes: str = ""
+    mongolian: tuple[tuple[str, str], ...] = ()
+    """Traditional Mongolian counterparts: (field, text) pairs such as ("title", "ᠬᠤᠷᠠᠯ"),
+    one ("agenda", item) per agenda item; shown in vertical columns beside the Chinese."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,9 @@ class Slide:
     warnings: tuple[str, ...] = ()
     pictures: int = 0
     """Pictures embedded in a Word document: each becomes an image page after the text."""
+    lang: str | None = None
+    """"mn" or "zh" when the file says which language it is in (front matter `lang:`);
+    None: told from the text (traditional Mongolian is set vertically)."""
 
 
 # --- layout ---------------------------------------------------------------------------------
@@ -145,6 +152,8 @@ class Glyphs:
 
     text: str
     x: float
+    """Where the run starts along its line: x on the canvas for a horizontal line, y for a
+    vertical (ttb) one."""
     font: FontRole | None = None
     """A different face for this run (bold emphasis inside a paragraph); None: the line's."""
 
@@ -166,6 +175,12 @@ class Line:
     """Baseline y on the canvas."""
     runs: tuple[Glyphs, ...] = ()
     """Where each piece of the line goes; justified lines have many. Empty: text at x."""
+    direction: Direction = "ltr"
+    """"ttb": a column of traditional Mongolian read top to bottom. Then x is the left of
+    the column's ink band, y its top, width the band's thickness, height its length, and
+    baseline the x of the (turned) baseline."""
+    height: int = 0
+    """Length of a vertical line down the canvas; 0 for horizontal lines."""
 
 
 PageStyle = Literal["notice", "document", "meeting", "urgent", "image", "pdf", "idle"]

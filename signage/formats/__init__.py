@@ -1,5 +1,6 @@
 """File formats: each module turns one kind of file's bytes into a `Slide` or raises
-`ContentError` (text, Markdown, meetings, Word, PDF, images, office files through LibreOffice).
+`ContentError` (text, Markdown, meetings, Word, PDF, images, office files through LibreOffice);
+`mongolian` refuses Mongolian in legacy private codes and splits a file's two versions.
 
 `registry` is the only dispatcher: it maps an extension to its reader, with the size limit
 and time limit that format gets. A new format is one module here plus one `Format(...)` line

@@ -39,7 +39,11 @@ KEYS = {
     "备注": "notes",
     "duration": "duration",
     "urgent": "urgent",
+    "mn": "mongolian",
+    "蒙古文": "mongolian",
+    "蒙文": "mongolian",
 }
+MONGOLIAN_FIELDS = ("title", "place", "host", "attendees", "agenda", "notes")
 DEFAULT_LENGTH = timedelta(hours=2)
 """How long a meeting without an end time stays on screen after its start."""
 
@@ -62,6 +66,32 @@ def _text(value: Any) -> str:
     if isinstance(value, Mapping):
         return "；".join(f"{k}：{_text(v)}" for k, v in value.items())
     return str(value).strip()
+
+
+def _mongolian(value: Any, bad: Any) -> tuple[tuple[str, str], ...]:
+    """The `蒙古文:` section: the Mongolian title, place … under the same keys as the
+    Chinese ones (title/标题, place/地点 …); agenda items one pair each."""
+    if value is None:
+        return ()
+    if not isinstance(value, Mapping):
+        raise bad(
+            "mongolian",
+            "蒙古文 / mn should hold the Mongolian title, place … as keys (标题: …, 地点: …)",
+        )
+    out: list[tuple[str, str]] = []
+    for key, item in value.items():
+        name = KEYS.get(str(key).strip().lower(), KEYS.get(str(key).strip()))
+        if name not in MONGOLIAN_FIELDS:
+            raise bad(
+                "mongolian",
+                f"蒙古文 / mn: {key!r} is not one of title, place, host, "
+                "attendees, agenda, notes (标题、地点、主持、参会人员、议程、备注)",
+            )
+        if name == "agenda" and isinstance(item, list | tuple):
+            out += [("agenda", _text(a)) for a in item if _text(a)]
+        elif _text(item):
+            out.append((str(name), _text(item)))
+    return tuple(out)
 
 
 def read_meeting_slide(rel: str, data: bytes, settings: Settings) -> Slide:
@@ -144,6 +174,7 @@ def read_meeting_slide(rel: str, data: bytes, settings: Settings) -> Slide:
             raise bad("duration", f"duration {fields['duration']!r} should be seconds") from None
         if not 1 <= duration <= 3600:
             raise bad("duration", f"duration {fields['duration']!r} is outside 1..3600 seconds")
+    mongolian = _mongolian(fields.get("mongolian"), bad)
     meeting = Meeting(
         title=title,
         start=start,
@@ -153,6 +184,7 @@ def read_meeting_slide(rel: str, data: bytes, settings: Settings) -> Slide:
         attendees=_text(fields.get("attendees")),
         agenda=agenda,
         notes=_text(fields.get("notes")),
+        mongolian=mongolian,
     )
     warnings = tuple(f"unknown key {k!r} ignored" for k in unknown)
     return Slide(

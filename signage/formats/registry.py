@@ -94,7 +94,11 @@ def read_slide(root: Path, rel: str, settings: Settings) -> Slide:
         raise ContentError(
             f"files of type {ext or '(none)'} cannot be shown", code="unsupported-type"
         )
-    return fmt.read(rel, read_bytes_limited(path, fmt.max_bytes), settings)
+    slide = fmt.read(rel, read_bytes_limited(path, fmt.max_bytes), settings)
+    from signage.formats.mongolian import check_legacy_mongolian
+
+    # Whatever the format, Mongolian typed in an old private code is refused by name.
+    return check_legacy_mongolian(slide)
 
 
 def slide_bytes(root: Path, rel: str, settings: Settings) -> bytes:

@@ -39,7 +39,20 @@ _FRONT_KEYS = {
     "时长": "duration",
     "urgent": "urgent",
     "紧急": "urgent",
+    "lang": "lang",
+    "语言": "lang",
+    "文种": "lang",
 }
+_LANGS = {
+    "mn": "mn",
+    "蒙": "mn",
+    "蒙古文": "mn",
+    "蒙文": "mn",
+    "zh": "zh",
+    "汉": "zh",
+    "中文": "zh",
+}
+_LANGS |= {"汉文": "zh"}
 
 
 # --- decoding -------------------------------------------------------------------------------
@@ -61,6 +74,8 @@ def _plausibility(text: str) -> float:
             or 0x2010 <= o <= 0x206F
             or 0x3400 <= o <= 0x4DBF
             or ch in "·×÷°±¥℃№"
+            or 0x1800 <= o <= 0x18AF  # traditional Mongolian, with its suffix space
+            or o == 0x202F
         ):
             good += 1
     return good / len(text)
@@ -221,6 +236,7 @@ class FrontMatter:
     show_until: datetime | None = None
     duration: float | None = None
     urgent: bool | None = None
+    lang: str | None = None
     warnings: tuple[str, ...] = ()
 
 
@@ -300,6 +316,11 @@ def parse_front_matter(front: str, settings: Settings) -> FrontMatter:
             if not 1 <= seconds <= 3600:
                 raise bad(f"duration {value!r} is outside 1..3600 seconds")
             values["duration"] = seconds
+        elif key == "lang":
+            lang = _LANGS.get(str(value).strip().lower())
+            if lang is None:
+                raise bad(f"lang {value!r} should be mn (蒙古文) or zh (汉文)")
+            values["lang"] = lang
         elif key == "urgent":
             if isinstance(value, bool):
                 values["urgent"] = value
@@ -342,13 +363,21 @@ def read_text_slide(rel: str, data: bytes, settings: Settings) -> Slide:
     if not body.strip():
         raise ContentError("the file has no text to show", code="empty-file")
     is_md = PurePosixPath(rel).suffix.lower() == ".md"
-    doc: Document
+    from signage.formats.mongolian import structure_versions
+
+    doc: Document | None = None
     if is_md:
         from signage.formats.markdown import parse_markdown
 
-        doc = parse_markdown(body, known_title=fm.title)
+        if fm.lang is None:  # a Mongolian and a Chinese version, each with its own title
+            doc = structure_versions(body, lambda t: parse_markdown(t, known_title=None))
+        if doc is None:
+            doc = parse_markdown(body, known_title=fm.title)
     else:
-        doc = structure_text(body, known_title=fm.title, first_line=first_line)
+        if fm.lang is None:
+            doc = structure_versions(body, lambda t: structure_text(t, known_title=None))
+        if doc is None:
+            doc = structure_text(body, known_title=fm.title, first_line=first_line)
     warnings = list(fm.warnings)
     chars = visible_chars(body)
     kind: SlideKind = fm.kind or ("notice" if chars <= NOTICE_MAX_CHARS else "document")
@@ -365,6 +394,7 @@ def read_text_slide(rel: str, data: bytes, settings: Settings) -> Slide:
         urgent=bool(fm.urgent) if fm.urgent is not None else is_urgent_path(rel),
         duration=fm.duration,
         warnings=tuple(warnings),
+        lang=fm.lang,
     )
 
 

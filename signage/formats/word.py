@@ -66,7 +66,9 @@ _DATE = re.compile(
     r"^[0-9０-９〇零一二三四五六七八九十○Ｏ]{2,4}\s*年\s*[0-9０-９一二三四五六七八九十]{1,3}\s*月"
     r"\s*[0-9０-９一二三四五六七八九十]{1,3}\s*日$"
 )
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b\ufeff\ue000-\uf8ff]")
+# Private use is dropped except U+E234-U+E34F: Mongolian typed with Menksoft's old input
+# method lives there, and formats/mongolian.py refuses it by name instead of an empty page.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b\ufeff\ue000-\ue233\ue350-\uf8ff]")
 _TAIL_LINES = 6
 """How far from the end a date line may be and still close the document."""
 _SIGNATURE_LINES = 3

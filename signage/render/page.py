@@ -57,8 +57,13 @@ def _line(
     )
 
 
-def header_lines(frame: Frame, organisation: str, now: datetime, fonts: FontBook) -> list[Line]:
-    """Organisation name on the left, date and time on the right, in the header band."""
+def header_lines(
+    frame: Frame, organisation: str, now: datetime, fonts: FontBook, mongolian: str = ""
+) -> list[Line]:
+    """Organisation name on the left, date and time on the right, in the header band.
+
+    With a Mongolian name too, the Mongolian comes first and the Chinese after it, at one
+    size; when both do not fit on one line, the Mongolian stands above the Chinese."""
     band = frame.header
     size = max(16, round(band.h * 0.46))
     top = band.y + (band.h - size) / 2
@@ -67,9 +72,15 @@ def header_lines(frame: Frame, organisation: str, now: datetime, fonts: FontBook
     clock_w = fonts.advance(clock, "sans", size)
     org_size = size
     room = band.w - 2 * margin - clock_w - size
+    if mongolian and fonts.mongolian is not None:
+        from signage.typeset.bilingual import bilingual_header
+
+        date = f"{now.month}月{now.day}日 星期{WEEKDAYS[now.weekday()]}"
+        times = (clock, date, f"{now.hour:02d}:{now.minute:02d}")
+        return bilingual_header(mongolian, organisation, times, band, margin, size, fonts)
+    lines = [_line(clock, band.right - margin - clock_w, top, size, fonts)]
     while org_size > 16 and fonts.advance(organisation, "sans-bold", org_size) > room:
         org_size -= 2
-    lines = [_line(clock, band.right - margin - clock_w, top, size, fonts)]
     if organisation:
         lines.insert(
             0,
@@ -95,23 +106,43 @@ def draw_header(
     draw_lines(surface, lines, fonts, dataclasses.replace(theme, text=theme.header_text))
 
 
-def idle_lines(frame: Frame, organisation: str, now: datetime, fonts: FontBook) -> list[Line]:
-    """Nothing to play: the organisation's name and a large clock, never a black screen."""
+def idle_lines(
+    frame: Frame, organisation: str, now: datetime, fonts: FontBook, mongolian: str = ""
+) -> list[Line]:
+    """Nothing to play: the organisation's name and a large clock, never a black screen.
+
+    A Mongolian name stands above the Chinese one, at the same size."""
     body = frame.body
     name_size = max(24, round(96 * frame.scale))
-    while name_size > 24 and fonts.advance(organisation, "serif-bold", name_size) > body.w:
+    face = fonts.mongolian if mongolian else None
+    while name_size > 24 and (
+        fonts.advance(organisation, "serif-bold", name_size) > body.w
+        or (face is not None and _mongolian_width(mongolian, name_size, fonts) > body.w)
+    ):
         name_size -= 4
     time_size = max(24, round(200 * frame.scale))
     date_size = max(20, round(64 * frame.scale))
     gap = round(40 * frame.scale)
     total = name_size + gap + time_size + gap + date_size
-    top = body.y + (body.h - total) / 2
+    mongolian_h = round(name_size * 1.5) if face is not None else 0
+    top = body.y + (body.h - total - mongolian_h) / 2
+    lines = []
+    if face is not None:
+        from signage.typeset.bilingual import mongolian_line
+
+        w = _mongolian_width(mongolian, name_size, fonts)
+        middle = top + name_size * 0.6
+        lines.append(
+            mongolian_line(
+                mongolian, body.x + (body.w - w) / 2, middle, name_size, face, fonts, color="title"
+            )
+        )
+        top += mongolian_h
     texts = [
         (organisation, name_size, "serif-bold", "title"),
         (f"{now.hour:02d}:{now.minute:02d}", time_size, "sans", "text"),
         (chinese_date(now), date_size, "sans", "muted"),
     ]
-    lines = []
     for text, size, font, color in texts:
         if text:
             w = fonts.advance(text, font, size)  # type: ignore[arg-type]
@@ -120,6 +151,13 @@ def idle_lines(frame: Frame, organisation: str, now: datetime, fonts: FontBook) 
             )
         top += size + gap
     return lines
+
+
+def _mongolian_width(text: str, size: int, fonts: FontBook) -> float:
+    from signage.typeset.bilingual import mongolian_line_width
+
+    face = fonts.mongolian
+    return mongolian_line_width(text, size, face, fonts) if face is not None else 0.0
 
 
 def footer_line(frame: Frame, number: int, count: int, fonts: FontBook) -> Line:
@@ -199,12 +237,17 @@ def _render_picture(
 
 
 def render_idle(
-    canvas: tuple[int, int], organisation: str, now: datetime, fonts: FontBook, theme: Theme
+    canvas: tuple[int, int],
+    organisation: str,
+    now: datetime,
+    fonts: FontBook,
+    theme: Theme,
+    mongolian: str = "",
 ) -> pygame.Surface:
     from signage.render.text import draw_lines
 
     frame = frame_for(canvas)
     surface = pygame.Surface(canvas)
     surface.fill(theme.background)
-    draw_lines(surface, idle_lines(frame, organisation, now, fonts), fonts, theme)
+    draw_lines(surface, idle_lines(frame, organisation, now, fonts, mongolian), fonts, theme)
     return surface

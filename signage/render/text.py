@@ -28,8 +28,14 @@ def draw_lines(
 
     Characters the run's face lacks are drawn with the first fallback face that has them.
     """
+    from signage.render.vertical import draw_mongolian, wants_mongolian, without_missing
+
     for line in lines:
         color = color_of(line.color, theme)
+        if wants_mongolian(line):
+            if draw_mongolian(surface, line, fonts, color):
+                continue
+            line = without_missing(line, fonts)
         runs = line.runs or ()
         if not runs:
             _draw_run(surface, line.text, float(line.x), line, line.font, fonts, color)

@@ -237,7 +237,9 @@ class Player:
         if self._header is not None and self._header[0] == key:
             return self._header[1], self._header[2], rect
         surface = pygame.Surface(self.canvas)
-        lines = header_lines(self.frame, settings.organisation, now, self.fonts)
+        lines = header_lines(
+            self.frame, settings.organisation, now, self.fonts, settings.organisation_mn
+        )
         draw_header(surface, self.frame, lines, self.fonts, settings.theme)
         strip = surface.subsurface(pygame.Rect(rect)).copy()
         texture = self.display.texture(strip)
@@ -303,7 +305,14 @@ class Player:
         key = ("idle", now.strftime("%Y%m%d%H%M"), settings.organisation, self._settings_version)
         if self._shown_key == key:
             return  # the same idle screen is up already
-        body = render_idle(self.canvas, settings.organisation, now, self.fonts, settings.theme)
+        body = render_idle(
+            self.canvas,
+            settings.organisation,
+            now,
+            self.fonts,
+            settings.theme,
+            settings.organisation_mn,
+        )
         self._present(key, self.display.texture(body), body, fade)
 
     def _show_dark(self) -> None:

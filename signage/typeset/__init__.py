@@ -2,7 +2,8 @@
 
 Line breaking (`linebreak`), layout of documents, notices and meetings (`layout`), fonts
 and their metrics (`fonts`), how a canvas is divided into bands (`canvas`), a planned slide
-to its pages (`paginate`) and the `inspect --json` view of a layout (`describe`). Pure
+to its pages (`paginate`) and the `inspect --json` view of a layout (`describe`); traditional
+Mongolian in columns (`mongolian`, `vertical`, `bilingual`, `meeting_mn`). Pure
 functions of (slide, canvas size, fonts, settings, time). Imports only the core: never the
 display, the file formats' readers, the schedule or the content folder.
 """

@@ -14,6 +14,11 @@ def line_json(line: Any) -> dict[str, Any]:
     if line.role == "heading" and line.level is not None:
         out["level"] = line.level
     out.update(x=line.x, y=line.y, width=line.width, size=line.size)
+    direction = getattr(line, "direction", "ltr")
+    out["direction"] = direction
+    if direction == "ttb":
+        # A column: x, width across it (its ink band), y, height down it.
+        out["height"] = line.height
     return out
 
 
@@ -45,15 +50,34 @@ def slide_text(slide: Slide) -> str:
     if isinstance(body, Meeting):
         return "\n".join(
             [body.title, body.place, body.host, body.attendees, *body.agenda, body.notes]
+            + [v for _, v in body.mongolian]
         )
     return slide.title
 
 
 def missing_glyph_warnings(slide: Slide, fonts: FontBook) -> list[str]:
-    """One warning naming the characters no installed font can draw (they would be boxes)."""
-    missing = fonts.missing(slide_text(slide))
-    if not missing:
-        return []
-    listed = "、".join(f"{c} (U+{ord(c):04X})" for c in missing[:10])
-    more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
-    return [f"no installed font has {listed}{more}: they show as empty boxes"]
+    """One warning naming the characters no installed font can draw (they would be boxes),
+    and one for Mongolian variation selectors the Mongolian face cannot honour."""
+    from signage.typeset.mongolian import has_mongolian, is_ignorable, unsupported
+
+    text = slide_text(slide)
+    face = fonts.mongolian if has_mongolian(text) else None
+    missing = fonts.missing(text)
+    out = []
+    if face is not None:
+        # Format characters the face lacks are left out of columns, not drawn as boxes.
+        missing = "".join(c for c in missing if not is_ignorable(c))
+        dropped = unsupported(text, face)
+        if dropped:
+            names = "、".join(f"U+{ord(c):04X}" for c in dropped)
+            out.append(
+                f"the Mongolian font ({face.describe()}) has no variant for {names}: "
+                "those letters show in their default form"
+            )
+    elif has_mongolian(text):
+        out.append("no Mongolian font is installed (fonts-noto-core): Mongolian is not shaped")
+    if missing:
+        listed = "、".join(f"{c} (U+{ord(c):04X})" for c in missing[:10])
+        more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+        out.insert(0, f"no installed font has {listed}{more}: they show as empty boxes")
+    return out

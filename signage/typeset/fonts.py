@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from signage.core.config import Settings
 from signage.core.model import FontRole
+from signage.typeset.mongolian import MongolianFace, find_mongolian_face, overrides_of
 
 if TYPE_CHECKING:
     import pygame.freetype
@@ -226,6 +227,9 @@ class FontBook:
         self._fonts: dict[tuple[str, int], Any] = {}
         self._advances: dict[tuple[FontRole, int], dict[str, float]] = {}
         self._owner: dict[tuple[FontRole, str], FontFace | None] = {}
+        self.mongolian_override: str | None = None
+        """Settings.fonts["mongolian"]: a file or family for traditional Mongolian."""
+        self._mongolian: MongolianFace | bool | None = False
 
     @classmethod
     def from_settings(cls, settings: Settings | Mapping[str, str] | None = None) -> FontBook:
@@ -233,7 +237,18 @@ class FontBook:
         overrides roles. Raises FontError when no Chinese font is installed."""
         overrides = settings.fonts if isinstance(settings, Settings) else settings
         faces, fallbacks, notes = discover(overrides)
-        return cls(faces, fallbacks, notes)
+        book = cls(faces, fallbacks, notes)
+        book.mongolian_override = overrides_of(overrides)
+        return book
+
+    @property
+    def mongolian(self) -> MongolianFace | None:
+        """The traditional Mongolian face, found through fontconfig on first use and shaped
+        by HarfBuzz (typeset/mongolian.py); None when none is installed."""
+        if self._mongolian is False:
+            found = find_mongolian_face(self.mongolian_override)
+            self._mongolian = MongolianFace(*found) if found else None
+        return self._mongolian if isinstance(self._mongolian, MongolianFace) else None
 
     @property
     def has_kai(self) -> bool:

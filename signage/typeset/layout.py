@@ -800,10 +800,19 @@ def layout_slide(
     settings: Settings,
     now: datetime,
     duration: float | None = None,
+    *,
+    body: Rect | None = None,
+    floor: int | None = None,
 ) -> tuple[Page, ...]:
-    """Pages for a notice, document or meeting slide; ValueError for other kinds."""
+    """Pages for a notice, document or meeting slide; ValueError for other kinds.
+
+    body and floor narrow the text to part of the page at a given body size: the Chinese
+    half of a bilingual page (typeset/bilingual.py)."""
     frame = frame_for(canvas)
-    floor = body_floor_px(settings, canvas)
+    if body is not None:
+        frame = replace(frame, body=body)
+    if floor is None:
+        floor = body_floor_px(settings, canvas)
     if isinstance(slide.body, Meeting):
         return _layout_meeting(slide, slide.body, frame, fonts, floor, now, duration)
     if isinstance(slide.body, Document) and slide.kind in ("notice", "document"):

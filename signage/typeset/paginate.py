@@ -63,11 +63,15 @@ def pages_for(
             )
             for i in range(count)
         )
+    from signage.typeset.bilingual import mongolian_pages
     from signage.typeset.layout import layout_slide
 
     text_pages: tuple[Page, ...] = ()
     if not (isinstance(body, Document) and not body.blocks):
-        text_pages = layout_slide(slide, canvas, fonts, settings, now, duration)
+        # Traditional Mongolian (alone or beside the Chinese) is set in columns.
+        text_pages = mongolian_pages(slide, canvas, fonts, settings, now, duration) or layout_slide(
+            slide, canvas, fonts, settings, now, duration
+        )
     pictures = tuple(
         Page(
             style="image",
