@@ -26,8 +26,19 @@ ALLOWED: dict[str, frozenset[str]] = {
     "screen": frozenset(
         {"core", "formats", "typeset", "render", "content", "schedule", "appliance"}
     ),
+    "sites": frozenset({"core", "appliance"}),
     "commands": frozenset(
-        {"core", "formats", "typeset", "render", "content", "schedule", "appliance", "screen"}
+        {
+            "core",
+            "formats",
+            "typeset",
+            "render",
+            "content",
+            "schedule",
+            "appliance",
+            "screen",
+            "sites",
+        }
     ),
     # The package itself: signage/__init__.py and __main__.py (python -m signage).
     "": frozenset({"commands"}),
