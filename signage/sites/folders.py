@@ -131,6 +131,9 @@ def safe_options(
     if limit_kbps is not None:
         out["maxSendKbps"] = max(0, int(limit_kbps))
         out["maxRecvKbps"] = max(0, int(limit_kbps))
+        # Syncthing counts private addresses (10.x, 192.168.x: a government network) as LAN
+        # and leaves them unlimited unless told otherwise.
+        out["limitBandwidthInLan"] = int(limit_kbps) > 0
     if reconnect_s is not None:
         out["reconnectionIntervalS"] = int(reconnect_s)
     return out

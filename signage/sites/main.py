@@ -367,6 +367,9 @@ def cmd_add_station(ctx: Context, args: argparse.Namespace) -> int:
             limit_kbps=getattr(args, "limit_kbps", None),
         )
     )
+    if args.limit_kbps:
+        # A private address counts as LAN, which Syncthing leaves unlimited unless told.
+        rest.patch("/rest/config/options", {"limitBandwidthInLan": True})
     content = rest.folder(folders.CONTENT_FOLDER_ID)
     if content is None:
         raise SiteError("本机还不是镇里的发送端。请先运行 signage sites office --name 名称。")
