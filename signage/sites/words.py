@@ -2,7 +2,7 @@
 
 Site problems are about synchronisation, not about a file the player reads, so they have
 their own vocabulary (`kind`), apart from the player's problem codes (appliance.statuspage);
-tests/test_sites_words.py checks that every kind the package writes has a sentence here.
+tests/test_sites.py checks that every kind the package writes has a sentence here.
 """
 
 from __future__ import annotations
