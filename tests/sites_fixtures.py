@@ -134,7 +134,7 @@ def syncthings(root: Path, names: list[str]) -> Iterator[dict[str, Syncthing]]:
 
 
 def sites(
-    *args: str | Path, home: Path, state: Path, content: Path
+    *args: str | Path, home: Path, state: Path, content: Path, fast: bool = True
 ) -> subprocess.CompletedProcess[str]:
     """`signage sites …` as a separate process, as the administrator runs it."""
     command = [
@@ -142,7 +142,8 @@ def sites(
         *("-m", "signage", "sites"),
         *(str(a) for a in args),
         *("--home", str(home), "--state-dir", str(state), "--content", str(content)),
-        *("--config", str(state / "machine.yaml"), "--lan-only", "--fast"),
+        *("--config", str(state / "machine.yaml"), "--lan-only"),
+        *(("--fast",) if fast else ()),
     ]
     env = {**os.environ, "PYTHONPATH": str(REPO), "SIGNAGE_SITES_AS_ROOT": "1"}
     return subprocess.run(
