@@ -266,6 +266,23 @@ def test_a_station_behind_with_local_changes_and_conflicts() -> None:
     assert "slides\\a.sync-conflict-1-2-X.txt" in text and "冲突副本" in text
 
 
+def test_an_unchanged_report_is_sent_every_ten_minutes() -> None:
+    first = report.station_report("嘎查一", _sync(), [], None, NOW).as_dict()
+    assert report.worth_sending(first, None, NOW)
+    later = report.station_report("嘎查一", _sync(), [], first, NOW + timedelta(minutes=3))
+    assert not report.worth_sending(later.as_dict(), first, later.written_at)
+    much_later = NOW + timedelta(minutes=10)
+    assert report.worth_sending(
+        report.station_report("嘎查一", _sync(), [], first, much_later).as_dict(), first, much_later
+    )
+    cut = report.station_report(
+        "嘎查一", _sync(peer_connected=False), [], first, NOW + timedelta(minutes=1)
+    )
+    assert report.worth_sending(cut.as_dict(), first, cut.written_at)
+    # A clock set back: sent, rather than silent for as long as the clock is behind.
+    assert report.worth_sending(first, later.as_dict(), NOW)
+
+
 def test_conflict_copies_are_found(tmp_path: Path) -> None:
     for rel in (
         "slides/通知/a.txt",

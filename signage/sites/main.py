@@ -522,7 +522,11 @@ def cmd_station(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_id(ctx: Context, args: argparse.Namespace) -> int:
-    ensure_home(ctx.home)
+    # Only reads: run by root by mistake, it must not make a second Syncthing in root's home.
+    if not (ctx.home / "config.xml").is_file():
+        raise SiteError(
+            f"{ctx.home} 里还没有 Syncthing 的配置。先运行 signage sites office 或 station。"
+        )
     print(own_device_id(ctx.home))
     return 0
 
@@ -557,9 +561,10 @@ def tick(ctx: Context, now: datetime, *, write: bool) -> int:
     site = _load_site(ctx)
     role = site.get("role")
     if role == "station":
+        previous = report.read_json(ctx.status_dir / report.REPORT_JSON)
         data = station_tick(ctx, str(site.get("name") or ctx.settings.screen), site, now)
         text = report.report_text(data, now)
-        if write:
+        if write and report.worth_sending(data, previous, now):
             report.write_bytes_atomic(
                 ctx.status_dir / report.REPORT_JSON,
                 (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode(),

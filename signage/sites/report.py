@@ -15,7 +15,7 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -24,6 +24,9 @@ from signage.sites import words
 REPORT_JSON = "sync.json"
 REPORT_TEXT = "同步状态.txt"
 CONFLICT_PATTERN = "*.sync-conflict-*"
+RESEND_AFTER = timedelta(minutes=10)
+"""An unchanged report is rewritten (and so sent to the office) this often: a village link
+may be metered, and the office sees a live connection in Syncthing anyway."""
 MAX_LISTED = 200
 MAX_WALK = 50_000
 """Entries looked at when searching the content for conflict copies: a runaway folder
@@ -152,6 +155,33 @@ def station_report(
         conflicts=tuple(conflicts),
         problems=tuple(problems),
     )
+
+
+def worth_sending(
+    report: Mapping[str, Any], previous: Mapping[str, Any] | None, now: datetime
+) -> bool:
+    """Whether to rewrite the report: something changed, or it is RESEND_AFTER old."""
+    if previous is None:
+        return True
+    written = words.parse_time(previous.get("written_at"))
+    if written is None or not timedelta(0) <= now - written < RESEND_AFTER:
+        return True
+    return _comparable(report) != _comparable(previous)
+
+
+def _comparable(report: Mapping[str, Any]) -> dict[str, Any]:
+    """The report less what moves with the clock alone (while in sync, in_sync_at is now)."""
+    out = {k: v for k, v in report.items() if k != "written_at"}
+    content = out.get("content")
+    if isinstance(content, Mapping):
+        content = {k: v for k, v in content.items() if k != "age_s"}
+        if content.get("in_sync"):
+            content.pop("in_sync_at", None)
+        out["content"] = content
+    syncthing = out.get("syncthing")
+    if isinstance(syncthing, Mapping):
+        out["syncthing"] = {k: v for k, v in syncthing.items() if k != "office_last_seen"}
+    return out
 
 
 def find_conflicts(root: Path) -> list[str]:
