@@ -353,17 +353,14 @@ def test_the_summary_of_every_screen() -> None:
         "in_sync_at": None,
         "age_s": None,
     }
-    assert [p["kind"] for p in two["sync_problems"]] == [
-        "station-unreachable",
-        "office-unreachable",
-        "name-mismatch",
-    ]
+    assert [p["kind"] for p in two["sync_problems"]] == ["station-unreachable", "name-mismatch"]
     assert [p["kind"] for p in three["sync_problems"]] == ["no-report"]
     text = summary.summary_text(data, NOW)
     assert "1. 镇政府（本机）：正常" in text
     assert "2. 嘎查一：注意，1 项要注意" in text
     assert "4. 嘎查二：离线" in text
     assert "连接：离线，最后联系 12月1日 09:00（2 天以前）" in text
+    assert "断线前在播放：slides\\通知\\停水.txt" in text
     assert "内容：差 4 个文件（还没有完整同步过）" in text
     assert "详见 各站状态\\嘎查一\\状态.txt" in text
 

@@ -216,7 +216,10 @@ def report_text(report: Mapping[str, Any], now: datetime) -> str:
     out = [f"{site} 与镇里同步的情况"]
     written = words.parse_time(report.get("written_at"))
     out.append(f"更新时间：{words.full_time(written, now) if written else '未知'}")
-    out.append("（本页每分钟自动更新。屏幕播放什么、哪些文件有问题，见同一文件夹里的 状态.txt。）")
+    out.append(
+        "（本页在情况变化时自动更新，至少每 10 分钟一次。"
+        "屏幕播放什么、哪些文件有问题，见同一文件夹里的 状态.txt。）"
+    )
     out.append("")
     out.append("一、内容是不是最新的")
     out += ["  " + line for line in content_lines(report, now)]

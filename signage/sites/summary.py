@@ -130,8 +130,10 @@ def screen_entry(
     for problem in report.get("problems") or []:
         if isinstance(problem, Mapping) and words.one_line(problem.get("kind")):
             kind = words.one_line(problem.get("kind"))
-            if role == "station" and online and kind == "office-unreachable":
-                continue  # the report predates the connection the office sees now
+            if role == "station" and online is not None and kind == "office-unreachable":
+                # The office's own view of the link is newer than the report: connected, or
+                # reported below as the station being unreachable.
+                continue
             sync_problems.append(
                 SiteProblem(
                     kind, words.one_line(problem.get("detail")), words.one_line(problem.get("path"))
@@ -287,7 +289,8 @@ def _entry_lines(n: int, entry: Mapping[str, Any], now: datetime) -> list[str]:
     elif isinstance(playing, Mapping):
         page = playing.get("page")
         where = f"（第 {page + 1} 页）" if isinstance(page, int) else ""
-        out.append(f"  正在播放：{words.show_path(str(playing.get('path')))}{where}")
+        label = "断线前在播放" if entry.get("online") is False else "正在播放"
+        out.append(f"  {label}：{words.show_path(str(playing.get('path')))}{where}")
     elif office and entry.get("online") is None:
         out.append("  这台机器没有运行播放器（或者还没有写出状态）。")
     else:
