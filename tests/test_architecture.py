@@ -27,6 +27,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "screen": frozenset(
         {"core", "typeset", "render", "content", "schedule", "appliance", "workers"}
     ),
+    "sites": frozenset({"core", "appliance"}),
     "commands": frozenset(
         {
             "core",
@@ -38,6 +39,7 @@ ALLOWED: dict[str, frozenset[str]] = {
             "appliance",
             "screen",
             "workers",
+            "sites",
         }
     ),
     # The package itself: signage/__init__.py and __main__.py (python -m signage).

@@ -104,6 +104,14 @@ def build_parser() -> argparse.ArgumentParser:
         add_help=False,
     )
     p.add_argument("arguments", nargs=argparse.REMAINDER)
+
+    p = sub.add_parser(
+        "sites",
+        help="several sites through Syncthing: set up the office and stations (docs/多站点.md)",
+        prefix_chars="\x00",  # every argument goes to signage.sites.main's own parser
+        add_help=False,
+    )
+    p.add_argument("arguments", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -124,6 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "plan": cmd_plan,
         "report": cmd_report,
         "share-config": cmd_share_config,
+        "sites": cmd_sites,
     }[args.command]
     try:
         return handler(args)
@@ -579,3 +588,9 @@ def cmd_share_config(args: argparse.Namespace) -> int:
     from signage.appliance.samba import share_config_main
 
     return share_config_main(args.arguments)
+
+
+def cmd_sites(args: argparse.Namespace) -> int:
+    from signage.sites.main import sites_main
+
+    return sites_main(args.arguments)

@@ -22,6 +22,7 @@ IGNORED_PATTERNS = (
     ".~lock.*#",
     "thumbs.db",
     "desktop.ini",
+    "*.sync-conflict-*",  # Syncthing's conflict copies; its temp files match .* and *.tmp
 )
 
 YAML_EXTENSIONS = frozenset({".yaml", ".yml"})
