@@ -298,3 +298,52 @@ def test_playlist_problems_are_logged_once_on_and_once_off(
     run_for(player, clock, 30, step=2)
     said = [r.getMessage() for r in caplog.records if "lobby.yaml" in r.getMessage()]
     assert len(said) == 2 and said[1].startswith("resolved:")
+
+
+def test_arrow_keys_leaf_through_pages_in_a_window(content: Path, display: None) -> None:
+    write_notice(content, "a.txt", "第一份通知。")
+    write_notice(content, "b.txt", "第二份通知。")
+    clock = ManualClock(START)
+    player = make_player(content, clock, default_duration=600.0)
+    player.start()
+    assert current(player) == "slides/a.txt"
+
+    def press(key: int) -> None:
+        player._handle(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0))
+        clock.advance(0.1)
+        player.tick()
+
+    press(pygame.K_RIGHT)
+    assert current(player) == "slides/b.txt"
+    press(pygame.K_LEFT)
+    assert current(player) == "slides/a.txt"
+    press(pygame.K_LEFT)  # before the first comes the last
+    assert current(player) == "slides/b.txt"
+
+
+def test_the_desk_picture_is_what_the_screen_shows(
+    content: Path, display: None, tmp_path: Path
+) -> None:
+    from signage.appliance.screenpicture import FILE_NAME, ScreenPicture
+    from signage.screen.display import frames_agree
+
+    write_notice(content, "a.txt", "第一份通知。")
+    write_notice(content, "b.txt", "第二份通知。")
+    clock = ManualClock(START)
+    player = make_player(content, clock, default_duration=10.0)
+    picture = ScreenPicture(tmp_path / "status")
+    player.hooks.on_frame = picture.offer
+    try:
+        for _ in range(2):
+            if picture.written:
+                run_for(player, clock, 10)
+            else:
+                player.start()
+            assert picture.flush()
+            written = pygame.image.load(str(tmp_path / "status" / FILE_NAME))
+            assert written.get_size() == SIZE  # smaller than 960: not scaled up
+            assert frames_agree(screen(player), written, tolerance=12.0)
+        assert picture.written == 2
+        assert not list((tmp_path / "status").glob(".*tmp*"))
+    finally:
+        picture.close()

@@ -151,6 +151,12 @@ def run_player(
             page_writer(status)
 
     hooks.on_status = on_status
+    picture = None
+    if status_page_dir is not None:
+        from signage.appliance.screenpicture import ScreenPicture
+
+        picture = ScreenPicture(status_page_dir)
+        hooks.on_frame = picture.offer
 
     from signage.content.watcher import Watcher
 
@@ -189,6 +195,8 @@ def run_player(
         folder.close()
         read_lane.close()
         screen_lane.close()
+        if picture is not None:
+            picture.close()
         display.close()
         pygame.quit()
     return 0

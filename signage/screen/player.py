@@ -11,6 +11,7 @@ draws them (screen.output) with the header band over them.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import signal
@@ -47,6 +48,14 @@ KEY_POLL_S = 0.2
 FIRST_PAGE_WAIT_S = 10.0
 """How long the first frame waits for a worker to make the first page."""
 WAIT_RECHECK_S = 1.0
+STEP_KEYS = {
+    pygame.K_RIGHT: 1,
+    pygame.K_PAGEDOWN: 1,
+    pygame.K_SPACE: 1,
+    pygame.K_LEFT: -1,
+    pygame.K_PAGEUP: -1,
+}
+"""Keys that leaf through the pages in a window (for staff checking content at a desk)."""
 
 
 class TextureCache:
@@ -130,6 +139,9 @@ class Hooks:
     on_status: Callable[[dict[str, Any]], None] = lambda status: None
     on_position: Callable[[str, int], None] = lambda path, page: None
     """A new page is up: remember it, so a restarted player resumes near it."""
+    on_frame: Callable[[pygame.Surface], None] | None = None
+    """A new frame is up: the page with the header band, composed in memory (当前画面.jpg).
+    The surface is the callee's; computing it costs a copy, so it is only made when set."""
     extra_problems: Callable[[], list[Problem]] = field(default=lambda: [])
 
 
@@ -188,6 +200,8 @@ class Player:
         self._waiting_since: float | None = None
         """Monotonic time since which the next page is due but still being made."""
         self._verified = False
+        self._step = 0
+        """+1 or -1: a person asked for the next or the previous page (windowed mode)."""
         self._display_problem: Problem | None = None
         self.preparer.use(folder.settings, folder.settings_version)
 
@@ -290,6 +304,8 @@ class Player:
         self.frames += frames
         self.transitions.append((frames, time.process_time() - cpu))
         self._shown, self._shown_key, self._shown_surface = picture, key, surface
+        if self.hooks.on_frame is not None:
+            self.hooks.on_frame(self._composed(surface))
 
     def _fade_frame(self) -> bool:
         """Between two frames of a fade: keep the heartbeat and the quit keys alive."""
@@ -473,6 +489,8 @@ class Player:
             changed |= self.folder.settle()
         restyled = self._take_settings()
         arrived = self.preparer.collect()
+        if self._step:
+            self._take_step(mono)
         switch = self.replan() or (restyled and self._shown is not None)
         due = self.rotation.due(mono) and self._display_state == "on"
         if switch or due or (arrived and self._waiting_since is not None):
@@ -484,6 +502,28 @@ class Player:
         self._last_tick = mono
         self.hooks.on_tick(mono)
         self._write_status(force=changed)
+
+    def _take_step(self, mono: float) -> None:
+        step, self._step = self._step, 0
+        cur = self.rotation.current
+        if cur is None or self._display_state != "on":
+            return
+        if step > 0:
+            self.rotation.current = dataclasses.replace(cur, until=mono)  # due now
+            return
+        position = self.rotation.before()
+        if position is None:
+            return
+        ready = self._texture(*position)
+        if ready is None or isinstance(ready, Failed):
+            return  # still being made: the next key press will find it
+        self._finish_current(mono)
+        showing = self.rotation.put_up(*position, mono)
+        if showing is not None:
+            key = self._page_key(showing.item, showing.page_index)
+            self._showing_since_wall = self.clock.now()
+            self._present(key, *ready, fade=False)
+            self._write_status(force=True)
 
     def _take_settings(self) -> bool:
         """New content settings (theme, organisation, defaults): nothing made before holds."""
@@ -576,6 +616,10 @@ class Player:
             )
             if windowed_escape or combination:
                 self.running = False
+            elif self.folder.settings.windowed and event.key in STEP_KEYS:
+                # At a desk, a person leafs through the pages with the arrow keys.
+                self._step = STEP_KEYS[event.key]
+                self.wake()
 
     def wake(self) -> None:
         """Thread-safe: cut the current wait short (file events, signals)."""

@@ -172,6 +172,32 @@ class Rotation:
     def _item_for(self, path: str) -> PlannedItem:
         return self._items[self._order.index(path)]
 
+    def before(self) -> tuple[PlannedItem, int] | None:
+        """The page before the one on screen (the previous slide's last page), for a person
+        stepping back through the rotation with a key."""
+        cur = self.current
+        if cur is None or cur.item.slide.path not in self._order:
+            return None
+        if cur.page_index > 0:
+            return self._item_for(cur.item.slide.path), cur.page_index - 1
+        i = self._order.index(cur.item.slide.path)
+        item = self._items[(i - 1) % len(self._items)]
+        return item, max(0, len(self._pager(item) or ()) - 1)
+
+    def put_up(self, item: PlannedItem, index: int, now: float) -> Showing | None:
+        """Show this page now (a person chose it); the rotation carries on after it."""
+        pages = self._pager(item)
+        if not pages or item.slide.path not in self._order:
+            return None
+        if self.current is not None and self.current.item.slide.path != item.slide.path:
+            self._leave(self.current)
+        self._turn_pages = 1
+        self._resume_after = self._start_at = None
+        index = min(index, len(pages) - 1)
+        page = pages[index]
+        self.current = Showing(item, page, index, now, now + max(1.0, page.duration))
+        return self.current
+
     def advance(self, now: float) -> Showing | None:
         """Move to the next page; None when nothing is planned."""
         position = self._next_position()
