@@ -66,7 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("preview", help="write every page that would play as PNG")
     common(p)
     p.add_argument("--at", help="local time, ISO 8601 (default: now)")
-    p.add_argument("--out", type=Path, required=True, help="output directory")
+    p.add_argument("--out", type=Path, help="output directory: every page and overview.png")
+    p.add_argument("--day", action="store_true", help="every slide that plays that day")
+    p.add_argument("--sheet", type=Path, help="write only the overview sheet, to this file")
     p.add_argument("--screen", help="screen name to plan for")
 
     p = sub.add_parser("check", help="validate every slide and playlist")
@@ -439,6 +441,8 @@ def cmd_preview(args: argparse.Namespace) -> int:
     from signage.typeset.canvas import frame_for
     from signage.workers.jobs import Failure, Layout, Render
 
+    if args.out is None and args.sheet is None:
+        raise UsageError("give --out DIR (every page and an overview) or --sheet FILE")
     folder = _content_folder(args, settle_s=0.0)
     settings = folder.settings
     at = _moment(args.at, settings)
@@ -446,15 +450,25 @@ def cmd_preview(args: argparse.Namespace) -> int:
     pygame.display.init()  # not pygame.init(): no audio device is wanted, nor its warnings
     fonts = _fonts(settings)
     frame = frame_for(canvas)
-    out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
-    plan = folder.plan(at)
+    out: Path | None = args.out
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+    items = _day_items(folder, at) if args.day else list(folder.plan(at).items)
 
-    written: list[tuple[Path, str]] = []
+    pages_drawn: list[tuple[Any, str]] = []
+    """(a thumbnail for the overview, its label); full pages go to --out only."""
     header = header_lines(frame, settings.organisation, at, fonts, settings.organisation_mn)
+
+    def keep(surface: Any, name: str, label: str) -> None:
+        draw_header(surface, frame, header, fonts, settings.theme)
+        if out is not None:
+            pygame.image.save(surface, str(out / name))
+            print(f"{out / name}  {label}")
+        pages_drawn.append((_thumbnail(surface), label))
+
     # Pages are laid out and drawn by workers, exactly as the player has them made.
     with _worker_lane(settings) as lane:
-        for n, item in enumerate(plan.items, 1):
+        for n, item in enumerate(items, 1):
             slide = item.slide
             pages = lane.call(Layout(item, canvas, settings, at), 60.0)
             if isinstance(pages, Failure):
@@ -471,26 +485,69 @@ def cmd_preview(args: argparse.Namespace) -> int:
                     )
                     continue
                 surface = pygame.image.frombytes(pixels.data, (pixels.width, pixels.height), "RGB")
-                draw_header(surface, frame, header, fonts, settings.theme)
-                name = out / f"{n:02d}-{stem}-p{i + 1:02d}.png"
-                pygame.image.save(surface, str(name))
-                written.append((name, f"{slide.path} {i + 1}/{len(pages)}"))
-    if not plan.items:
+                label = f"{slide.path} {i + 1}/{len(pages)}"
+                keep(surface, f"{n:02d}-{stem}-p{i + 1:02d}.png", label)
+    if not items:
         surface = render_idle(
             canvas, settings.organisation, at, fonts, settings.theme, settings.organisation_mn
         )
-        draw_header(surface, frame, header, fonts, settings.theme)
-        name = out / "00-idle.png"
-        pygame.image.save(surface, str(name))
-        written.append((name, "(nothing to play)"))
-    sheet = _overview(written, canvas, fonts, settings)
-    pygame.image.save(sheet, str(out / "overview.png"))
-    for name, label in written:
-        print(f"{name}  {label}")
-    print(f"{out / 'overview.png'}  overview of {len(written)} page(s)")
+        keep(surface, "00-idle.png", "(nothing to play)")
+    sheet = _overview(pages_drawn, fonts, settings)
+    for target in [out / "overview.png"] if out is not None else []:
+        pygame.image.save(sheet, str(target))
+        print(f"{target}  overview of {len(pages_drawn)} page(s)")
+    if args.sheet is not None:
+        _save_atomically(sheet, Path(args.sheet))
     for problem in folder.problems():
         print(f"problem: {problem.describe()}", file=sys.stderr)
     return 0
+
+
+def _day_items(folder: ContentFolder, at: datetime) -> list[Any]:
+    """Every slide that plays on `at`'s day (each once, in the order it first comes up)."""
+    from datetime import timedelta
+
+    from signage.schedule.timeline import timeline
+
+    start = at.replace(hour=0, minute=0, second=0, microsecond=0)
+    segments = timeline(
+        folder.catalog.slides,
+        folder.problems(),
+        folder.playlists,
+        folder.settings,
+        folder.calendar,
+        start,
+        start + timedelta(days=1),
+    )
+    seen: dict[str, Any] = {}
+    for segment in segments:
+        if segment.display != "on":
+            continue
+        for item in folder.plan(max(segment.start, start)).items:
+            seen.setdefault(item.slide.path, item)
+    return list(seen.values())
+
+
+def _save_atomically(surface: Any, target: Path) -> None:
+    import pygame
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.stem}.{os.getpid()}.tmp{target.suffix}")
+    try:
+        pygame.image.save(surface, str(tmp))
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+THUMB_W = 480
+
+
+def _thumbnail(surface: Any) -> Any:
+    import pygame
+
+    w, h = surface.get_size()
+    return pygame.transform.smoothscale(surface, (THUMB_W, round(THUMB_W * h / w)))
 
 
 def _safe_stem(rel: str) -> str:
@@ -500,9 +557,7 @@ def _safe_stem(rel: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in stem)[:60]
 
 
-def _overview(
-    written: list[tuple[Path, str]], canvas: tuple[int, int], fonts: FontBook, settings: Settings
-) -> Any:
+def _overview(pages: list[tuple[Any, str]], fonts: FontBook, settings: Settings) -> Any:
     """A contact sheet of every page with its file name, for checking a day at a glance."""
     import math
 
@@ -511,18 +566,17 @@ def _overview(
     from signage.core.model import Line
     from signage.render.text import draw_lines
 
-    cols = min(4, max(1, len(written)))
-    rows = max(1, math.ceil(len(written) / cols))
-    tw = 480
-    th = round(tw * canvas[1] / canvas[0])
+    cols = min(4, max(1, len(pages)))
+    rows = max(1, math.ceil(len(pages) / cols))
+    tw = THUMB_W
+    th = max((thumb.get_height() for thumb, _ in pages), default=270)
     label_h = 36
     pad = 16
     sheet = pygame.Surface((cols * (tw + pad) + pad, rows * (th + label_h + pad) + pad))
     sheet.fill((235, 232, 226))
-    for i, (name, label) in enumerate(written):
+    for i, (thumb, label) in enumerate(pages):
         x = pad + (i % cols) * (tw + pad)
         y = pad + (i // cols) * (th + label_h + pad)
-        thumb = pygame.transform.smoothscale(pygame.image.load(str(name)), (tw, th))
         sheet.blit(thumb, (x, y))
         text = label.removeprefix("slides/")
         size = 18

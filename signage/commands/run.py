@@ -151,12 +151,40 @@ def run_player(
             page_writer(status)
 
     hooks.on_status = on_status
-    picture = None
+    picture = day_sheet = None
     if status_page_dir is not None:
+        from signage.appliance.daypreview import DayPreview
         from signage.appliance.screenpicture import ScreenPicture
 
         picture = ScreenPicture(status_page_dir)
         hooks.on_frame = picture.offer
+        config = getattr(args, "config", None)
+        day_sheet = DayPreview(
+            status_page_dir,
+            [
+                "preview",
+                "--content",
+                str(folder.root),
+                *(["--config", str(config)] if config is not None else []),
+                "--screen",
+                settings.screen,
+                "--size",
+                "{}x{}".format(*display.canvas),
+            ],
+        )
+        sheet = day_sheet
+        seen: list[object] = [None]
+
+        def on_tick_with_sheet(mono: float) -> None:
+            on_tick(mono)
+            looks = (folder.catalog.version, folder.settings_version, tuple(folder.playlists))
+            if looks != seen[0]:
+                seen[0] = looks
+                sheet.changed(mono)
+            now = clock.now()
+            sheet.tick(mono, now.date(), now.strftime("%Y-%m-%dT%H:%M"))
+
+        hooks.on_tick = on_tick_with_sheet
 
     from signage.content.watcher import Watcher
 
@@ -197,6 +225,8 @@ def run_player(
         screen_lane.close()
         if picture is not None:
             picture.close()
+        if day_sheet is not None:
+            day_sheet.close()
         display.close()
         pygame.quit()
     return 0
