@@ -7,6 +7,7 @@ wrote, not with the player's own code.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import json
@@ -803,4 +804,5 @@ def test_a_hanging_reader_does_not_stall_the_player_loop(
     finally:
         release.set()
         folder.close()
+        gc.collect()  # textures go before the renderer that made them
         pygame.quit()

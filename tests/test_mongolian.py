@@ -9,6 +9,7 @@ word on its own.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -70,6 +71,7 @@ def fonts() -> Iterator[FontBook]:
     if book.mongolian is None:
         pytest.skip("no Mongolian font installed (fonts-noto-core)")
     yield book
+    gc.collect()  # textures go before the renderer that made them
     pygame.quit()
 
 

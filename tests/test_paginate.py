@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 from collections.abc import Iterator
 from datetime import datetime
@@ -38,6 +39,7 @@ CANVAS = (640, 360)
 def fonts() -> Iterator[FontBook]:
     pygame.display.init()
     yield FontBook.from_settings({})
+    gc.collect()  # textures go before the renderer that made them
     pygame.quit()
 
 

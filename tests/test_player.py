@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 from collections.abc import Iterator
@@ -37,6 +38,7 @@ def content(tmp_path: Path) -> Path:
 def display() -> Iterator[None]:
     pygame.display.init()
     yield
+    gc.collect()  # textures go before the renderer that made them
     pygame.quit()
 
 

@@ -8,6 +8,7 @@ with `make_plan` at that moment and with the `timeline()` segment covering it.
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 from collections.abc import Callable, Iterator
@@ -68,6 +69,7 @@ def at(y: int, mo: int, d: int, h: int = 0, mi: int = 0, s: int = 0) -> datetime
 def display() -> Iterator[None]:
     pygame.display.init()
     yield
+    gc.collect()  # textures go before the renderer that made them
     pygame.quit()
 
 
@@ -353,6 +355,7 @@ def test_a_night_window_crossing_midnight_belongs_to_the_day_it_starts(
         segments = plan_timeline(rig.folder, start, end + timedelta(seconds=1))
         run_until(rig, end, segments)
         assert rig.player.plan.playlist == (after or before)
+        gc.collect()  # textures go before the renderer that made them
         pygame.quit()
         pygame.display.init()
 
@@ -715,6 +718,7 @@ def test_a_year_the_calendar_does_not_know_is_reported_and_monday_to_friday_used
         assert "calendar-year-unknown" in codes
         status_problems = [p["message"] for p in rig.statuses[-1]["problems"]]
         assert any(str(year) in m and "Monday-Friday" in m for m in status_problems)
+        gc.collect()  # textures go before the renderer that made them
         pygame.quit()
         pygame.display.init()
 

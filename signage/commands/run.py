@@ -84,8 +84,8 @@ def run_player(
     # when an answer is ready.
     limits = worker_limits(settings)
     # Two readers: a file that holds one up (until its time limit) does not hold up the rest.
-    read_lane = WorkerLane("read", limits, processes=2, wake=wake)
-    screen_lane = WorkerLane("screen", limits, wake=wake, idle_exit_s=120.0)
+    read_lane = WorkerLane("read", limits, processes=2, wake=wake, idle_exit_s=30.0)
+    screen_lane = WorkerLane("screen", limits, wake=wake, idle_exit_s=60.0)
     folder = ContentFolder(load, clock.monotonic, wake, lane=read_lane)
 
     from signage.appliance.notify import Notifier
@@ -223,6 +223,7 @@ def run_player(
         folder.close()
         read_lane.close()
         screen_lane.close()
+        player.close()
         if picture is not None:
             picture.close()
         if day_sheet is not None:

@@ -12,6 +12,7 @@ renderer has it, else by a frame clock, and bounded in frames.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import time
 from collections.abc import Callable
@@ -272,8 +273,12 @@ class Display:
             header.draw(dstrect=frame.header_rect)
 
     def close(self) -> None:
+        """Textures first, then the renderer, then the window (see Player.close)."""
+        self.last = None
         self._compose = None
+        gc.collect()
         self.renderer = None
+        gc.collect()
         with contextlib.suppress(pygame.error):
             self.window.destroy()
 

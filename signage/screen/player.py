@@ -621,6 +621,14 @@ class Player:
                 self._step = STEP_KEYS[event.key]
                 self.wake()
 
+    def close(self) -> None:
+        """Let go of every texture, before the renderer that made them goes (SDL frees a
+        renderer's textures with it; a texture released after that is a dangling pointer)."""
+        self.cache.clear()
+        self._shown = None
+        self._header = None
+        self.display.last = None
+
     def wake(self) -> None:
         """Thread-safe: cut the current wait short (file events, signals)."""
         self._wake.set()
