@@ -96,7 +96,8 @@ def run_player(
     display_state = ["on"]
 
     def on_tick(mono: float) -> None:
-        notifier.watchdog(mono)
+        if not player_ref or player_ref[0].picture_ok:
+            notifier.watchdog(mono)
         power.update(display_state[0], mono)  # type: ignore[arg-type]
 
     def on_display(state: str) -> None:

@@ -48,6 +48,8 @@ KEY_POLL_S = 0.2
 FIRST_PAGE_WAIT_S = 10.0
 """How long the first frame waits for a worker to make the first page."""
 WAIT_RECHECK_S = 1.0
+VERIFY_INTERVAL_S = 3600.0
+"""How often the frame on the glass is read back and compared with what was drawn."""
 STEP_KEYS = {
     pygame.K_RIGHT: 1,
     pygame.K_PAGEDOWN: 1,
@@ -203,6 +205,7 @@ class Player:
         self._step = 0
         """+1 or -1: a person asked for the next or the previous page (windowed mode)."""
         self._display_problem: Problem | None = None
+        self._verify_due = float("inf")
         self.preparer.use(folder.settings, folder.settings_version)
 
     # --- pages, pixels, textures -------------------------------------------------------------
@@ -471,9 +474,12 @@ class Player:
         self.replan()
         self._await_first_page(FIRST_PAGE_WAIT_S)
         self.advance(fade=False)
-        # The status file says what is up before anyone (systemd) is told we are running.
+        # The status file says what is up before anyone (systemd) is told we are running,
+        # and nobody is told so over a screen that does not show what was drawn.
         self._write_status(force=True)
-        self.hooks.on_first_frame()
+        if self.picture_ok:
+            self.hooks.on_first_frame()
+        self._verify_due = self.clock.monotonic() + VERIFY_INTERVAL_S
         self.prepare_next()
 
     def tick(self) -> None:
@@ -499,9 +505,37 @@ class Player:
         elif changed or arrived:
             self.prepare_next()
         self._refresh_clock()
+        if mono >= self._verify_due:
+            self._check_picture(mono)
         self._last_tick = mono
         self.hooks.on_tick(mono)
         self._write_status(force=changed)
+
+    @property
+    def picture_ok(self) -> bool:
+        """False once a frame read back from the renderer was not the one drawn: the
+        heartbeat then stops, so systemd restarts the player rather than trust a black screen."""
+        return self._display_problem is None
+
+    def _check_picture(self, mono: float) -> None:
+        """Now and then, read the frame on the glass back and compare it with what was drawn."""
+        self._verify_due = mono + VERIFY_INTERVAL_S
+        shown, surface = self._shown, self._shown_surface
+        if shown is None or surface is None or self._shown_key in (None, ("dark",)):
+            return
+        expected = surface if self._shown_key[0] == "idle" else self._composed(surface)
+        if shown.header is None:
+            expected = surface
+        if self.display.verify(shown, expected):
+            return
+        message = (
+            f"the frame read back from the renderer {self.display.renderer_name} is not the one "
+            "drawn: the screen may be black or frozen; the player stops its heartbeat so that "
+            "systemd restarts it"
+        )
+        log.error("%s", message)
+        self._display_problem = Problem("", message, code="display-unverified")
+        self._write_status(force=True)
 
     def _take_step(self, mono: float) -> None:
         step, self._step = self._step, 0
