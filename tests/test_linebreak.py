@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import math
+import time
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -370,3 +373,65 @@ def test_looking_ahead_spares_the_next_line_a_river() -> None:
     assert "".join(ln.text for ln in lines) == text
     for ln in lines[:-1]:
         assert ln.justified, [x.text for x in lines]
+
+
+# --- bounded work (issue 15, hole 3) -------------------------------------------------------
+
+
+def _best_time(fn: Callable[[], object], runs: int = 3) -> float:
+    best = math.inf
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+HOSTILE: dict[str, Callable[[int], tuple[str, list[float]]]] = {
+    "one Latin word": lambda n: ("a" * n, [0.55] * n),
+    "a URL of dots": lambda n: ("a." * (n // 2), [0.55] * (n // 2 * 2)),
+    "one Han paragraph": lambda n: ("字" * n, [1.0] * n),
+    "zero-width characters": lambda n: ("\u200b" * n, [0.0] * n),
+    "opening marks glued together": lambda n: ("（" * n, [1.0] * n),
+    "digits glued to marks": lambda n: ("（" + "0" * n + "。”", [1.0] + [0.55] * n + [1.0, 1.0]),
+    "Han and words": lambda n: (
+        ("字ab " * n)[:n],
+        [1.0 if c == "字" else 0.3 for c in ("字ab " * n)[:n]],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_line_breaking_work_grows_linearly(name: str) -> None:
+    """Four times the text costs about four times the time, never sixteen: no input, however
+    long its unbreakable runs or paragraphs, makes breaking quadratic."""
+    make = HOSTILE[name]
+
+    def run(n: int) -> Callable[[], object]:
+        text, w = make(n)
+        return lambda: break_lines(text, w, 28.0, 1.0, first_indent=2.0)
+
+    small, large = 6_000, 24_000
+    run(small)()  # warm up
+    ratio = _best_time(run(large)) / _best_time(run(small))
+    assert ratio < 8.0, f"{name}: 4x the text took {ratio:.1f}x the time"
+
+
+@pytest.mark.parametrize("name", ["one Latin word", "one Han paragraph", "a URL of dots"])
+def test_balancing_work_grows_linearly(name: str) -> None:
+    text_s, w_s = HOSTILE[name](12_000)
+    text_l, w_l = HOSTILE[name](48_000)
+    balance_lines(text_s, w_s, 28.0, 1.0)
+    ratio = _best_time(lambda: balance_lines(text_l, w_l, 28.0, 1.0), 2) / _best_time(
+        lambda: balance_lines(text_s, w_s, 28.0, 1.0), 2
+    )
+    assert ratio < 8.0, f"{name}: 4x the title took {ratio:.1f}x the time"
+
+
+def test_a_two_megabyte_word_is_broken_whole_and_in_order() -> None:
+    text = "x" * 2_000_000
+    start = time.perf_counter()
+    lines = break_lines(text, [0.55] * len(text), 28.0, 1.0)
+    assert time.perf_counter() - start < 60  # a sanity bound only; the ratio tests decide
+    assert "".join(ln.text for ln in lines) == text
+    assert all(ln.width <= 28.0 + 1e-6 for ln in lines)

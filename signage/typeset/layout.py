@@ -190,10 +190,13 @@ def _set_paragraph(
             justify=align == "justify",
         )
     rows = []
-    for set_line in lines:
+    for n, set_line in enumerate(lines):
         if not set_line.text:
             continue
+        # An opening mark set flush at a line's start draws from half an em further left;
+        # its ink, and so the line's box, starts where the line does.
         first_x = set_line.runs[0][2] if set_line.runs else 0.0
+        first_x = max(first_x, indent_em * size if n == 0 and align == "justify" else 0.0)
         ink_w = set_line.width - first_x
         if align == "center":
             shift = measure.x + inset + (avail - ink_w) / 2 - first_x
