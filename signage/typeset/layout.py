@@ -30,6 +30,7 @@ from signage.core.model import (
 from signage.typeset.canvas import Frame, Rect, frame_for
 from signage.typeset.fonts import EM_TOP, FontBook
 from signage.typeset.linebreak import SetLine, balance_lines, break_lines
+from signage.typeset.punctuation import widen_punctuation
 
 GLYPH_MM_PER_M = 14.0
 """Glyph height per metre of viewing distance for older readers (twice the 7 mm norm)."""
@@ -172,7 +173,7 @@ def _set_paragraph(
     align: str = "justify",
     right_gap_em: float = 0.0,
 ) -> list[_Row]:
-    text = block.text
+    text = widen_punctuation(block.text)
     size = style.size
     fonts_of = _char_fonts(block, style)
     widths = [fonts.char_advance(c, f, size) for c, f in zip(text, fonts_of, strict=True)]
