@@ -172,6 +172,7 @@ def _set_paragraph(
     inset_em: float = 0.0,
     align: str = "justify",
     right_gap_em: float = 0.0,
+    balance: bool = False,
 ) -> list[_Row]:
     text = widen_punctuation(block.text)
     size = style.size
@@ -189,6 +190,7 @@ def _set_paragraph(
             size,
             first_indent=indent_em * size,
             justify=align == "justify",
+            balance=balance,
         )
     rows = []
     for n, set_line in enumerate(lines):
@@ -247,13 +249,9 @@ def _document_rows(
 ) -> list[_Row]:
     """Rows for every block; tight drops the extra space between paragraphs."""
     text_color: ColorRole = "urgent_text" if urgent else "text"
-    title = _Style(
-        "title",
-        "serif-bold",
-        round(size * TITLE_SCALE),
-        "urgent_text" if urgent else "title",
-        pitch=1.35,
-    )
+    # The title in the ink of the text (GB/T 9704 keeps red for the issuing office's
+    # mark, here the header band, and for urgent notices).
+    title = _Style("title", "serif-bold", round(size * TITLE_SCALE), text_color, pitch=1.35)
     blocks = list(doc.blocks)
     if fallback_title and not any(b.role == "title" for b in blocks):
         blocks.insert(0, Block("title", fallback_title, align="center"))
@@ -273,16 +271,19 @@ def _document_rows(
                 set_rows[-1] = replace(last, pitch=last.pitch + (0.2 if tight else 0.45) * size)
         elif block.role == "heading":
             level = block.level or 1
+            # GB/T 9704: the levels in one ink, told apart by face: 一、 in 黑体 (bold
+            # sans), （一） in 楷体, 1. and （1） in the body face. Without a 楷体 the second
+            # level takes the body face: never louder than the first.
             if level == 1:
-                style = _Style("heading", "sans-bold", size, text_color, level=1, pitch=pitch)
+                face: FontRole = "sans-bold"
             elif level == 2:
-                face: FontRole = "kai" if fonts.has_kai else "sans-bold"
-                style = _Style(
-                    "heading", face, size, text_color if urgent else "accent", level=2, pitch=pitch
-                )
+                face = "kai" if fonts.has_kai else "sans"
             else:
-                style = _Style("heading", "sans", size, text_color, level=level, pitch=pitch)
-            set_rows = _set_paragraph(block, style, fonts, measure, indent_em=2.0, align="left")
+                face = "sans"
+            style = _Style("heading", face, size, text_color, level=level, pitch=pitch)
+            set_rows = _set_paragraph(
+                block, style, fonts, measure, indent_em=2.0, align="left", balance=True
+            )
             # A heading stays with its content; an empty section (the next heading is of
             # the same or a higher level) has nothing to stay with.
             empty = nxt is None or (nxt.role == "heading" and (nxt.level or 1) <= level)
@@ -331,90 +332,104 @@ def _height(rows: Sequence[_Row]) -> float:
     return sum(r.pitch + (r.space_before if k else 0.0) for k, r in enumerate(rows))
 
 
+PAGE_COST = 300.0
+"""Each page costs the visitor a turn: fewer pages, other things equal."""
+UNDERFULL_COST = 1e4
+"""Times the square of a page's empty share (not the last page's)."""
+UNDER_60_COST = 5e4
+"""A page but the last less than MIN_FILL full: only to keep a heading with its text."""
+MIN_FILL = 0.6
+KEEP_COST = 4e3
+"""Breaking a paragraph after its first or before its last line, or a signature from the
+text above it."""
+STRONG_KEEP_COST = 1e6
+"""A heading or title at a page's foot; a meeting's agenda (whole_chains) split."""
+MUST_KEEP_COST = 1e8
+"""The halves of a split address on two pages."""
+SHORT_LAST_COST = 3e4
+"""Per text line the last page has fewer than MIN_LAST_PAGE_LINES."""
+MIN_LAST_PAGE_LINES = 3
+"""Text lines (signature and date not counted) that the last page of a slide carries at least
+where the pages before can give them: never the signature and date alone, nor one or two
+stray lines."""
+
+
 def _paginate(
     rows: Sequence[_Row], first_h: float, later_h: float, *, whole_chains: bool = False
 ) -> list[list[_Row]]:
-    """Fill pages in order; a row that must stay with the next one moves down with it.
+    """Break rows into pages all at once, like lines into a paragraph: the breaks with the
+    least cost win, so pages are evenly full and the last one is not a stray line or two.
 
-    Headings, titles and signatures are kept with what follows, and paragraphs do not
-    leave a single line at a page foot or head, unless the rows kept together are taller
-    than a page or fill a page alone (a run of empty headings). A chain of such rows
-    taller than a third of a page (a paragraph's last lines, a short attachment and the
-    signature) does not move whole, unless whole_chains: only its trailing headings and
-    titles, or its last row, move, so that the page is not left a third empty.
+    Costs: each page; each page but the last by the square of its empty share, and much
+    more under MIN_FILL full; a break after a row kept with the next (a heading or title
+    dearest, then a split address; a paragraph's first or second-last line, the text above
+    a signature, far less); a last page with fewer than MIN_LAST_PAGE_LINES text lines.
+    with whole_chains every kept chain (a meeting's agenda) is as dear as a heading. A
+    page holds at least one row, so a row taller than a page still gets one. Work is
+    linear: a page holds only the rows that fit it.
     """
-    pages: list[list[_Row]] = [[]]
-    for row in rows:
-        room = first_h if len(pages) == 1 else later_h
-        page = pages[-1]
-        if not page or _height([*page, row]) <= room + 0.5:
-            page.append(row)
-            continue
-        carry: list[_Row] = []
-        if not all(r.keep_with_next for r in page):
-            while page[-1].keep_with_next:
-                carry.insert(0, page.pop())
-        if carry and _height([*carry, row]) > later_h + 0.5:
-            page.extend(carry)  # too tall to move together: break plainly
-            carry = []
-        elif not whole_chains and len(carry) > 2 and _height(carry) > later_h / 3:
-            cut = _chain_cut(carry)
-            page.extend(carry[:cut])
-            carry = carry[cut:]
-        pages.append([*carry, row])
-    pages = [p for p in pages if p]
-    _fill_last_page(pages, later_h)
+    n = len(rows)
+    if n == 0:
+        return []
+    pitch = [0.0] * (n + 1)
+    space = [0.0] * (n + 1)
+    texts = [0] * (n + 1)
+    for k, r in enumerate(rows):
+        pitch[k + 1] = pitch[k] + r.pitch
+        space[k + 1] = space[k] + r.space_before
+        texts[k + 1] = texts[k] + (r.line.role not in ("signature", "date", "meta"))
+
+    def height(a: int, b: int) -> float:
+        return pitch[b] - pitch[a] + space[b] - space[a + 1]
+
+    def break_cost(r: _Row) -> float:
+        if r.must_keep:
+            return MUST_KEEP_COST
+        if r.line.role in ("title", "heading"):
+            # An empty section's heading (not kept) at a foot is poor, not forbidden.
+            return STRONG_KEEP_COST if r.keep_with_next else KEEP_COST
+        if r.keep_with_next:
+            return STRONG_KEEP_COST if whole_chains else KEEP_COST
+        return 0.0
+
+    total = [math.inf] * (n + 1)
+    back = [0] * (n + 1)
+    total[0] = 0.0
+    for b in range(1, n + 1):
+        last = b == n
+        brk = 0.0 if last else break_cost(rows[b - 1])
+        a = b - 1
+        while a >= 0:
+            room = first_h if a == 0 else later_h
+            h = height(a, b)
+            if h > room + 0.5 and a < b - 1:
+                # The first page has more room (no running title): it may still fit.
+                if a == 0 or height(0, b) > first_h + 0.5:
+                    break
+                a = 0
+                continue
+            if total[a] < math.inf:
+                cost = total[a] + PAGE_COST + brk
+                if last:
+                    if a > 0:
+                        short = MIN_LAST_PAGE_LINES - (texts[b] - texts[a])
+                        cost += SHORT_LAST_COST * max(0, short)
+                else:
+                    fill = min(1.0, h / room)
+                    cost += UNDERFULL_COST * (1.0 - fill) ** 2
+                    if fill < MIN_FILL:
+                        cost += UNDER_60_COST
+                if cost < total[b] - 1e-9:
+                    total[b], back[b] = cost, a
+            a -= 1
+    pages: list[list[_Row]] = []
+    b = n
+    while b > 0:
+        a = back[b]
+        pages.append(list(rows[a:b]))
+        b = a
+    pages.reverse()
     return pages
-
-
-def _chain_cut(carry: Sequence[_Row]) -> int:
-    """Where a long chain of kept rows may break: before its last heading, title or split
-    address (and the ones right before it), else before its last row."""
-
-    def strong(r: _Row) -> bool:
-        return r.must_keep or r.line.role in ("title", "heading")
-
-    cut = len(carry) - 1
-    for k in range(len(carry) - 1, -1, -1):
-        if strong(carry[k]):
-            cut = k
-            break
-    while cut > 0 and strong(carry[cut - 1]):
-        cut -= 1
-    return cut
-
-
-MIN_LAST_PAGE_LINES = 2
-"""Text lines (signature and date not counted) that the last page of a slide carries at least:
-never the signature and date alone, nor one stray line; more would leave the page before
-half empty."""
-
-
-def _fill_last_page(pages: list[list[_Row]], later_h: float) -> None:
-    """Widow control for the last page: never only the signature and date, or one line.
-
-    Moves rows from the foot of the page before (with the rows kept with them) until the
-    last page carries MIN_LAST_PAGE_LINES text lines, as long as they fit and the page
-    before keeps at least as many.
-    """
-    if len(pages) < 2:
-        return
-
-    def text_rows(rows: Sequence[_Row]) -> int:
-        return sum(1 for r in rows if r.line.role not in ("signature", "date", "meta"))
-
-    last, prev = pages[-1], pages[-2]
-    while text_rows(last) < MIN_LAST_PAGE_LINES:
-        cut = len(prev) - 1
-        while cut > 0 and prev[cut - 1].keep_with_next:
-            cut -= 1
-        moved = prev[cut:]
-        if cut == 0 or text_rows(prev[:cut]) < MIN_LAST_PAGE_LINES:
-            return
-        if _height([*moved, *last]) > later_h + 0.5:
-            return
-        del prev[cut:]
-        last[:0] = moved
 
 
 def _place(rows: Sequence[_Row], top: float) -> list[Line]:
