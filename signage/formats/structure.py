@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from signage.core.model import Block, Document, Span
+from signage.formats.records import find_tables
 
 _CN_NUM = "一二三四五六七八九十百零〇两"
 _HEADING_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
@@ -356,6 +357,7 @@ def structure_lines(lines: Sequence[SourceLine], *, known_title: str | None = No
             blocks.append(_heading_block(text, level))
         else:
             blocks.append(Block("body", text))
+    blocks = find_tables(blocks)
     return Document(title if title is not None else known_title, tuple(blocks))
 
 

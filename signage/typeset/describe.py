@@ -14,6 +14,9 @@ def line_json(line: Any) -> dict[str, Any]:
     if line.role == "heading" and line.level is not None:
         out["level"] = line.level
     out.update(x=line.x, y=line.y, width=line.width, size=line.size)
+    if getattr(line, "cells", False):
+        # A table row: its text is the row as the file has it; each cell where it is drawn.
+        out["cells"] = [{"text": run.text, "x": round(run.x)} for run in line.runs]
     return out
 
 

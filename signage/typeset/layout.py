@@ -8,7 +8,7 @@ same lines at the same pixels. Body text never goes below the legibility floor
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -31,6 +31,7 @@ from signage.typeset.canvas import Frame, Rect, frame_for
 from signage.typeset.fonts import EM_TOP, FontBook
 from signage.typeset.linebreak import SetLine, balance_lines, break_lines
 from signage.typeset.punctuation import widen_punctuation
+from signage.typeset.table import TablePlan, cell_x, head_lines, plan_table
 
 GLYPH_MM_PER_M = 14.0
 """Glyph height per metre of viewing distance for older readers (twice the 7 mm norm)."""
@@ -293,6 +294,11 @@ def _document_rows(
             ]
             if level <= 2 and rows and not tight:
                 gap = 0.4 * size
+        elif block.role == "table":
+            style = _Style("body", "sans", size, text_color, pitch=pitch)
+            set_rows = _table_rows(block, style, fonts, measure) or _table_as_list(
+                block, style, fonts, measure
+            )
         elif block.role in ("signature", "date"):
             style = _Style(block.role, "sans", size, text_color, pitch=pitch)
             set_rows = _set_paragraph(block, style, fonts, measure, align="right", right_gap_em=2.0)
@@ -326,6 +332,86 @@ def _document_rows(
         rows.extend(set_rows)
         prev_role = block.role
     return rows
+
+
+def _table_plan(
+    block: Block, fonts: FontBook, measure: _Measure, size: int
+) -> tuple[TablePlan, Callable[[str, bool], float]] | None:
+    def advance(text: str, bold: bool) -> float:
+        return fonts.advance(text, "sans-bold" if bold else "sans", size)
+
+    cells = [[widen_punctuation(c) for c in row.cells] for row in block.rows]
+    plan = plan_table(
+        cells, [row.header for row in block.rows], block.columns, measure.w, size, advance
+    )
+    return None if plan is None else (plan, advance)
+
+
+def _table_rows(block: Block, style: _Style, fonts: FontBook, measure: _Measure) -> list[_Row]:
+    """A table: one line a row, cells in columns, numbers on their decimal point, the
+    column heads (if any) above in bold. Empty when the columns do not fit side by side."""
+    size = style.size
+    planned = _table_plan(block, fonts, measure, size)
+    if planned is None or not block.rows:
+        return []
+    plan, advance = planned
+
+    def line(text: str, cells: Sequence[str], bold: bool, role: Role) -> Line:
+        runs = tuple(
+            Glyphs(cell, measure.x + cell_x(plan, c, cell, bold, advance))
+            for c, cell in enumerate(cells)
+            if cell
+        )
+        left = min((r.x for r in runs), default=float(measure.x) + plan.left)
+        right = max(
+            (r.x + advance(r.text, bold) for r in runs), default=measure.x + plan.left + plan.width
+        )
+        face: FontRole = "sans-bold" if bold else "sans"
+        return replace(
+            _make_line(text, replace(style, role=role, font=face), left, right - left, runs),
+            cells=True,
+        )
+
+    rows: list[_Row] = []
+    heads = [head_lines(h) for h in block.columns]
+    for k in range(max((len(h) for h in heads), default=0)):
+        parts = [h[k] if k < len(h) else "" for h in heads]
+        head = line("\u3000".join(p for p in parts if p), parts, True, "meta")
+        rows.append(_Row(head, style.pitch * size * (0.8 if k == 0 else 1.0), keep_with_next=True))
+    for row in block.rows:
+        cells = [widen_punctuation(c) for c in row.cells]
+        rows.append(
+            _Row(line(widen_punctuation(row.text), cells, row.header, "table"), style.pitch * size)
+        )
+    # The heads (or the file's heading row) stay with the first row.
+    first = len(heads and max(heads, key=len)) if block.columns else 0
+    if block.rows[0].header:
+        first += 1
+    for k in range(min(first, len(rows) - 1)):
+        rows[k] = replace(rows[k], keep_with_next=True, must_keep=True)
+    return rows
+
+
+def _table_as_list(block: Block, style: _Style, fonts: FontBook, measure: _Measure) -> list[_Row]:
+    """A table too wide for the screen, set as it was written: one paragraph a row."""
+    rows: list[_Row] = []
+    for row in block.rows:
+        item = Block("body", row.text, indent=block.indent)
+        set_rows = _set_paragraph(
+            item, style, fonts, measure, indent_em=2.0 if block.indent else 0.0
+        )
+        if len(set_rows) >= 2:
+            set_rows = [replace(r, keep_with_next=True) for r in set_rows[:-1]] + set_rows[-1:]
+        rows.extend(set_rows)
+    return rows
+
+
+def tables_fit(doc: Document, fonts: FontBook, body_w: int, size: int) -> bool:
+    """Do the columns of every table of doc fit side by side at this size?"""
+    measure = _measure_for(Rect(0, 0, body_w, 1), size)
+    return all(
+        _table_plan(b, fonts, measure, size) is not None for b in doc.blocks if b.role == "table"
+    )
 
 
 def _height(rows: Sequence[_Row]) -> float:
@@ -559,8 +645,14 @@ def _layout_document(
         scales = URGENT_SCALES if urgent else NOTICE_SCALES
         # Last try before paginating: the floor size with the tightest allowed line pitch.
         attempts = [(scale, BODY_PITCH, False) for scale in scales] + [(1.0, MIN_PITCH, True)]
+        # A table that fits at the floor is not given up for a larger list.
+        want_tables = any(b.role == "table" for b in doc.blocks) and tables_fit(
+            doc, fonts, body.w, floor
+        )
         for scale, pitch, tight in attempts:
             size = max(floor, round(floor * scale))
+            if want_tables and size > floor and not tables_fit(doc, fonts, body.w, size):
+                continue
             measure = _measure_for(body, size)
             rows = _document_rows(
                 doc,

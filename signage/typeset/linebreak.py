@@ -65,6 +65,10 @@ HAN_GAP = 0.25
 MAX_STRETCH = 0.12
 """Most extra space per gap between Han characters a justified line may get, in em; more
 reads as a river of white on a sign seen from a few metres."""
+LOOSE_STRETCH = 0.22
+"""Where no set of breaks keeps a line within MAX_STRETCH, it may still be justified up to
+this (under the quarter em that reads as a river), at a high cost, before it is set flush
+left and ends short."""
 LATIN_STRETCH = 0.08
 """Extra space a Han/Latin gap (already a quarter em) takes first, before any other gap
 is widened: a wider gap next to a number is hardly seen."""
@@ -598,6 +602,7 @@ def _total_fit(
         else:
             lead[i] = x[n]
     stretch_em = MAX_STRETCH * em
+    loose_em = LOOSE_STRETCH * em
     latin_em = LATIN_STRETCH * em
     active: deque[int] = deque([0])
     for j in range(1, m):
@@ -649,10 +654,14 @@ def _total_fit(
                 else:
                     gaps = ste - st_at[i]
                     per = (spare - room) / gaps if gaps else math.inf
-                    if per > stretch_em + 1e-9:
+                    if per > loose_em + 1e-9:
                         # Flush left: the fuller the better.
                         badness = LOOSE_BADNESS + 100.0 * spare / avail
                         stop = True  # later starts give shorter lines: all as loose
+                    elif per > stretch_em + 1e-9:
+                        # Justified wide: better than a line ending ems short.
+                        r = per / stretch_em
+                        badness = 300.0 + 100.0 * r * r * r
                     else:
                         r = per / stretch_em
                         badness = 100.0 * r * r * r
@@ -764,11 +773,14 @@ def _strip_spaces(line: list[_Unit]) -> list[_Unit]:
     return line[a:b]
 
 
-def _stretch_plan(text: str, line: Sequence[_Unit], spare: float, em: float) -> list[float] | None:
+def _stretch_plan(
+    text: str, line: Sequence[_Unit], spare: float, em: float, limit: float = LOOSE_STRETCH
+) -> list[float] | None:
     """Extra space after each unit of line but the last that spreads spare, or None.
 
     Han/Latin gaps take up to LATIN_STRETCH first; the rest is shared evenly by every
-    stretchable gap, at most MAX_STRETCH each. None when that is not enough (a river).
+    stretchable gap, at most limit each (MAX_STRETCH where the breaks allow, LOOSE_STRETCH
+    at most). None when that is not enough (a river).
     """
     n = len(line) - 1
     plan = [0.0] * max(n, 0)
@@ -776,7 +788,7 @@ def _stretch_plan(text: str, line: Sequence[_Unit], spare: float, em: float) -> 
         return plan if spare >= -1e-6 else None
     ok = [_stretchable(text, a, b) for a, b in itertools.pairwise(line)]
     gaps = sum(ok)
-    if not gaps or spare > (MAX_STRETCH * gaps + LATIN_STRETCH * n) * em + 1e-9:
+    if not gaps or spare > (limit * gaps + LATIN_STRETCH * n) * em + 1e-9:
         return None  # more than any plan can take
     latin = [k for k in range(n) if ok[k] and _han_latin(line[k], line[k + 1], text)]
     if latin:
@@ -785,7 +797,7 @@ def _stretch_plan(text: str, line: Sequence[_Unit], spare: float, em: float) -> 
             plan[k] = each
         spare -= each * len(latin)
     per = spare / gaps
-    if per > MAX_STRETCH * em + 1e-9:
+    if per > limit * em + 1e-9:
         return None
     for k in range(n):
         if ok[k]:

@@ -85,11 +85,14 @@ def widen_punctuation(text: str) -> str:
         before, after = _neighbour(text, i, -1), _neighbour(text, i, 1)
         if before and _chinese(before):
             out[i] = FULL[ch]
-        elif after and _chinese(after):
+        elif (
+            after
+            and _chinese(after)
+            and (not before or not before.isalnum() or (before.isdigit() and ch != ":"))
+        ):
             # Before Chinese: widen unless a word or number runs into it (`Email:`),
             # but a number then a clause (`650,其中`) is Chinese punctuation.
-            if not before or not before.isalnum() or (before.isdigit() and ch != ":"):
-                out[i] = FULL[ch]
+            out[i] = FULL[ch]
     return "".join(out)
 
 
