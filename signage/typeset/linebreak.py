@@ -204,24 +204,21 @@ def _is_number(text: str, u: _Unit) -> bool:
 
 def _mark_dates(text: str, units: Sequence[_Unit]) -> None:
     """Set numbers tight against the date and time parts around them: 2026年12月1日."""
+    number = [
+        u.kind == "latin" and text[u.start : u.end].isdigit() and text[u.start].isascii()
+        for u in units
+    ]
     for k in range(1, len(units)):
-        a, b = units[k - 1], units[k]
-        # 10分钟 and 3点钟 are durations, not times of day: they keep the gap like any
-        # other count.
-        number_then_part = (
-            _is_number(text, a)
-            and b.kind == "han"
-            and text[b.start] in DATE_PARTS
-            and text[b.end : b.end + 1] != "钟"
-        )
-        part_then_number = (
-            k >= 2
-            and a.kind == "han"
-            and text[a.start] in DATE_JOINS
-            and _is_number(text, units[k - 2])
-            and _is_number(text, b)
-        )
-        b.tight = number_then_part or part_then_number
+        b = units[k]
+        if b.kind == "han":
+            # 10分钟 and 3点钟 are durations, not times of day: they keep the gap like
+            # any other count.
+            b.tight = (
+                number[k - 1] and text[b.start] in DATE_PARTS and text[b.end : b.end + 1] != "钟"
+            )
+        elif number[k]:
+            a = units[k - 1]
+            b.tight = k >= 2 and a.kind == "han" and text[a.start] in DATE_JOINS and number[k - 2]
 
 
 def _can_break(text: str, a: _Unit, b: _Unit, *, in_date: bool = False) -> bool:
@@ -260,6 +257,8 @@ def _han_latin(a: _Unit, b: _Unit, text: str) -> bool:
 
 
 def _gap(a: _Unit, b: _Unit, em: float, text: str) -> float:
+    if a.kind == "han" and b.kind == "han":
+        return 0.0
     return HAN_GAP * em if _han_latin(a, b, text) else 0.0
 
 
@@ -364,6 +363,9 @@ def _cut_long_runs(text: str, widths: Sequence[float], units: list[_Unit], limit
         units[:] = out
 
 
+_KEEP_TRIGGERS = frozenset(BRACKETS) | frozenset(BRACKETS.values()) | NAME_DOTS | set("第期周")
+
+
 def _keep_whole(text: str, units: Sequence[_Unit]) -> list[bool]:
     """glued[k]: no break before units[k], to keep a key fact on one line.
 
@@ -373,30 +375,26 @@ def _keep_whole(text: str, units: Sequence[_Unit]) -> list[bool]:
     n = len(units)
     glued = [False] * n
     stack: list[int] = []
+    triggers = _KEEP_TRIGGERS
     for k, u in enumerate(units):
         ch = text[u.start]
-        if u.end - u.start == 1 and ch in BRACKETS:
+        if ch not in triggers or u.end - u.start != 1:
+            continue
+        if ch in BRACKETS:
             stack.append(k)
             if len(stack) > 32:
                 del stack[0]
-        elif stack and u.end - u.start == 1 and ch == BRACKETS[text[units[stack[-1]].start]]:
+        elif stack and ch == BRACKETS[text[units[stack[-1]].start]]:
             opened = stack.pop()
-            inner = (
-                sum(
-                    1
-                    for v in units[opened + 1 : k]
-                    for c in text[v.start : v.end]
-                    if not c.isspace()
-                )
-                if k - opened <= SHORT_PAREN + 2
-                else SHORT_PAREN + 1
+            if k - opened > SHORT_PAREN + 2:
+                continue
+            inner = sum(
+                1 for v in units[opened + 1 : k] for c in text[v.start : v.end] if not c.isspace()
             )
             if inner <= SHORT_PAREN:
                 for j in range(opened + 1, k + 1):
                     glued[j] = True
-    for k, u in enumerate(units):
-        ch = text[u.start]
-        if ch in NAME_DOTS and u.end - u.start == 1:
+        elif ch in NAME_DOTS:
             glued[k] = True
             j = k - 1
             while j > 0 and k - j < NAME_PART and units[j - 1].kind == "han":
@@ -476,10 +474,11 @@ def break_lines(
                 # An opening mark at a line's start sits flush (its blank half goes).
                 units[s].width = units[s].width0 - COMPRESS * em
                 units[s].draw_shift = -COMPRESS * em
-            over = _natural(units[s:e], em, text) - avail
             end = units[e - 1]
-            if over > 1e-6 and _full_width(end, em) and text[end.start] in CLOSING_MARKS:
-                end.width = max(end.width - over, end.width0 - COMPRESS * em)
+            if _full_width(end, em) and text[end.start] in CLOSING_MARKS:
+                over = _natural(units[s:e], em, text) - avail
+                if over > 1e-6:
+                    end.width = max(end.width - over, end.width0 - COMPRESS * em)
         out.append(_place(text, widths, units, a, b, offset, avail, em, justify and not last))
         a = b
     return [ln for ln in out if ln.text or len(out) == 1]
@@ -539,22 +538,25 @@ def _total_fit(
         lt[k + 1] = lt[k] + (1 if s_ok and g else 0)
         prev = u
     # Where a line starting at break k begins (spaces skipped) and one ending there ends.
-    next_ink = [n] * (n + 1)
-    for k in range(n - 1, -1, -1):
-        next_ink[k] = k if units[k].kind != "space" else next_ink[k + 1]
-    prev_ink = [0] * (n + 1)
-    for k in range(1, n + 1):
-        prev_ink[k] = k if units[k - 1].kind != "space" else prev_ink[k - 1]
+    kinds = [u.kind for u in units]
+    if "space" in kinds:
+        next_ink = [n] * (n + 1)
+        for k in range(n - 1, -1, -1):
+            next_ink[k] = k if kinds[k] != "space" else next_ink[k + 1]
+        prev_ink = [0] * (n + 1)
+        for k in range(1, n + 1):
+            prev_ink[k] = k if kinds[k - 1] != "space" else prev_ink[k - 1]
+    else:
+        next_ink = prev_ink = list(range(n + 1))
     glued = _keep_whole(text, units)
     # An opening mark starting a line sits flush: the line is half an em narrower.
     half = COMPRESS * em
-    start_cut = [
-        half
-        if _full_width(u, em) and u.draw_shift == 0.0 and text[u.start] in OPENING_MARKS
-        else 0.0
-        for u in units
-    ]
-    start_cut.append(0.0)
+    start_cut = [0.0] * (n + 1)
+    for k, kind in enumerate(kinds):
+        if kind == "mark":
+            u = units[k]
+            if _full_width(u, em) and u.draw_shift == 0.0 and text[u.start] in OPENING_MARKS:
+                start_cut[k] = half
     first_cut = start_cut[next_ink[0]] if flush_first else 0.0
 
     # The allowed breaks and their penalties; spans wider than a line between them get
@@ -564,6 +566,12 @@ def _total_fit(
     for k in range(1, n):
         a, b = units[k - 1], units[k]
         if b.kind == "space":
+            continue
+        if a.kind == "han" and b.kind == "han" and not b.tight:
+            # The common case, inlined: a break between Han characters.
+            if not glued[k]:
+                cands.append(k)
+                pens.append(PENALTY_HAN)
             continue
         if _can_break(text, a, b) and not glued[k]:
             cands.append(k)
