@@ -180,8 +180,9 @@ def _record_shape(block: Block) -> tuple[bool, tuple[str, ...]] | None:
     number, fields, seps = parsed
     if len(fields) < MIN_FIELDS:
         return None
-    # A sentence is not a record: its fields would be clauses.
-    if any(len(f) > 24 for f in fields):
+    # A sentence is not a record: its fields would be clauses, and a record carries
+    # figures (an amount, an area, a phone or ID number).
+    if any(len(f) > 24 for f in fields) or not any(c.isdigit() for f in fields for c in f):
         return None
     return bool(number), seps
 

@@ -76,8 +76,8 @@ COMPRESS = 0.5
 """How much of its em a full-width mark may give up, in em."""
 SHORT_PAREN = 6
 """A parenthetical with at most this many characters inside is never broken."""
-NAME_PART = 5
-"""Characters on either side of a name's middle dot kept with it."""
+NAME_PART = 3
+"""Characters on either side of a name's middle dot kept with it (乌日娜・其其格)."""
 MAX_ACTIVE = 96
 """Earlier breaks weighed for each break: bounds the work per character whatever the text
 (a run of zero-width characters would otherwise keep every break in play)."""
@@ -395,9 +395,10 @@ def _keep_whole(text: str, units: Sequence[_Unit]) -> list[bool]:
                 for j in range(opened + 1, k + 1):
                     glued[j] = True
         elif ch in NAME_DOTS:
+            # The dot and up to NAME_PART characters either side stay on one line.
             glued[k] = True
             j = k - 1
-            while j > 0 and k - j < NAME_PART and units[j - 1].kind == "han":
+            while j > 0 and k - j < NAME_PART and units[j].kind == "han":
                 glued[j] = True
                 j -= 1
             j = k + 1
