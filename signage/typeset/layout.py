@@ -76,6 +76,8 @@ class _Row:
     keep_with_next: bool = False
     must_keep: bool = False
     """Kept with the next row even in a long chain: it ends inside a split address."""
+    loose: bool = False
+    """A line inside a justified paragraph that had to be set flush left, short."""
 
 
 @dataclass(frozen=True)
@@ -212,7 +214,10 @@ def _set_paragraph(
         line = _make_line(set_line.text, style, shift + first_x, ink_w, runs)
         # The halves of an address split across lines never land on different pages.
         split = 0 < set_line.end < len(text) and _inside_word(text, set_line.end)
-        rows.append(_Row(line, style.pitch * size, keep_with_next=split, must_keep=split))
+        loose = align == "justify" and n < len(lines) - 1 and not set_line.justified
+        rows.append(
+            _Row(line, style.pitch * size, keep_with_next=split, must_keep=split, loose=loose)
+        )
     return rows
 
 
@@ -649,6 +654,7 @@ def _layout_document(
         want_tables = any(b.role == "table" for b in doc.blocks) and tables_fit(
             doc, fonts, body.w, floor
         )
+        fitting: list[tuple[int, int, list[_Row], float]] = []
         for scale, pitch, tight in attempts:
             size = max(floor, round(floor * scale))
             if want_tables and size > floor and not tables_fit(doc, fonts, body.w, size):
@@ -667,10 +673,19 @@ def _layout_document(
             height = _height(rows)
             label_h = label_height(size)
             if height + label_h <= body.h:
-                top = body.y + (body.h - height - label_h) / 2
-                lines = [*label(top, size), *_place(rows, top + label_h)]
-                style: PageStyle = "urgent" if urgent else "notice"
-                return _finish([lines], style, frame, fonts, duration, slide, color=meta_color)
+                loose = sum(1 for r in rows if r.loose)
+                fitting.append((loose, size, rows, label_h))
+                if loose == 0:
+                    break
+        if fitting:
+            # The largest size whose lines set well: a large notice with lines ending
+            # ems short reads worse than one a step smaller set evenly.
+            fewest = min(f[0] for f in fitting)
+            _, size, rows, label_h = next(f for f in fitting if f[0] == fewest)
+            top = body.y + (body.h - _height(rows) - label_h) / 2
+            lines = [*label(top, size), *_place(rows, top + label_h)]
+            style: PageStyle = "urgent" if urgent else "notice"
+            return _finish([lines], style, frame, fonts, duration, slide, color=meta_color)
     size = floor
     measure = _measure_for(body, size)
     rows = _document_rows(doc, fonts, measure, size, urgent=urgent, fallback_title=fallback_title)

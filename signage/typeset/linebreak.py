@@ -664,8 +664,9 @@ def _total_fit(
                     gaps = ste - st_at[i]
                     per = (spare - room) / gaps if gaps else math.inf
                     if per > loose_em + 1e-9:
-                        # Flush left: the fuller the better.
-                        badness = LOOSE_BADNESS + 100.0 * spare / avail
+                        # Flush left, the fuller the better: a line half empty is worse
+                        # than two a fifth empty each.
+                        badness = LOOSE_BADNESS + 6000.0 * (spare / avail) ** 2
                         stop = True  # later starts give shorter lines: all as loose
                     elif per > stretch_em + 1e-9:
                         # Justified wide: better than a line ending ems short.
