@@ -17,8 +17,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from signage.core.config import Settings
 from signage.core.model import Document, Page, Slide
@@ -28,6 +27,7 @@ from signage.typeset.canvas import frame_for
 from signage.typeset.fonts import FontBook
 from signage.typeset.layout import MIN_FILL, layout_slide
 
+ROOT = Path(__file__).resolve().parent.parent
 CANVAS = (1920, 1080)
 PARAGRAPH = (
     "为切实做好2026年冬季供暖工作，确保群众温暖过冬，各村（社区）要高度重视，"
