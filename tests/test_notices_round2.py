@@ -323,3 +323,28 @@ def test_word_tables_are_set_in_columns(tmp_path: Path, fonts: FontBook) -> None
         assert [r.text for r in rows[1].runs] == ["东风村", "王秀兰", "3", "1,560.00"]
         # Columns: each cell starts at the same x in every row (text columns).
         assert len({r.runs[0].x for r in rows}) == 1
+
+
+# --- hole 3 of issue 15: a file of one long word, end to end ----------------------------------
+
+
+@pytest.mark.slow
+def test_a_file_of_one_long_word_is_read_and_laid_out_in_linear_time(fonts: FontBook) -> None:
+    import math
+    import time
+
+    def run(n: int) -> float:
+        data = ("x" * n).encode()
+        start = time.perf_counter()
+        slide = read_text_slide("slides/word.txt", data, SETTINGS)
+        pages = layout_slide(slide, (1920, 1080), fonts, SETTINGS, NOW)
+        took = time.perf_counter() - start
+        assert folded(spelled_text(pages)) == "x" * n
+        return took
+
+    run(20_000)
+    small = large = math.inf
+    for _ in range(3):
+        small = min(small, run(40_000))
+        large = min(large, run(160_000))
+    assert large / small < 9.0, f"4x the word took {large / small:.1f}x the time"
