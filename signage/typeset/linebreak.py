@@ -86,6 +86,10 @@ MAX_ACTIVE = 96
 PENALTY_HAN = 4.0
 """Between two Han characters or a Han character and a word: a little dearer than after
 a mark or at a space, so that a break at punctuation wins where the lines allow it."""
+PENALTY_IN_WORD = 11.0
+"""Inside a common word of official notices (中|心, 会|议, 联|系 …): without a dictionary,
+a short list of the words these notices are made of keeps the breaks between words where
+the lines allow it."""
 PENALTY_DATE = 150.0
 """After the 年 or 月 of a date: taken only to spare a line a river."""
 PENALTY_CUT = 120.0
@@ -422,12 +426,37 @@ def _keep_whole(text: str, units: Sequence[_Unit]) -> list[bool]:
     return glued
 
 
+_WORD_LIST = """
+中心 政府 人民 服务 工作 办公 联系 电话 会议 通知 群众 居民 社区
+单位 部门 管理 安全 生产 检查 时间 地点 参加 人员 要求 情况 问题
+发展 建设 组织 领导 落实 加强 推进 开展 做好 确保 及时 有关 相关
+规定 办法 实施 方案 公示 补贴 面积 金额 农业 农村 牧区 医疗 保险
+缴费 参保 待遇 政策 资助 标准 会议室 办公室 供电 停电 停水 供水 供暖
+检修 准备 谅解 身份 村民 小组 评议 审核 发放 对象 如下 异议 反映
+期间 手机 静音 书记 负责 解释 咨询 工作日 上午 下午 星期 元旦 春节
+国庆 节日 假期 办理 业务 窗口 大厅 便民 防火 消防 森林 草原 疫情
+防控 卫生 健康 教育 学校 学生 家长 老人 儿童 残疾 低保 救助 社保
+医保 户籍 派出所 公安 交通 道路 车辆 施工 通行 绕行 天气 降雪 大风
+预警 应急 避险 信息 公开 申请 材料 证件 复印件 原件 网格 网格员
+安全员 党组织 党支部 委员会 嘎查 苏木 旗县 盟市 自治区 内蒙古 呼和浩特
+包头 赤峰 通辽 鄂尔多斯 乌兰察布 巴彦淖尔 镇政府 街道 居委会 村委会
+合作社 企业 公司 项目 资金 投资 经济 收入 支出 预算 年度 季度 报告
+总结 计划 目标 任务 责任 考核 督查 宣传 培训 学习 活动 志愿 文明
+环境 垃圾 分类 卫生间 停车 充电 电费 水费 燃气 取暖 煤炭 粮食 种植
+养殖 牛羊 饲料 耕地 地力 保护 补助 奖励 标准 审批
+"""
+_WORDS = _WORD_LIST.split()
+_WORD_PAIRS = frozenset(w[k : k + 2] for w in _WORDS for k in range(len(w) - 1))
+
+
 def _break_penalty(text: str, a: _Unit, b: _Unit) -> float:
     """What a break between units a and b costs when it is allowed."""
     if a.splittable and a.kind == "latin" and b.kind == "latin":
         return a.cut
     if a.kind in ("space", "mark", "dash") or text[a.end - 1] in NO_START:
         return 0.0
+    if a.kind == "han" and b.kind == "han" and text[a.start] + text[b.start] in _WORD_PAIRS:
+        return PENALTY_IN_WORD
     return PENALTY_HAN
 
 
@@ -572,7 +601,8 @@ def _total_fit(
             # The common case, inlined: a break between Han characters.
             if not glued[k]:
                 cands.append(k)
-                pens.append(PENALTY_HAN)
+                inside = text[a.start] + text[b.start] in _WORD_PAIRS
+                pens.append(PENALTY_IN_WORD if inside else PENALTY_HAN)
             continue
         if _can_break(text, a, b) and not glued[k]:
             cands.append(k)
@@ -652,7 +682,7 @@ def _total_fit(
                 if balance:
                     badness = 100.0 * (spare / avail) ** 2 if i > 0 else 0.0
             elif not justify:
-                badness = (100.0 if balance else 5.0) * (max(spare, 0.0) / avail) ** 2
+                badness = (100.0 if balance else 50.0) * (max(spare, 0.0) / avail) ** 2
                 stop = spare > 0.6 * avail  # shorter lines from later starts: none better
             elif spare < 0:
                 badness = 25.0 * (-spare / half) ** 2
