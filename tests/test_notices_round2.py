@@ -299,6 +299,30 @@ def test_a_table_too_wide_for_portrait_is_set_as_the_list(fonts: FontBook) -> No
     assert folded(spelled_text(pages)) == folded((ROUND2 / "补贴公示.txt").read_text("utf-8"))
 
 
+def test_a_table_over_several_pages_repeats_its_heads(fonts: FontBook) -> None:
+    items = [
+        f"{k}.前进村 王{chr(0x4E50 + k)}（身份证号1507**********{k:04d}）："
+        f"种植面积{k * 1.25:.2f}亩，补贴金额{k * 187.5:,.2f}元；"
+        for k in range(1, 31)
+    ]
+    text = "耕地补贴发放名单\n\n现公示如下：\n" + "\n".join(items) + "\n"
+    slide = read_text_slide("slides/名单.txt", text.encode(), SETTINGS)
+    pages = layout_slide(slide, (1920, 1080), fonts, SETTINGS, NOW)
+    with_rows = [p for p in pages if any(ln.role == "table" for ln in p.lines)]
+    assert len(with_rows) >= 3
+    for page in with_rows:
+        lines = [ln for ln in page.lines if ln.role != "meta" or ln.cells]
+        first = next(k for k, ln in enumerate(lines) if ln.role == "table")
+        assert lines[first - 2].role == "meta" and "种植面积" in lines[first - 2].text
+        assert lines[first - 1].text == "（亩）\u3000（元）"
+
+    rows = [ln for p in pages for ln in p.lines if ln.role == "table"]
+    assert [ln.text for ln in rows] == items  # every row once, in order, none split
+    frame = frame_for((1920, 1080))
+    body_lines = [ln for p in pages for ln in p.lines if not ln.text.startswith("第 ")]
+    assert all(ln.y + ln.size <= frame.body.bottom for ln in body_lines)
+
+
 def test_word_tables_are_set_in_columns(tmp_path: Path, fonts: FontBook) -> None:
     d = docx.Document()
     d.add_paragraph("2026年第四季度低保金发放名单")

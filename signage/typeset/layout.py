@@ -78,6 +78,9 @@ class _Row:
     """Kept with the next row even in a long chain: it ends inside a split address."""
     loose: bool = False
     """A line inside a justified paragraph that had to be set flush left, short."""
+    head: tuple[_Row, ...] = ()
+    """For a table row after the first: the table's head rows, repeated above it when it
+    starts a page."""
 
 
 @dataclass(frozen=True)
@@ -379,15 +382,24 @@ def _table_rows(block: Block, style: _Style, fonts: FontBook, measure: _Measure)
 
     rows: list[_Row] = []
     heads = [head_lines(h) for h in block.columns]
+    first_row = 0
     for k in range(max((len(h) for h in heads), default=0)):
         parts = [h[k] if k < len(h) else "" for h in heads]
         head = line("\u3000".join(p for p in parts if p), parts, True, "meta")
         rows.append(_Row(head, style.pitch * size * (0.8 if k == 0 else 1.0), keep_with_next=True))
+    first_row = len(rows)
     for row in block.rows:
         cells = [widen_punctuation(c) for c in row.cells]
         rows.append(
             _Row(line(widen_punctuation(row.text), cells, row.header, "table"), style.pitch * size)
         )
+    # A page that a table continues on starts with its heads again (the file's heading
+    # row, or the heads worked out from the labels).
+    repeat = tuple(rows[:first_row]) + ((rows[first_row],) if block.rows[0].header else ())
+    if repeat:
+        start = len(repeat)
+        again = tuple(_repeated(h) for h in repeat)
+        rows[start:] = [replace(r, head=again) for r in rows[start:]]
     # The heads (or the file's heading row) stay with the first row.
     first = len(heads and max(heads, key=len)) if block.columns else 0
     if block.rows[0].header:
@@ -395,6 +407,11 @@ def _table_rows(block: Block, style: _Style, fonts: FontBook, measure: _Measure)
     for k in range(min(first, len(rows) - 1)):
         rows[k] = replace(rows[k], keep_with_next=True, must_keep=True)
     return rows
+
+
+def _repeated(row: _Row) -> _Row:
+    """A head row shown again on a later page: a layout addition (meta), not file text."""
+    return replace(row, keep_with_next=True, space_before=0.0, line=replace(row.line, role="meta"))
 
 
 def _table_as_list(block: Block, style: _Style, fonts: FontBook, measure: _Measure) -> list[_Row]:
@@ -471,7 +488,10 @@ def _paginate(
         texts[k + 1] = texts[k] + (r.line.role not in ("signature", "date", "meta"))
 
     def height(a: int, b: int) -> float:
-        return pitch[b] - pitch[a] + space[b] - space[a + 1]
+        # A page starting inside a table repeats the table's heads.
+        return pitch[b] - pitch[a] + space[b] - space[a + 1] + head_h[a]
+
+    head_h = [sum(h.pitch for h in r.head) if k else 0.0 for k, r in enumerate(rows)]
 
     def break_cost(r: _Row) -> float:
         if r.must_keep:
@@ -517,7 +537,7 @@ def _paginate(
     b = n
     while b > 0:
         a = back[b]
-        pages.append(list(rows[a:b]))
+        pages.append([*(rows[a].head if a else ()), *rows[a:b]])
         b = a
     pages.reverse()
     return pages
