@@ -372,3 +372,24 @@ def test_a_file_of_one_long_word_is_read_and_laid_out_in_linear_time(fonts: Font
         small = min(small, run(40_000))
         large = min(large, run(160_000))
     assert large / small < 9.0, f"4x the word took {large / small:.1f}x the time"
+
+
+def test_numbered_sentences_in_word_are_body_text(tmp_path: Path) -> None:
+    d = docx.Document()
+    d.add_paragraph("关于开展安全检查的通知")
+    for text in (
+        "三、参加人员",
+        "（一）镇机关全体干部；",
+        "（二）各村网格员及安全员。",
+        "（三）工作要求",
+    ):
+        d.add_paragraph(text)
+    path = tmp_path / "通知.docx"
+    d.save(str(path))
+    slide = read_docx_slide("slides/通知.docx", path.read_bytes(), SETTINGS)
+    assert isinstance(slide.body, Document)
+    roles = {b.text: (b.role, b.level) for b in slide.body.blocks}
+    assert roles["三、参加人员"] == ("heading", 1)
+    assert roles["（一）镇机关全体干部；"] == ("body", None)
+    assert roles["（二）各村网格员及安全员。"] == ("body", None)
+    assert roles["（三）工作要求"] == ("heading", 2)

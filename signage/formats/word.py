@@ -765,7 +765,8 @@ def _heading_level(line: _Line) -> int | None:
     if line.para.outline is not None and 0 <= line.para.outline <= 8:
         return min(4, line.para.outline + 1)
     text = line.text
-    if len(text) <= HEADING_MAX_CHARS and not text.endswith(("：", ":")):
+    # A numbered sentence (（一）镇机关全体干部；) is a list item of body text, not a heading.
+    if len(text) <= HEADING_MAX_CHARS and not text.endswith(("：", ":", *"。；;，,！？!?")):
         for level, pattern in _HEADING_MARKERS:
             if pattern.match(text):
                 return level

@@ -202,10 +202,6 @@ def _units(text: str, widths: Sequence[float]) -> list[_Unit]:
     return out
 
 
-def _is_number(text: str, u: _Unit) -> bool:
-    return u.kind == "latin" and text[u.start : u.end].isascii() and text[u.start : u.end].isdigit()
-
-
 def _mark_dates(text: str, units: Sequence[_Unit]) -> None:
     """Set numbers tight against the date and time parts around them: 2026年12月1日."""
     number = [
