@@ -440,3 +440,16 @@ def test_a_two_megabyte_word_is_broken_whole_and_in_order() -> None:
     assert time.perf_counter() - start < 60  # a sanity bound only; the ratio tests decide
     assert "".join(ln.text for ln in lines) == text
     assert all(ln.width <= 28.0 + 1e-6 for ln in lines)
+
+
+def test_han_latin_gaps_give_up_half_to_keep_a_line_whole() -> None:
+    # 10 Han characters, a number and two quarter-em gaps: 12.15 em on a 12 em line. The
+    # gaps shrink to an eighth of an em each rather than push a character down.
+    text = "一二三四五123六七八九十后面还有字"
+    (first, second) = lines_of(text, 12)
+    assert first.text == "一二三四五123六七八九十"
+    assert first.width <= 12 + 1e-6
+    starts = [x for _a, _b, x in first.runs]
+    # Each gap gives up half the 0.15 em: 0.175 em instead of a quarter.
+    assert starts[1] - 5.0 == pytest.approx(0.175)
+    assert second.text == "后面还有字"

@@ -69,6 +69,9 @@ LOOSE_STRETCH = 0.22
 """Where no set of breaks keeps a line within MAX_STRETCH, it may still be justified up to
 this (under the quarter em that reads as a river), at a high cost, before it is set flush
 left and ends short."""
+GAP_SHRINK = 0.125
+"""How much a Han/Latin gap may give up when a line is a little too long, in em (a quarter
+em becomes an eighth: still a gap, as the eye expects)."""
 LATIN_STRETCH = 0.08
 """Extra space a Han/Latin gap (already a quarter em) takes first, before any other gap
 is widened: a wider gap next to a number is hardly seen."""
@@ -544,6 +547,7 @@ def _total_fit(
     gap_before = [0.0] * n
     st = [0] * (n + 1)
     lt = [0] * (n + 1)
+    lg = [0] * (n + 1)  # Han/Latin gaps, which may shrink
     prev: _Unit | None = None
     quarter = HAN_GAP * em
     for k, u in enumerate(units):
@@ -562,6 +566,7 @@ def _total_fit(
         x[k + 1] = x[k] + g + u.width
         st[k + 1] = st[k] + s_ok
         lt[k + 1] = lt[k] + (1 if s_ok and g else 0)
+        lg[k + 1] = lg[k] + (1 if g else 0)
         prev = u
     # Where a line starting at break k begins (spaces skipped) and one ending there ends.
     kinds = [u.kind for u in units]
@@ -625,6 +630,7 @@ def _total_fit(
     lead = [0.0] * m
     st_at = [0] * m
     lt_at = [0] * m
+    lg_at = [0] * m
     avail_at = [full_avail] * m
     avail_at[0] = first_avail
     for i in range(m):
@@ -634,11 +640,13 @@ def _total_fit(
             lead[i] = x[s] + gap_before[s] + cut
             st_at[i] = st[s + 1]
             lt_at[i] = lt[s + 1]
+            lg_at[i] = lg[s + 1]
         else:
             lead[i] = x[n]
     stretch_em = MAX_STRETCH * em
     loose_em = LOOSE_STRETCH * em
     latin_em = LATIN_STRETCH * em
+    gap_shrink = GAP_SHRINK * em
     active: deque[int] = deque([0])
     for j in range(1, m):
         brk = cands[j]
@@ -653,12 +661,14 @@ def _total_fit(
         xe = x[e]
         ste = st[e]
         lte = lt[e]
+        lge = lg[e]
         best = math.inf
         best_i = j - 1
         # Drop breaks whose line to b is overfull: it only gets wider for later b.
         while len(active) > 1:
             i = active[0]
-            if sidx[i] < e and xe - lead[i] - shrink > avail_at[i] + 1e-6:
+            squeeze = shrink + gap_shrink * (lge - lg_at[i])
+            if sidx[i] < e and xe - lead[i] - squeeze > avail_at[i] + 1e-6:
                 active.popleft()
                 continue
             break
@@ -669,7 +679,8 @@ def _total_fit(
             avail = avail_at[i]
             spare = avail - (xe - lead[i])
             stop = False
-            if spare < -shrink - 1e-6:
+            squeeze = shrink + gap_shrink * (lge - lg_at[i])
+            if spare < -squeeze - 1e-6:
                 if i != j - 1:
                     continue
                 badness = LOOSE_BADNESS * 10  # one unit wider than a line: it overflows
@@ -681,7 +692,10 @@ def _total_fit(
                 badness = (100.0 if balance else 50.0) * (max(spare, 0.0) / avail) ** 2
                 stop = spare > 0.6 * avail  # shorter lines from later starts: none better
             elif spare < 0:
-                badness = 25.0 * (-spare / half) ** 2
+                # Squeezed: the line's last mark first, then its Han/Latin gaps.
+                badness = 25.0 * (min(-spare, shrink) / half) ** 2
+                if -spare > shrink + 1e-9 and squeeze > shrink + 1e-9:
+                    badness += 60.0 * ((-spare - shrink) / (squeeze - shrink)) ** 2
             else:
                 room = latin_em * (lte - lt_at[i])
                 if spare <= room:
@@ -820,8 +834,16 @@ def _stretch_plan(
     """
     n = len(line) - 1
     plan = [0.0] * max(n, 0)
+    if spare < -1e-6:
+        # Too long by a little: the Han/Latin gaps give up to GAP_SHRINK each.
+        narrow = [k for k in range(n) if _han_latin(line[k], line[k + 1], text)]
+        if not narrow or -spare > GAP_SHRINK * em * len(narrow) + 1e-6:
+            return None
+        for k in narrow:
+            plan[k] = spare / len(narrow)
+        return plan
     if spare <= 1e-9:
-        return plan if spare >= -1e-6 else None
+        return plan
     ok = [_stretchable(text, a, b) for a, b in itertools.pairwise(line)]
     gaps = sum(ok)
     if not gaps or spare > (limit * gaps + LATIN_STRETCH * n) * em + 1e-9:
@@ -875,6 +897,10 @@ def _place(
         if plan is not None and any(_stretchable(text, p, u) for p, u in itertools.pairwise(line)):
             extra = plan
             justified = True
+    elif natural > avail + 1e-6 and len(line) > 1:
+        plan = _stretch_plan(text, line, avail - natural, em)
+        if plan is not None:
+            extra = plan
     runs: list[list[float]] = []  # [start, end, x, natural end x]
     x = offset
     prev: _Unit | None = None
