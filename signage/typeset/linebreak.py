@@ -497,17 +497,12 @@ def break_lines(
         offset = first_indent if n == 0 else 0.0
         line = _trim(units, a, b)
         if line is not None:
-            s, e = line
+            s, _e = line
             opening = _full_width(units[s], em) and text[units[s].start] in OPENING_MARKS
             if opening and (n > 0 or first_indent == 0.0) and units[s].draw_shift == 0.0:
                 # An opening mark at a line's start sits flush (its blank half goes).
                 units[s].width = units[s].width0 - COMPRESS * em
                 units[s].draw_shift = -COMPRESS * em
-            end = units[e - 1]
-            if _full_width(end, em) and text[end.start] in CLOSING_MARKS:
-                over = _natural(units[s:e], em, text) - avail
-                if over > 1e-6:
-                    end.width = max(end.width - over, end.width0 - COMPRESS * em)
         out.append(_place(text, widths, units, a, b, offset, avail, em, justify and not last))
         a = b
     return [ln for ln in out if ln.text or len(out) == 1]
@@ -823,20 +818,42 @@ def _strip_spaces(line: list[_Unit]) -> list[_Unit]:
     return line[a:b]
 
 
+def _pairs(text: str, line: Sequence[_Unit], em: float) -> tuple[list[float], list[bool]]:
+    """For each pair of neighbouring units of line: the gap between them (a quarter em
+    between Han and a word, else 0) and whether justification may widen it."""
+    gaps: list[float] = []
+    ok: list[bool] = []
+    quarter = HAN_GAP * em
+    for a, b in itertools.pairwise(line):
+        if a.kind == "han" and b.kind == "han":
+            gaps.append(0.0)
+            ok.append(not b.tight)
+        else:
+            gaps.append(quarter if _han_latin(a, b, text) else 0.0)
+            ok.append(_stretchable(text, a, b))
+    return gaps, ok
+
+
 def _stretch_plan(
-    text: str, line: Sequence[_Unit], spare: float, em: float, limit: float = LOOSE_STRETCH
+    text: str,
+    line: Sequence[_Unit],
+    spare: float,
+    em: float,
+    limit: float = LOOSE_STRETCH,
+    pairs: tuple[list[float], list[bool]] | None = None,
 ) -> list[float] | None:
     """Extra space after each unit of line but the last that spreads spare, or None.
 
     Han/Latin gaps take up to LATIN_STRETCH first; the rest is shared evenly by every
     stretchable gap, at most limit each (MAX_STRETCH where the breaks allow, LOOSE_STRETCH
-    at most). None when that is not enough (a river).
+    at most). None when that is not enough (a river). A line a little too long (spare
+    below 0) narrows its Han/Latin gaps by up to GAP_SHRINK each instead.
     """
+    gap, ok = pairs if pairs is not None else _pairs(text, line, em)
     n = len(line) - 1
     plan = [0.0] * max(n, 0)
     if spare < -1e-6:
-        # Too long by a little: the Han/Latin gaps give up to GAP_SHRINK each.
-        narrow = [k for k in range(n) if _han_latin(line[k], line[k + 1], text)]
+        narrow = [k for k in range(n) if gap[k] > 0.0]
         if not narrow or -spare > GAP_SHRINK * em * len(narrow) + 1e-6:
             return None
         for k in narrow:
@@ -844,11 +861,10 @@ def _stretch_plan(
         return plan
     if spare <= 1e-9:
         return plan
-    ok = [_stretchable(text, a, b) for a, b in itertools.pairwise(line)]
     gaps = sum(ok)
     if not gaps or spare > (limit * gaps + LATIN_STRETCH * n) * em + 1e-9:
         return None  # more than any plan can take
-    latin = [k for k in range(n) if ok[k] and _han_latin(line[k], line[k + 1], text)]
+    latin = [k for k in range(n) if ok[k] and gap[k] > 0.0]
     if latin:
         each = min(LATIN_STRETCH * em, spare / len(latin))
         for k in latin:
@@ -888,25 +904,33 @@ def _place(
     line = _strip_spaces(units[a:b])
     if not line:
         return SetLine(units[a].start, units[a].start, "", (), offset, False)
-    natural = _natural(line, em, text)
+    pairs = _pairs(text, line, em)
+    gap = pairs[0]
+    natural = sum(u.width for u in line) + sum(gap)
+    last = line[-1]
+    if natural > avail + 1e-6 and _full_width(last, em) and text[last.start] in CLOSING_MARKS:
+        # Too long: the last mark gives up (part of) its blank half first.
+        give = min(natural - avail, last.width - (last.width0 - COMPRESS * em))
+        if give > 0:
+            last.width -= give
+            natural -= give
     justified = False
     # Spare space goes between units, but not everywhere (see _stretch_plan).
     extra = [0.0] * (len(line) - 1)
     if justify and len(line) > 1:
-        plan = _stretch_plan(text, line, avail - natural, em)
-        if plan is not None and any(_stretchable(text, p, u) for p, u in itertools.pairwise(line)):
+        plan = _stretch_plan(text, line, avail - natural, em, pairs=pairs)
+        if plan is not None and any(pairs[1]):
             extra = plan
             justified = True
     elif natural > avail + 1e-6 and len(line) > 1:
-        plan = _stretch_plan(text, line, avail - natural, em)
+        plan = _stretch_plan(text, line, avail - natural, em, pairs=pairs)
         if plan is not None:
             extra = plan
     runs: list[list[float]] = []  # [start, end, x, natural end x]
     x = offset
-    prev: _Unit | None = None
     for k, u in enumerate(line):
-        if prev is not None:
-            x += _gap(prev, u, em, text) + extra[k - 1]
+        if k:
+            x += gap[k - 1] + extra[k - 1]
         draw_x = x + u.draw_shift
         if runs and int(runs[-1][1]) == u.start and abs(runs[-1][3] - draw_x) < 0.01:
             runs[-1][1] = u.end
@@ -914,7 +938,6 @@ def _place(
         else:
             runs.append([u.start, u.end, draw_x, draw_x + u.width0])
         x += u.width
-        prev = u
     start, end = line[0].start, line[-1].end
     return SetLine(
         start,
