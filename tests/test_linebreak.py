@@ -266,7 +266,8 @@ def test_title_break_penalties() -> None:
     assert title_break_penalty("镇人民政府办公室", 5) >= PLAIN_BREAK  # 政府|办公室
     assert title_break_penalty("镇政府信息", 3) == 1.0
     assert title_break_penalty("便民服务", 2) == PLAIN_BREAK
-    assert title_break_penalty("便民服务", 1) == PLAIN_BREAK + 1
+    assert title_break_penalty("便民服务", 1) == PLAIN_BREAK + 1 + 2  # inside 便民
+    assert title_break_penalty("青山湖畔", 1) == PLAIN_BREAK + 1
 
 
 def test_plain_title_breaks_prefer_even_positions() -> None:

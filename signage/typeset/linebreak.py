@@ -992,7 +992,7 @@ def title_break_penalty(text: str, p: int) -> float:
     suffix follows (1); before 工作 and before 和 及 与 (1.5); between Han and Latin or
     digits (3); elsewhere between Han characters PLAIN_BREAK, one more at an odd count from
     the start of the Han run or the last natural point (most words have two characters, so
-    even counts fall between words more often).
+    even counts fall between words more often), two more inside a common word (保|险).
     """
     before, after = text[:p], text[p:]
     if not before or not after:
@@ -1019,7 +1019,8 @@ def title_break_penalty(text: str, p: int) -> float:
             if run and _TITLE_AFTER.search(before[: len(before) - run]):
                 break
             run += 1
-        return PLAIN_BREAK + (run % 2)
+        inside_word = 2.0 if a + b in _WORD_PAIRS else 0.0
+        return PLAIN_BREAK + (run % 2) + inside_word
     return 3.0
 
 
