@@ -393,3 +393,21 @@ def test_numbered_sentences_in_word_are_body_text(tmp_path: Path) -> None:
     assert roles["（一）镇机关全体干部；"] == ("body", None)
     assert roles["（二）各村网格员及安全员。"] == ("body", None)
     assert roles["（三）工作要求"] == ("heading", 2)
+
+
+@pytest.mark.parametrize("canvas", CANVASES)
+def test_key_lines_end_on_no_stub(fonts: FontBook, canvas: tuple[int, int]) -> None:
+    for place in (
+        "镇政府二楼第三会议室（大院东侧便民服务中心楼上）",
+        "青山镇人民政府三楼第一会议室",
+    ):
+        text = (
+            "会议通知\n\n各位村民：\n　　定于1月12日召开村民代表会议。\n"
+            f"地点：{place}\n联系人：巴特尔\n"
+        )
+        slide = read_text_slide("slides/n.txt", text.encode(), SETTINGS)
+        lines = [ln for p in layout_slide(slide, canvas, fonts, SETTINGS, NOW) for ln in content(p)]
+        k = next(k for k, ln in enumerate(lines) if ln.text.startswith("地点"))
+        if not lines[k].text.endswith(place[-3:]):
+            tail = lines[k + 1].text
+            assert len(tail) >= 4, [ln.text for ln in lines[k : k + 2]]

@@ -8,6 +8,7 @@ same lines at the same pixels. Body text never goes below the legibility floor
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -224,6 +225,14 @@ def _set_paragraph(
     return rows
 
 
+_KEY_LABEL = re.compile(r"^[\u4e00-\u9fff]{2,5}[：:]")
+
+
+def _is_key_line(text: str) -> bool:
+    """A short labelled fact (时间：… 地点：… 联系人：…): its last line is never a stub."""
+    return len(text) <= 60 and bool(_KEY_LABEL.match(text))
+
+
 def _inside_word(text: str, k: int) -> bool:
     """Is text[k-1:k+1] the inside of a Latin run (a long address split at a line end)?"""
     a, b = text[k - 1], text[k]
@@ -329,7 +338,12 @@ def _document_rows(
                 set_rows = _set_paragraph(block, style, fonts, measure, inset_em=attachment_inset)
             else:
                 set_rows = _set_paragraph(
-                    block, style, fonts, measure, indent_em=2.0 if block.indent else 0.0
+                    block,
+                    style,
+                    fonts,
+                    measure,
+                    indent_em=2.0 if block.indent else 0.0,
+                    balance=_is_key_line(block.text),
                 )
         if set_rows:
             set_rows[0] = replace(set_rows[0], space_before=gap)
