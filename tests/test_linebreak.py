@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import math
+import time
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -263,7 +266,8 @@ def test_title_break_penalties() -> None:
     assert title_break_penalty("镇人民政府办公室", 5) >= PLAIN_BREAK  # 政府|办公室
     assert title_break_penalty("镇政府信息", 3) == 1.0
     assert title_break_penalty("便民服务", 2) == PLAIN_BREAK
-    assert title_break_penalty("便民服务", 1) == PLAIN_BREAK + 1
+    assert title_break_penalty("便民服务", 1) == PLAIN_BREAK + 1 + 2  # inside 便民
+    assert title_break_penalty("青山湖畔", 1) == PLAIN_BREAK + 1
 
 
 def test_plain_title_breaks_prefer_even_positions() -> None:
@@ -370,3 +374,83 @@ def test_looking_ahead_spares_the_next_line_a_river() -> None:
     assert "".join(ln.text for ln in lines) == text
     for ln in lines[:-1]:
         assert ln.justified, [x.text for x in lines]
+
+
+# --- bounded work (issue 15, hole 3) -------------------------------------------------------
+
+
+def _ratio(small: Callable[[], object], large: Callable[[], object], runs: int = 5) -> float:
+    """Best time of large over best time of small, the runs interleaved so that load from
+    other processes falls on both alike."""
+    best_s = best_l = math.inf
+    for _ in range(runs):
+        start = time.perf_counter()
+        small()
+        best_s = min(best_s, time.perf_counter() - start)
+        start = time.perf_counter()
+        large()
+        best_l = min(best_l, time.perf_counter() - start)
+    return best_l / best_s
+
+
+HOSTILE: dict[str, Callable[[int], tuple[str, list[float]]]] = {
+    "one Latin word": lambda n: ("a" * n, [0.55] * n),
+    "a URL of dots": lambda n: ("a." * (n // 2), [0.55] * (n // 2 * 2)),
+    "one Han paragraph": lambda n: ("字" * n, [1.0] * n),
+    "zero-width characters": lambda n: ("\u200b" * n, [0.0] * n),
+    "opening marks glued together": lambda n: ("（" * n, [1.0] * n),
+    "digits glued to marks": lambda n: ("（" + "0" * n + "。”", [1.0] + [0.55] * n + [1.0, 1.0]),
+    "Han and words": lambda n: (
+        ("字ab " * n)[:n],
+        [1.0 if c == "字" else 0.3 for c in ("字ab " * n)[:n]],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_line_breaking_work_grows_linearly(name: str) -> None:
+    """Four times the text costs about four times the time, never sixteen: no input, however
+    long its unbreakable runs or paragraphs, makes breaking quadratic."""
+    make = HOSTILE[name]
+
+    def run(n: int) -> Callable[[], object]:
+        text, w = make(n)
+        return lambda: break_lines(text, w, 28.0, 1.0, first_indent=2.0)
+
+    ratio = _ratio(run(8_000), run(32_000))
+    # Linear work gives about 4; quadratic 16.
+    assert ratio < 9.0, f"{name}: 4x the text took {ratio:.1f}x the time"
+
+
+@pytest.mark.parametrize("name", ["one Latin word", "one Han paragraph", "a URL of dots"])
+def test_balancing_work_grows_linearly(name: str) -> None:
+    text_s, w_s = HOSTILE[name](12_000)
+    text_l, w_l = HOSTILE[name](48_000)
+    ratio = _ratio(
+        lambda: balance_lines(text_s, w_s, 28.0, 1.0),
+        lambda: balance_lines(text_l, w_l, 28.0, 1.0),
+        runs=3,
+    )
+    assert ratio < 9.0, f"{name}: 4x the title took {ratio:.1f}x the time"
+
+
+def test_a_two_megabyte_word_is_broken_whole_and_in_order() -> None:
+    text = "x" * 2_000_000
+    start = time.perf_counter()
+    lines = break_lines(text, [0.55] * len(text), 28.0, 1.0)
+    assert time.perf_counter() - start < 60  # a sanity bound only; the ratio tests decide
+    assert "".join(ln.text for ln in lines) == text
+    assert all(ln.width <= 28.0 + 1e-6 for ln in lines)
+
+
+def test_han_latin_gaps_give_up_half_to_keep_a_line_whole() -> None:
+    # 10 Han characters, a number and two quarter-em gaps: 12.15 em on a 12 em line. The
+    # gaps shrink to an eighth of an em each rather than push a character down.
+    text = "一二三四五123六七八九十后面还有字"
+    (first, second) = lines_of(text, 12)
+    assert first.text == "一二三四五123六七八九十"
+    assert first.width <= 12 + 1e-6
+    starts = [x for _a, _b, x in first.runs]
+    # Each gap gives up half the 0.15 em: 0.175 em instead of a quarter.
+    assert starts[1] - 5.0 == pytest.approx(0.175)
+    assert second.text == "后面还有字"

@@ -110,6 +110,9 @@ GOLDENS = [
     ("meeting-p2", "meeting-zh.yaml", 1),
     ("urgent", "urgent/road-closed.txt", 0),
     ("markdown", "notice.md", 0),
+    ("table", "round2/补贴公示.txt", 1),
+    ("headings", "round2/政策解读.txt", 1),
+    ("list-items", "round2/安全会议通知.txt", 1),
 ]
 
 

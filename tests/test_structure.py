@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from signage.core.model import Block
-from signage.formats.structure import heading_level, is_date, structure_text
+from signage.formats.structure import heading_level, is_date, is_salutation, structure_text
 
 
 def roles(text: str) -> list[tuple[str, int | None, str]]:
@@ -86,7 +86,8 @@ def test_heading_followed_only_by_blank_lines_and_inconsistent_markers() -> None
     got = roles(text)
     assert ("heading", 1, "二、存在问题") in got
     assert got[got.index(("heading", 1, "二、存在问题")) + 1] == ("heading", 1, "九、第九")
-    assert ("heading", 3, "10、第十") in got
+    # Numbering is a sequence: 10、 after 九、 is the tenth level-1 heading.
+    assert ("heading", 1, "10、第十") in got
     assert ("heading", 1, "十一、十一") in got
     assert ("heading", 2, "(三)半角括号") in got
 
@@ -229,3 +230,72 @@ def test_a_line_ending_a_sentence_does_not_run_on_into_the_next() -> None:
     texts = [b.text for b in structure_text(text).blocks]
     assert texts[-1] == "办理前可电话咨询所需材料：0571-86512345。"
     assert texts[-2] == "3.证明事项：居住证明、户籍类证明；惠农补贴查询。"
+
+
+# --- second round (issue 13) ---------------------------------------------------------------
+
+
+def test_numbered_sentences_are_list_items_not_headings() -> None:
+    text = (
+        "关于开展安全检查的通知\n\n三、参加人员\n(一)镇机关全体干部;\n"
+        "（二）各村（社区）网格员及安全员；\n1.带好身份证。\n（二）工作要求\n1.提高认识\n"
+    )
+    got = roles(text)
+    assert ("heading", 1, "三、参加人员") in got
+    assert ("body", None, "(一)镇机关全体干部;") in got
+    assert ("body", None, "（二）各村（社区）网格员及安全员；") in got
+    assert ("body", None, "1.带好身份证。") in got
+    assert ("heading", 2, "（二）工作要求") in got
+    assert ("heading", 3, "1.提高认识") in got
+
+
+def test_heading_numbers_are_read_as_a_sequence() -> None:
+    text = "标题\n\n九、其他\n10、附则\n1.第一条\n2.第二条\n（九）九\n（10）十\n11、十一\n"
+    got = roles(text)
+    assert ("heading", 1, "10、附则") in got
+    assert ("heading", 3, "1.第一条") in got
+    assert ("heading", 3, "2.第二条") in got  # continues 1., not 一、
+    assert ("heading", 2, "（10）十") in got
+    assert ("heading", 1, "11、十一") in got
+
+
+def test_addressees_separated_by_commas_are_flush_left() -> None:
+    doc = structure_text("关于停水的通知\n\n各村（社区），镇直各单位：\n因检修停水。\n")
+    assert doc.blocks[1] == Block("body", "各村（社区），镇直各单位：", indent=False)
+    assert not is_salutation("各位村民，请注意：")
+
+
+def test_office_and_date_on_one_line_are_signature_and_date() -> None:
+    for line in (
+        "城关供电所  2027年1月3日",
+        "城关供电所2027年1月3日",
+        "　　　青山镇人民政府　2027年1月3日",
+    ):
+        doc = structure_text(f"停电通知\n\n因检修停电。\n{line}\n")
+        assert [b.role for b in doc.blocks[-2:]] == ["signature", "date"], line
+        assert doc.blocks[-1].text == "2027年1月3日"
+    # A sentence ending in a date is not split.
+    doc = structure_text("通知\n\n会议定于 2027年1月3日\n")
+    assert doc.blocks[-1].role != "date" or doc.blocks[-2].role != "signature"
+
+
+def test_record_items_become_a_table_and_other_lists_do_not() -> None:
+    items = [
+        "1.东风村 王秀兰：面积12.50亩，金额1,875.00元；",
+        "2.红旗村 张建国：面积8.00亩，金额1,200.00元；",
+        "3.前进村 刘桂芬：面积21.35亩，金额3,202.50元。",
+    ]
+    doc = structure_text("公示\n\n现公示如下：\n" + "\n".join(items) + "\n以上共3户。\n")
+    (table,) = [b for b in doc.blocks if b.role == "table"]
+    assert [r.text for r in table.rows] == items
+    assert table.rows[1].cells == ("2", "红旗村", "张建国", "8.00", "1,200.00")
+    assert table.columns == ("", "村", "姓名", "面积（亩）", "金额（元）")
+    # Two items, or items that are sentences, stay paragraphs.
+    doc = structure_text("公示\n\n" + "\n".join(items[:2]) + "\n")
+    assert not any(b.role == "table" for b in doc.blocks)
+    doc = structure_text(
+        "要求\n\n1.提高认识，加强领导，落实责任，确保各项工作按时完成；\n"
+        "2.加强宣传，营造氛围，动员群众，确保政策家喻户晓深入人心；\n"
+        "3.严格督查，强化考核，及时通报，确保工作取得实效取得成效。\n"
+    )
+    assert not any(b.role == "table" for b in doc.blocks)

@@ -175,12 +175,18 @@ def test_two_column_table_reads_as_key_value_and_wide_table_is_separated() -> No
     assert [b.text for b in blocks] == [
         "联系人：张三",
         "电话：0470-8814644",
-        "姓名　|　科室　|　电话",
-        "李四　|　民政办　|　8814645",
+        "姓名　|　科室　|　电话\n李四　|　民政办　|　8814645",
     ]
-    assert all(b.role == "body" and not b.indent for b in blocks)
-    assert blocks[2].spans and all(s.bold for s in blocks[2].spans)  # the header row
-    assert blocks[3].spans == ()
+    assert all(b.role == "body" and not b.indent for b in blocks[:2])
+    # Three columns or more: a table, its first row the file's heading row.
+    table = blocks[2]
+    assert table.role == "table"
+    assert [r.cells for r in table.rows] == [
+        ("姓名", "科室", "电话"),
+        ("李四", "民政办", "8814645"),
+    ]
+    assert [r.text for r in table.rows] == ["姓名　|　科室　|　电话", "李四　|　民政办　|　8814645"]
+    assert [r.header for r in table.rows] == [True, False]
 
 
 def test_merged_cells_appear_once() -> None:
@@ -195,7 +201,10 @@ def test_merged_cells_appear_once() -> None:
     assert isinstance(slide.body, Document)
     joined = "".join(b.text for b in slide.body.blocks)
     assert joined.count("合并") == 1
-    assert [b.text for b in slide.body.blocks] == ["合并　|　甲　|　乙", "丙　|　丁"]
+    (table,) = slide.body.blocks
+    assert [r.text for r in table.rows] == ["合并　|　甲　|　乙", "丙　|　丁"]
+    # The merged cell leaves its column empty below: the cells stay in their columns.
+    assert [r.cells for r in table.rows] == [("合并", "甲", "乙"), ("", "丙", "丁")]
 
 
 def test_big_table_becomes_one_block_per_row_none_dropped() -> None:
@@ -209,9 +218,10 @@ def test_big_table_becomes_one_block_per_row_none_dropped() -> None:
     slide = read_docx_slide("slides/big.docx", _bytes(d), SETTINGS)
     assert slide.kind == "document"
     assert isinstance(slide.body, Document)
-    body = [b for b in slide.body.blocks if b.role == "body"]
-    assert len(body) == rows
-    assert body[-1].text == f"{rows - 1}-0　|　{rows - 1}-1　|　{rows - 1}-2"
+    (table,) = [b for b in slide.body.blocks if b.role == "table"]
+    assert len(table.rows) == rows
+    assert table.rows[-1].text == f"{rows - 1}-0　|　{rows - 1}-1　|　{rows - 1}-2"
+    assert table.rows[-1].cells == (f"{rows - 1}-0", f"{rows - 1}-1", f"{rows - 1}-2")
     _check_spans(slide.body.blocks)
 
 

@@ -245,3 +245,20 @@ def test_the_worker_state_keeps_at_least_the_last_file() -> None:
     state.remember(("a", "1"), b"x" * 100)
     state.remember(("b", "2"), b"y" * 100)
     assert list(state.files) == [("b", "2")]
+
+
+def test_every_value_of_the_model_may_come_back_from_a_worker() -> None:
+    import dataclasses
+    import inspect
+
+    from signage.core import model
+    from signage.workers.wire import RESULT_CLASSES
+
+    values = {
+        name
+        for name, cls in inspect.getmembers(model, inspect.isclass)
+        if dataclasses.is_dataclass(cls) and cls.__module__ == model.__name__
+    }
+    allowed = {name for module, name in RESULT_CLASSES if module == model.__name__}
+    planning = {"Plan", "PlannedItem"}  # made by the player from results, never by a worker
+    assert values - allowed - planning == set(), "add these to workers.wire.RESULT_CLASSES"

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-Role = Literal["title", "heading", "body", "signature", "date", "meta"]
+Role = Literal["title", "heading", "body", "signature", "date", "meta", "table"]
 Align = Literal["left", "center", "right", "justify"]
 SlideKind = Literal["notice", "document", "meeting", "image", "pdf"]
 Fit = Literal["contain", "cover"]
@@ -56,6 +56,18 @@ class Span:
 
 
 @dataclass(frozen=True)
+class TableRow:
+    """One row of a table: the row as the file has it, and what goes in each column."""
+
+    text: str
+    """The row as written (a record line, or a Word row's cells joined): what the list form
+    sets when the columns do not fit, and what `inspect` spells."""
+    cells: tuple[str, ...]
+    header: bool = False
+    """A heading row from the file itself (Word's first row), set in bold."""
+
+
+@dataclass(frozen=True)
 class Block:
     """One structural unit of a document: a title line, a heading, a paragraph, a signature."""
 
@@ -69,6 +81,11 @@ class Block:
     """Emphasis within the text; empty means one plain span."""
     indent: bool = True
     """Body paragraphs get a two-character first-line indent; False for lists, attachments."""
+    rows: tuple[TableRow, ...] = ()
+    """For role "table": its rows; text is their texts joined by newlines."""
+    columns: tuple[str, ...] = ()
+    """For role "table": column heads worked out from labels the rows repeat (种植面积（亩）);
+    empty strings where none; no heads at all when the file gives none."""
 
 
 @dataclass(frozen=True)
@@ -181,6 +198,8 @@ class Line:
     baseline the x of the (turned) baseline."""
     height: int = 0
     """Length of a vertical line down the canvas; 0 for horizontal lines."""
+    cells: bool = False
+    """A table row: each run is one cell (the line's text is the row as the file has it)."""
 
 
 PageStyle = Literal["notice", "document", "meeting", "urgent", "image", "pdf", "idle"]

@@ -4,6 +4,7 @@
 
 `registry` is the only dispatcher: it maps an extension to its reader, with the size limit
 and time limit that format gets. A new format is one module here plus one `Format(...)` line
-in `registry.FORMATS`. Readers import the core and each other's helpers (`structure`, `text`),
+in `registry.FORMATS`. Readers import the core and each other's helpers (`structure`, `text`,
+`records`: list items of one shape read as a table),
 never the registry, the typesetting, the screen, the schedule or the content folder's catalog.
 """

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from signage.core.model import Block, Document, Span
+from signage.formats.records import find_tables
 
 _CN_NUM = "一二三四五六七八九十百零〇两"
 _HEADING_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
@@ -117,7 +118,7 @@ def is_salutation(text: str) -> bool:
     t = text.strip()
     if not (2 <= len(t) <= 30 and t[-1] in "：:") or heading_level(t) is not None:
         return False
-    if any(c in t for c in "。，；！？!?;,"):
+    if any(c in t for c in "。；！？!?;"):
         return False
     name = t[:-1].rstrip()
     if _NOT_ADDRESSEE.search(name):
@@ -129,15 +130,77 @@ def is_salutation(text: str) -> bool:
     )
 
 
+_ITEM_END = "。；;，,！？!?"
+"""A numbered line ending in one of these is a sentence: a list item, not a heading."""
+
+
 def _heading_block(text: str, level: int) -> Block:
-    """A short marker line is a heading; a long one is a paragraph led by a bold heading."""
-    if len(text) <= HEADING_MAX and "。" not in text.rstrip("。"):
-        return Block("heading", text, level=level)
+    """A short marker line is a heading; a sentence is a list item of body text; a long
+    one whose first sentence is short is a paragraph led by that sentence in bold.
+
+    `（一）镇机关全体干部；` and `1.带好身份证。` are list items (GB/T 9704 sets them as
+    body text, justified); `三、参加人员` and `（二）工作要求` are headings.
+    """
     cut = text.find("。")
-    if 0 < cut < HEADING_MAX and level <= 2:
+    if len(text) <= HEADING_MAX and text[-1] not in _ITEM_END and cut < 0:
+        return Block("heading", text, level=level)
+    if 0 < cut < min(HEADING_MAX, len(text) - 1) and level <= 2:
         head, rest = text[: cut + 1], text[cut + 1 :]
         return Block("body", text, spans=(Span(head, bold=True), Span(rest)))
     return Block("body", text)
+
+
+_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
+
+
+def _cn_value(numeral: str) -> int | None:
+    """一 → 1, 十 → 10, 十二 → 12, 二十三 → 23; None for what is not such a numeral."""
+    if not numeral or len(numeral) > 4:
+        return None
+    if "十" not in numeral:
+        return _CN_DIGITS.get(numeral) if len(numeral) == 1 else None
+    tens, _, ones = numeral.partition("十")
+    t = 1 if not tens else _CN_DIGITS.get(tens)
+    o = 0 if not ones else _CN_DIGITS.get(ones)
+    if t is None or o is None or len(tens) > 1 or len(ones) > 1:
+        return None
+    return t * 10 + o
+
+
+_MARKER_NUMBER = re.compile(rf"^[（(]?\s*([0-9０-９]{{1,3}}|[{_CN_NUM}]{{1,4}})")
+
+
+def marker_value(text: str) -> int | None:
+    """The number a heading marker counts: 三、 → 3, （十二） → 12, 10、 → 10."""
+    m = _MARKER_NUMBER.match(text)
+    if m is None:
+        return None
+    digits = m.group(1)
+    if digits[0] in "0123456789０１２３４５６７８９":
+        return int(digits.translate(str.maketrans("０１２３４５６７８９", "0123456789")))
+    return _cn_value(digits)
+
+
+class _Numbering:
+    """Heading numbers read as a sequence: `10、` after `九、` is the tenth level-1 heading,
+    not a level-3 item; `（10）` after `（九）` the tenth of level 2."""
+
+    def __init__(self) -> None:
+        self.last: dict[int, int | None] = {1: None, 2: None, 3: None, 4: None}
+
+    def level(self, text: str, level: int) -> int:
+        value = marker_value(text)
+        if value is not None and level in (3, 4):
+            upper = level - 2
+            continues_own = self.last[level] is not None and self.last[level] == value - 1
+            continues_upper = self.last[upper] is not None and self.last[upper] == value - 1
+            if continues_upper and not continues_own:
+                level = upper
+        if value is not None:
+            self.last[level] = value
+            for lower in range(level + 1, 5):
+                self.last[lower] = None
+        return level
 
 
 def _signature_start(lines: Sequence[SourceLine]) -> tuple[int, int]:
@@ -181,6 +244,40 @@ def _signature_start(lines: Sequence[SourceLine]) -> tuple[int, int]:
     return start, date_index
 
 
+_SIGNED_DATE = re.compile(
+    rf"^(?P<sig>\S.{{0,{SIGNATURE_MAX}}}?)(?P<gap>\s*)"
+    rf"(?P<date>(?:[0-9０-９]{{4}}|[{_CN_NUM}]{{4}})\s*年\s*[0-9０-９{_CN_NUM}]{{1,3}}\s*月"
+    rf"\s*[0-9０-９{_CN_NUM}]{{1,3}}\s*日)$"
+)
+
+
+def _split_signed_date(content: list[SourceLine]) -> list[SourceLine]:
+    """A last line holding the office and the date (`城关供电所  2027年1月3日`) becomes a
+    signature line and a date line: set apart by two or more spaces, or signed by an
+    office name (`…所`, `…委员会`), with no sentence punctuation in the name."""
+    if len(content) < 2:
+        return content
+    last = content[-1]
+    m = _SIGNED_DATE.match(last.text)
+    if m is None:
+        return content
+    sig = m.group("sig").rstrip()
+    gap = sum(2 if c == "\u3000" else 4 if c == "\t" else 1 for c in m.group("gap"))
+    if (
+        not sig
+        or any(c in sig for c in _SENTENCE_END + "：:")
+        or heading_level(sig) is not None
+        or is_contact(sig)
+        or not (gap >= 2 or _ORG_SUFFIX.search(sig))
+    ):
+        return content
+    return [
+        *content[:-1],
+        SourceLine(sig, max(last.lead, PUSHED_RIGHT), last.number),
+        SourceLine(m.group("date").strip(), max(last.lead, PUSHED_RIGHT), last.number),
+    ]
+
+
 def structure_lines(lines: Sequence[SourceLine], *, known_title: str | None = None) -> Document:
     """Classify the lines of a plain text into blocks."""
     content = [ln for ln in lines if ln.text]
@@ -212,6 +309,7 @@ def structure_lines(lines: Sequence[SourceLine], *, known_title: str | None = No
         title = "".join(_join_pieces([g.text for g in group]))
         blocks.append(Block("title", title, align="center"))
         i = len(group)
+    content = _split_signed_date(content)
     sig_start, date_index = _signature_start(content[i:])
     sig_start += i
     date_index += i
@@ -221,6 +319,7 @@ def structure_lines(lines: Sequence[SourceLine], *, known_title: str | None = No
         blocks.append(Block("body", content[i].text, indent=False))
         i += 1
     wrap = _wrap_columns(content[i:sig_start])
+    numbering = _Numbering()
     in_attachment = False
     k = i
     while k < len(content):
@@ -235,6 +334,8 @@ def structure_lines(lines: Sequence[SourceLine], *, known_title: str | None = No
             blocks.append(Block("body", t, indent=False))
             continue
         level = heading_level(t)
+        if level is not None:
+            level = numbering.level(t, level)
         if in_attachment and level in (3, 4) and line.number == content[k - 2].number + 1:
             blocks.append(Block("body", t, indent=False))
             continue
@@ -256,6 +357,7 @@ def structure_lines(lines: Sequence[SourceLine], *, known_title: str | None = No
             blocks.append(_heading_block(text, level))
         else:
             blocks.append(Block("body", text))
+    blocks = find_tables(blocks)
     return Document(title if title is not None else known_title, tuple(blocks))
 
 

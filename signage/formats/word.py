@@ -20,12 +20,21 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Any
 
 from signage.core.config import Settings
-from signage.core.model import Align, Block, ContentError, Document, Role, Slide, Span
+from signage.core.model import (
+    Align,
+    Block,
+    ContentError,
+    Document,
+    Role,
+    Slide,
+    Span,
+    TableRow,
+)
 
 MAX_UNCOMPRESSED_BYTES = 200_000_000
 """Sum of the declared sizes of all zip entries; python-docx reads them all into memory."""
@@ -406,6 +415,10 @@ class _Para:
     table_row: bool = False
     header_row: bool = False
     indented: bool = False
+    cells: tuple[str, ...] = ()
+    """A table row's cells (three or more columns): handed to layout as a table."""
+    table: int = 0
+    """Which table of the document the row belongs to."""
     """Pushed to the right by a large indent."""
 
 
@@ -414,6 +427,7 @@ class _Walk:
     items: list[_Para] = field(default_factory=list)
     images: int = 0
     textboxes: int = 0
+    tables: int = 0
 
 
 def _run_chars(run: Any, bold: bool) -> Chars:
@@ -571,7 +585,7 @@ def _cell_chars(tc: Any, styles: _Styles, numbering: _Numbering, walk: _Walk, de
                 if any(c.strip() for c, _ in chars):
                     parts.append(chars)
         elif child.tag == _w("tbl") and depth < MAX_TABLE_DEPTH:
-            for row, _ in _table_rows(child, styles, numbering, walk, depth + 1):
+            for row, _, _cells in _table_rows(child, styles, numbering, walk, depth + 1):
                 parts.append(row)
     out: Chars = []
     for i, chars in enumerate(parts):
@@ -588,28 +602,38 @@ def _ends_with_punct(chars: Chars) -> bool:
 
 def _table_rows(
     tbl: Any, styles: _Styles, numbering: _Numbering, walk: _Walk, depth: int
-) -> Iterator[tuple[Chars, int]]:
-    """Each row's text with the table's number of columns; empty rows are left out."""
+) -> Iterator[tuple[Chars, int, tuple[str, ...]]]:
+    """Each row's text with the table's number of columns and, for three or more
+    columns, its cells; empty rows are left out."""
     grid = tbl.find(_w("tblGrid"))
     columns = len(grid.findall(_w("gridCol"))) if grid is not None else 0
     for tr in _content_children(tbl):
         if tr.tag != _w("tr"):
             continue
         cells: list[Chars] = []
+        slots: list[Chars] = []  # one per grid column, for the table's columns
         for tc in _content_children(tr):
             if tc.tag != _w("tc"):
                 continue
             tcpr = tc.find(_w("tcPr"))
             vmerge = tcpr.find(_w("vMerge")) if tcpr is not None else None
+            span = tcpr.find(_w("gridSpan")) if tcpr is not None else None
+            wide = (span.get(_w("val")) or "1") if span is not None else "1"
+            extra: list[Chars] = [[]] * (
+                min(int(wide), 64) - 1 if wide.isdigit() and wide != "0" else 0
+            )
             if vmerge is not None and (vmerge.get(_w("val")) or "continue") == "continue":
+                slots += [[], *extra]
                 continue  # the cell above, merged down: its text is already in that row
             chars = _strip(_clean(_cell_chars(tc, styles, numbering, walk, depth)))
             cells.append(chars)
+            slots += [chars, *extra]
         filled = [c for c in cells if c]
         if not filled:
             continue
         row: Chars = []
         width = columns or len(cells)
+        texts = tuple(_text(_collapse_spaces(c)) for c in slots) if width >= 3 else ()
         if width == 2 and len(cells) == 2 and cells[0] and cells[1]:
             key, value = cells
             row = key
@@ -621,7 +645,7 @@ def _table_rows(
                 if i:
                     row.extend((c, False) for c in ROW_SEPARATOR)
                 row.extend(cell)
-        yield row, width
+        yield row, width, texts
 
 
 def _walk(doc: Any) -> _Walk:
@@ -633,11 +657,22 @@ def _walk(doc: Any) -> _Walk:
         if child.tag == _w("p"):
             walk.items += _paragraph_items(child, styles, numbering, walk)
         elif child.tag == _w("tbl"):
-            for i, (row, cells) in enumerate(_table_rows(child, styles, numbering, walk, 1)):
+            walk.tables += 1
+            rows = _table_rows(child, styles, numbering, walk, 1)
+            for i, (row, cells, texts) in enumerate(rows):
                 # The first row of a wider table is usually its column headings: bold.
                 header = i == 0 and cells >= 3
                 walk.items.append(
-                    _Para(row, None, _StyleInfo(), None, table_row=True, header_row=header)
+                    _Para(
+                        row,
+                        None,
+                        _StyleInfo(),
+                        None,
+                        table_row=True,
+                        header_row=header,
+                        cells=texts,
+                        table=walk.tables,
+                    )
                 )
     return walk
 
@@ -732,7 +767,8 @@ def _heading_level(line: _Line) -> int | None:
     if line.para.outline is not None and 0 <= line.para.outline <= 8:
         return min(4, line.para.outline + 1)
     text = line.text
-    if len(text) <= HEADING_MAX_CHARS and not text.endswith(("：", ":")):
+    # A numbered sentence (（一）镇机关全体干部；) is a list item of body text, not a heading.
+    if len(text) <= HEADING_MAX_CHARS and not text.endswith(("：", ":", *"。；;，,！？!?")):
         for level, pattern in _HEADING_MARKERS:
             if pattern.match(text):
                 return level
@@ -819,7 +855,9 @@ def _blocks(lines: list[_Line]) -> list[Block]:
             blocks.append(Block(role, text, align="right"))
         else:
             level = None if ln.para.table_row else _heading_level(ln)
-            if level is not None:
+            if ln.para.cells:
+                _add_table_row(blocks, ln.para, text)
+            elif level is not None:
                 blocks.append(Block("heading", text, level=level, align=_body_align(ln.align)))
             else:
                 chars = ln.chars
@@ -840,7 +878,19 @@ def _blocks(lines: list[_Line]) -> list[Block]:
                         indent=indent,
                     )
                 )
-    return blocks
+    return [replace(b, level=None) if b.role == "table" else b for b in blocks]
+
+
+def _add_table_row(blocks: list[Block], para: _Para, text: str) -> None:
+    """A row of a table of three or more columns, joined to the table block before it when
+    it is the same table: layout sets it in columns (or as rows of text if they do not fit)."""
+    row = TableRow(text, para.cells, header=para.header_row)
+    last = blocks[-1] if blocks else None
+    if last is not None and last.role == "table" and last.level == -para.table:
+        blocks[-1] = replace(last, text=f"{last.text}\n{text}", rows=(*last.rows, row))
+    else:
+        # level carries the table's number while its rows are gathered; cleared after.
+        blocks.append(Block("table", text, level=-para.table, rows=(row,), indent=False))
 
 
 def _mark_signature(lines: list[_Line], roles: list[Role]) -> None:

@@ -19,6 +19,9 @@ def line_json(line: Any) -> dict[str, Any]:
     if direction == "ttb":
         # A column: x, width across it (its ink band), y, height down it.
         out["height"] = line.height
+    if getattr(line, "cells", False):
+        # A table row: its text is the row as the file has it; each cell where it is drawn.
+        out["cells"] = [{"text": run.text, "x": round(run.x)} for run in line.runs]
     return out
 
 

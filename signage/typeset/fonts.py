@@ -127,6 +127,9 @@ def _find(installed: Sequence[_Listed], family: str, style: str) -> FontFace | N
     matches = [f for f in installed if family in f.families]
     if style:
         matches = [f for f in matches if style in f.styles]
+        # LXGW WenKai Light lists "Light,Regular": the face whose own style is the one
+        # asked for comes first.
+        matches.sort(key=lambda f: any("Light" in s or "Thin" in s for s in f.styles))
     else:
         matches.sort(key=lambda f: not any(s in _PLAIN_STYLES for s in f.styles))
     if not matches:

@@ -8,7 +8,8 @@ same lines at the same pixels. Body text never goes below the legibility floor
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -30,6 +31,8 @@ from signage.core.model import (
 from signage.typeset.canvas import Frame, Rect, frame_for
 from signage.typeset.fonts import EM_TOP, FontBook
 from signage.typeset.linebreak import SetLine, balance_lines, break_lines
+from signage.typeset.punctuation import widen_punctuation
+from signage.typeset.table import TablePlan, cell_x, head_lines, plan_table
 
 GLYPH_MM_PER_M = 14.0
 """Glyph height per metre of viewing distance for older readers (twice the 7 mm norm)."""
@@ -74,6 +77,11 @@ class _Row:
     keep_with_next: bool = False
     must_keep: bool = False
     """Kept with the next row even in a long chain: it ends inside a split address."""
+    loose: bool = False
+    """A line inside a justified paragraph that had to be set flush left, short."""
+    head: tuple[_Row, ...] = ()
+    """For a table row after the first: the table's head rows, repeated above it when it
+    starts a page."""
 
 
 @dataclass(frozen=True)
@@ -171,8 +179,9 @@ def _set_paragraph(
     inset_em: float = 0.0,
     align: str = "justify",
     right_gap_em: float = 0.0,
+    balance: bool = False,
 ) -> list[_Row]:
-    text = block.text
+    text = widen_punctuation(block.text)
     size = style.size
     fonts_of = _char_fonts(block, style)
     widths = [fonts.char_advance(c, f, size) for c, f in zip(text, fonts_of, strict=True)]
@@ -188,12 +197,16 @@ def _set_paragraph(
             size,
             first_indent=indent_em * size,
             justify=align == "justify",
+            balance=balance,
         )
     rows = []
-    for set_line in lines:
+    for n, set_line in enumerate(lines):
         if not set_line.text:
             continue
+        # An opening mark set flush at a line's start draws from half an em further left;
+        # its ink, and so the line's box, starts where the line does.
         first_x = set_line.runs[0][2] if set_line.runs else 0.0
+        first_x = max(first_x, indent_em * size if n == 0 and align == "justify" else 0.0)
         ink_w = set_line.width - first_x
         if align == "center":
             shift = measure.x + inset + (avail - ink_w) / 2 - first_x
@@ -205,8 +218,19 @@ def _set_paragraph(
         line = _make_line(set_line.text, style, shift + first_x, ink_w, runs)
         # The halves of an address split across lines never land on different pages.
         split = 0 < set_line.end < len(text) and _inside_word(text, set_line.end)
-        rows.append(_Row(line, style.pitch * size, keep_with_next=split, must_keep=split))
+        loose = align == "justify" and n < len(lines) - 1 and not set_line.justified
+        rows.append(
+            _Row(line, style.pitch * size, keep_with_next=split, must_keep=split, loose=loose)
+        )
     return rows
+
+
+_KEY_LABEL = re.compile(r"^[\u4e00-\u9fff]{2,5}[：:]")
+
+
+def _is_key_line(text: str) -> bool:
+    """A short labelled fact (时间：… 地点：… 联系人：…): its last line is never a stub."""
+    return len(text) <= 60 and bool(_KEY_LABEL.match(text))
 
 
 def _inside_word(text: str, k: int) -> bool:
@@ -243,13 +267,9 @@ def _document_rows(
 ) -> list[_Row]:
     """Rows for every block; tight drops the extra space between paragraphs."""
     text_color: ColorRole = "urgent_text" if urgent else "text"
-    title = _Style(
-        "title",
-        "serif-bold",
-        round(size * TITLE_SCALE),
-        "urgent_text" if urgent else "title",
-        pitch=1.35,
-    )
+    # The title in the ink of the text (GB/T 9704 keeps red for the issuing office's
+    # mark, here the header band, and for urgent notices).
+    title = _Style("title", "serif-bold", round(size * TITLE_SCALE), text_color, pitch=1.35)
     blocks = list(doc.blocks)
     if fallback_title and not any(b.role == "title" for b in blocks):
         blocks.insert(0, Block("title", fallback_title, align="center"))
@@ -269,16 +289,19 @@ def _document_rows(
                 set_rows[-1] = replace(last, pitch=last.pitch + (0.2 if tight else 0.45) * size)
         elif block.role == "heading":
             level = block.level or 1
+            # GB/T 9704: the levels in one ink, told apart by face: 一、 in 黑体 (bold
+            # sans), （一） in 楷体, 1. and （1） in the body face. Without a 楷体 the second
+            # level takes the body face: never louder than the first.
             if level == 1:
-                style = _Style("heading", "sans-bold", size, text_color, level=1, pitch=pitch)
+                face: FontRole = "sans-bold"
             elif level == 2:
-                face: FontRole = "kai" if fonts.has_kai else "sans-bold"
-                style = _Style(
-                    "heading", face, size, text_color if urgent else "accent", level=2, pitch=pitch
-                )
+                face = "kai" if fonts.has_kai else "sans"
             else:
-                style = _Style("heading", "sans", size, text_color, level=level, pitch=pitch)
-            set_rows = _set_paragraph(block, style, fonts, measure, indent_em=2.0, align="left")
+                face = "sans"
+            style = _Style("heading", face, size, text_color, level=level, pitch=pitch)
+            set_rows = _set_paragraph(
+                block, style, fonts, measure, indent_em=2.0, align="left", balance=True
+            )
             # A heading stays with its content; an empty section (the next heading is of
             # the same or a higher level) has nothing to stay with.
             empty = nxt is None or (nxt.role == "heading" and (nxt.level or 1) <= level)
@@ -288,6 +311,11 @@ def _document_rows(
             ]
             if level <= 2 and rows and not tight:
                 gap = 0.4 * size
+        elif block.role == "table":
+            style = _Style("body", "sans", size, text_color, pitch=pitch)
+            set_rows = _table_rows(block, style, fonts, measure) or _table_as_list(
+                block, style, fonts, measure
+            )
         elif block.role in ("signature", "date"):
             style = _Style(block.role, "sans", size, text_color, pitch=pitch)
             set_rows = _set_paragraph(block, style, fonts, measure, align="right", right_gap_em=2.0)
@@ -310,7 +338,12 @@ def _document_rows(
                 set_rows = _set_paragraph(block, style, fonts, measure, inset_em=attachment_inset)
             else:
                 set_rows = _set_paragraph(
-                    block, style, fonts, measure, indent_em=2.0 if block.indent else 0.0
+                    block,
+                    style,
+                    fonts,
+                    measure,
+                    indent_em=2.0 if block.indent else 0.0,
+                    balance=_is_key_line(block.text),
                 )
         if set_rows:
             set_rows[0] = replace(set_rows[0], space_before=gap)
@@ -323,94 +356,205 @@ def _document_rows(
     return rows
 
 
+def _table_plan(
+    block: Block, fonts: FontBook, measure: _Measure, size: int
+) -> tuple[TablePlan, Callable[[str, bool], float]] | None:
+    def advance(text: str, bold: bool) -> float:
+        return fonts.advance(text, "sans-bold" if bold else "sans", size)
+
+    cells = [[widen_punctuation(c) for c in row.cells] for row in block.rows]
+    plan = plan_table(
+        cells, [row.header for row in block.rows], block.columns, measure.w, size, advance
+    )
+    return None if plan is None else (plan, advance)
+
+
+def _table_rows(block: Block, style: _Style, fonts: FontBook, measure: _Measure) -> list[_Row]:
+    """A table: one line a row, cells in columns, numbers on their decimal point, the
+    column heads (if any) above in bold. Empty when the columns do not fit side by side."""
+    size = style.size
+    planned = _table_plan(block, fonts, measure, size)
+    if planned is None or not block.rows:
+        return []
+    plan, advance = planned
+
+    def line(text: str, cells: Sequence[str], bold: bool, role: Role) -> Line:
+        runs = tuple(
+            Glyphs(cell, measure.x + cell_x(plan, c, cell, bold, advance))
+            for c, cell in enumerate(cells)
+            if cell
+        )
+        left = min((r.x for r in runs), default=float(measure.x) + plan.left)
+        right = max(
+            (r.x + advance(r.text, bold) for r in runs), default=measure.x + plan.left + plan.width
+        )
+        face: FontRole = "sans-bold" if bold else "sans"
+        return replace(
+            _make_line(text, replace(style, role=role, font=face), left, right - left, runs),
+            cells=True,
+        )
+
+    rows: list[_Row] = []
+    heads = [head_lines(h) for h in block.columns]
+    first_row = 0
+    for k in range(max((len(h) for h in heads), default=0)):
+        parts = [h[k] if k < len(h) else "" for h in heads]
+        head = line("\u3000".join(p for p in parts if p), parts, True, "meta")
+        rows.append(_Row(head, style.pitch * size * (0.8 if k == 0 else 1.0), keep_with_next=True))
+    first_row = len(rows)
+    for row in block.rows:
+        cells = [widen_punctuation(c) for c in row.cells]
+        rows.append(
+            _Row(line(widen_punctuation(row.text), cells, row.header, "table"), style.pitch * size)
+        )
+    # A page that a table continues on starts with its heads again (the file's heading
+    # row, or the heads worked out from the labels).
+    repeat = tuple(rows[:first_row]) + ((rows[first_row],) if block.rows[0].header else ())
+    if repeat:
+        start = len(repeat)
+        again = tuple(_repeated(h) for h in repeat)
+        rows[start:] = [replace(r, head=again) for r in rows[start:]]
+    # The heads (or the file's heading row) stay with the first row.
+    first = len(heads and max(heads, key=len)) if block.columns else 0
+    if block.rows[0].header:
+        first += 1
+    for k in range(min(first, len(rows) - 1)):
+        rows[k] = replace(rows[k], keep_with_next=True, must_keep=True)
+    return rows
+
+
+def _repeated(row: _Row) -> _Row:
+    """A head row shown again on a later page: a layout addition (meta), not file text."""
+    return replace(row, keep_with_next=True, space_before=0.0, line=replace(row.line, role="meta"))
+
+
+def _table_as_list(block: Block, style: _Style, fonts: FontBook, measure: _Measure) -> list[_Row]:
+    """A table too wide for the screen, set as it was written: one paragraph a row."""
+    rows: list[_Row] = []
+    for row in block.rows:
+        item = Block("body", row.text, indent=block.indent)
+        set_rows = _set_paragraph(
+            item, style, fonts, measure, indent_em=2.0 if block.indent else 0.0
+        )
+        if len(set_rows) >= 2:
+            set_rows = [replace(r, keep_with_next=True) for r in set_rows[:-1]] + set_rows[-1:]
+        rows.extend(set_rows)
+    return rows
+
+
+def tables_fit(doc: Document, fonts: FontBook, body_w: int, size: int) -> bool:
+    """Do the columns of every table of doc fit side by side at this size?"""
+    measure = _measure_for(Rect(0, 0, body_w, 1), size)
+    return all(
+        _table_plan(b, fonts, measure, size) is not None for b in doc.blocks if b.role == "table"
+    )
+
+
 def _height(rows: Sequence[_Row]) -> float:
     return sum(r.pitch + (r.space_before if k else 0.0) for k, r in enumerate(rows))
+
+
+PAGE_COST = 300.0
+"""Each page costs the visitor a turn: fewer pages, other things equal."""
+UNDERFULL_COST = 1e4
+"""Times the square of a page's empty share (not the last page's)."""
+UNDER_60_COST = 5e4
+"""A page but the last less than MIN_FILL full: only to keep a heading with its text."""
+MIN_FILL = 0.6
+KEEP_COST = 4e3
+"""Breaking a paragraph after its first or before its last line, or a signature from the
+text above it."""
+STRONG_KEEP_COST = 1e6
+"""A heading or title at a page's foot; a meeting's agenda (whole_chains) split."""
+MUST_KEEP_COST = 1e8
+"""The halves of a split address on two pages."""
+SHORT_LAST_COST = 3e4
+"""Per text line the last page has fewer than MIN_LAST_PAGE_LINES."""
+MIN_LAST_PAGE_LINES = 3
+"""Text lines (signature and date not counted) that the last page of a slide carries at least
+where the pages before can give them: never the signature and date alone, nor one or two
+stray lines."""
 
 
 def _paginate(
     rows: Sequence[_Row], first_h: float, later_h: float, *, whole_chains: bool = False
 ) -> list[list[_Row]]:
-    """Fill pages in order; a row that must stay with the next one moves down with it.
+    """Break rows into pages all at once, like lines into a paragraph: the breaks with the
+    least cost win, so pages are evenly full and the last one is not a stray line or two.
 
-    Headings, titles and signatures are kept with what follows, and paragraphs do not
-    leave a single line at a page foot or head, unless the rows kept together are taller
-    than a page or fill a page alone (a run of empty headings). A chain of such rows
-    taller than a third of a page (a paragraph's last lines, a short attachment and the
-    signature) does not move whole, unless whole_chains: only its trailing headings and
-    titles, or its last row, move, so that the page is not left a third empty.
+    Costs: each page; each page but the last by the square of its empty share, and much
+    more under MIN_FILL full; a break after a row kept with the next (a heading or title
+    dearest, then a split address; a paragraph's first or second-last line, the text above
+    a signature, far less); a last page with fewer than MIN_LAST_PAGE_LINES text lines.
+    with whole_chains every kept chain (a meeting's agenda) is as dear as a heading. A
+    page holds at least one row, so a row taller than a page still gets one. Work is
+    linear: a page holds only the rows that fit it.
     """
-    pages: list[list[_Row]] = [[]]
-    for row in rows:
-        room = first_h if len(pages) == 1 else later_h
-        page = pages[-1]
-        if not page or _height([*page, row]) <= room + 0.5:
-            page.append(row)
-            continue
-        carry: list[_Row] = []
-        if not all(r.keep_with_next for r in page):
-            while page[-1].keep_with_next:
-                carry.insert(0, page.pop())
-        if carry and _height([*carry, row]) > later_h + 0.5:
-            page.extend(carry)  # too tall to move together: break plainly
-            carry = []
-        elif not whole_chains and len(carry) > 2 and _height(carry) > later_h / 3:
-            cut = _chain_cut(carry)
-            page.extend(carry[:cut])
-            carry = carry[cut:]
-        pages.append([*carry, row])
-    pages = [p for p in pages if p]
-    _fill_last_page(pages, later_h)
+    n = len(rows)
+    if n == 0:
+        return []
+    pitch = [0.0] * (n + 1)
+    space = [0.0] * (n + 1)
+    texts = [0] * (n + 1)
+    for k, r in enumerate(rows):
+        pitch[k + 1] = pitch[k] + r.pitch
+        space[k + 1] = space[k] + r.space_before
+        texts[k + 1] = texts[k] + (r.line.role not in ("signature", "date", "meta"))
+
+    def height(a: int, b: int) -> float:
+        # A page starting inside a table repeats the table's heads.
+        return pitch[b] - pitch[a] + space[b] - space[a + 1] + head_h[a]
+
+    head_h = [sum(h.pitch for h in r.head) if k else 0.0 for k, r in enumerate(rows)]
+
+    def break_cost(r: _Row) -> float:
+        if r.must_keep:
+            return MUST_KEEP_COST
+        if r.line.role in ("title", "heading"):
+            # An empty section's heading (not kept) at a foot is poor, not forbidden.
+            return STRONG_KEEP_COST if r.keep_with_next else KEEP_COST
+        if r.keep_with_next:
+            return STRONG_KEEP_COST if whole_chains else KEEP_COST
+        return 0.0
+
+    total = [math.inf] * (n + 1)
+    back = [0] * (n + 1)
+    total[0] = 0.0
+    for b in range(1, n + 1):
+        last = b == n
+        brk = 0.0 if last else break_cost(rows[b - 1])
+        a = b - 1
+        while a >= 0:
+            room = first_h if a == 0 else later_h
+            h = height(a, b)
+            if h > room + 0.5 and a < b - 1:
+                # The first page has more room (no running title): it may still fit.
+                if a == 0 or height(0, b) > first_h + 0.5:
+                    break
+                a = 0
+                continue
+            if total[a] < math.inf:
+                cost = total[a] + PAGE_COST + brk
+                if last:
+                    if a > 0:
+                        short = MIN_LAST_PAGE_LINES - (texts[b] - texts[a])
+                        cost += SHORT_LAST_COST * max(0, short)
+                else:
+                    fill = min(1.0, h / room)
+                    cost += UNDERFULL_COST * (1.0 - fill) ** 2
+                    if fill < MIN_FILL:
+                        cost += UNDER_60_COST
+                if cost < total[b] - 1e-9:
+                    total[b], back[b] = cost, a
+            a -= 1
+    pages: list[list[_Row]] = []
+    b = n
+    while b > 0:
+        a = back[b]
+        pages.append([*(rows[a].head if a else ()), *rows[a:b]])
+        b = a
+    pages.reverse()
     return pages
-
-
-def _chain_cut(carry: Sequence[_Row]) -> int:
-    """Where a long chain of kept rows may break: before its last heading, title or split
-    address (and the ones right before it), else before its last row."""
-
-    def strong(r: _Row) -> bool:
-        return r.must_keep or r.line.role in ("title", "heading")
-
-    cut = len(carry) - 1
-    for k in range(len(carry) - 1, -1, -1):
-        if strong(carry[k]):
-            cut = k
-            break
-    while cut > 0 and strong(carry[cut - 1]):
-        cut -= 1
-    return cut
-
-
-MIN_LAST_PAGE_LINES = 2
-"""Text lines (signature and date not counted) that the last page of a slide carries at least:
-never the signature and date alone, nor one stray line; more would leave the page before
-half empty."""
-
-
-def _fill_last_page(pages: list[list[_Row]], later_h: float) -> None:
-    """Widow control for the last page: never only the signature and date, or one line.
-
-    Moves rows from the foot of the page before (with the rows kept with them) until the
-    last page carries MIN_LAST_PAGE_LINES text lines, as long as they fit and the page
-    before keeps at least as many.
-    """
-    if len(pages) < 2:
-        return
-
-    def text_rows(rows: Sequence[_Row]) -> int:
-        return sum(1 for r in rows if r.line.role not in ("signature", "date", "meta"))
-
-    last, prev = pages[-1], pages[-2]
-    while text_rows(last) < MIN_LAST_PAGE_LINES:
-        cut = len(prev) - 1
-        while cut > 0 and prev[cut - 1].keep_with_next:
-            cut -= 1
-        moved = prev[cut:]
-        if cut == 0 or text_rows(prev[:cut]) < MIN_LAST_PAGE_LINES:
-            return
-        if _height([*moved, *last]) > later_h + 0.5:
-            return
-        del prev[cut:]
-        last[:0] = moved
 
 
 def _place(rows: Sequence[_Row], top: float) -> list[Line]:
@@ -540,8 +684,15 @@ def _layout_document(
         scales = URGENT_SCALES if urgent else NOTICE_SCALES
         # Last try before paginating: the floor size with the tightest allowed line pitch.
         attempts = [(scale, BODY_PITCH, False) for scale in scales] + [(1.0, MIN_PITCH, True)]
+        # A table that fits at the floor is not given up for a larger list.
+        want_tables = any(b.role == "table" for b in doc.blocks) and tables_fit(
+            doc, fonts, body.w, floor
+        )
+        fitting: list[tuple[int, int, list[_Row], float]] = []
         for scale, pitch, tight in attempts:
             size = max(floor, round(floor * scale))
+            if want_tables and size > floor and not tables_fit(doc, fonts, body.w, size):
+                continue
             measure = _measure_for(body, size)
             rows = _document_rows(
                 doc,
@@ -556,10 +707,19 @@ def _layout_document(
             height = _height(rows)
             label_h = label_height(size)
             if height + label_h <= body.h:
-                top = body.y + (body.h - height - label_h) / 2
-                lines = [*label(top, size), *_place(rows, top + label_h)]
-                style: PageStyle = "urgent" if urgent else "notice"
-                return _finish([lines], style, frame, fonts, duration, slide, color=meta_color)
+                loose = sum(1 for r in rows if r.loose)
+                fitting.append((loose, size, rows, label_h))
+                if loose == 0:
+                    break
+        if fitting:
+            # The largest size whose lines set well: a large notice with lines ending
+            # ems short reads worse than one a step smaller set evenly.
+            fewest = min(f[0] for f in fitting)
+            _, size, rows, label_h = next(f for f in fitting if f[0] == fewest)
+            top = body.y + (body.h - _height(rows) - label_h) / 2
+            lines = [*label(top, size), *_place(rows, top + label_h)]
+            style: PageStyle = "urgent" if urgent else "notice"
+            return _finish([lines], style, frame, fonts, duration, slide, color=meta_color)
     size = floor
     measure = _measure_for(body, size)
     rows = _document_rows(doc, fonts, measure, size, urgent=urgent, fallback_title=fallback_title)

@@ -33,6 +33,7 @@ RESULT_CLASSES: frozenset[tuple[str, str]] = frozenset(
         ("signage.core.model", "Problem"),
         ("signage.core.model", "Span"),
         ("signage.core.model", "Block"),
+        ("signage.core.model", "TableRow"),
         ("signage.core.model", "Document"),
         ("signage.core.model", "Meeting"),
         ("signage.core.model", "ImageBody"),
