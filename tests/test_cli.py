@@ -26,31 +26,31 @@ def demo(tmp_path: Path) -> Path:
 def test_check_passes_on_the_demo_content(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--content", str(demo)]) == 0
     out = capsys.readouterr().out
-    assert "0 problems" in out and "slides/policies/" in out
+    assert "0 problems" in out and "slides/政策/" in out
 
 
 def test_check_names_each_bad_file_and_line(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    jpeg = (demo / "slides/images/01-青山镇风光.jpg").read_bytes()
-    (demo / "slides/images/half.jpg").write_bytes(jpeg[: len(jpeg) // 2])
-    (demo / "playlists/broken.yaml").write_text("items:\n  - slides: [notices/\n", "utf-8")
-    (demo / "slides/notices/gbk.txt").write_bytes("停电通知\r\n明天停电。\r\n".encode("gbk"))
+    jpeg = (demo / "slides/图片/01-青山镇风光.jpg").read_bytes()
+    (demo / "slides/图片/half.jpg").write_bytes(jpeg[: len(jpeg) // 2])
+    (demo / "playlists/broken.yaml").write_text("items:\n  - slides: [通知/\n", "utf-8")
+    (demo / "slides/通知/gbk.txt").write_bytes("停电通知\r\n明天停电。\r\n".encode("gbk"))
     assert main(["check", "--content", str(demo), "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
     problems = {p["path"]: p for p in data["problems"]}
-    assert problems["slides/images/half.jpg"]["code"] == "image-truncated"
+    assert problems["slides/图片/half.jpg"]["code"] == "image-truncated"
     assert problems["playlists/broken.yaml"]["line"] == 2  # where the [ opens, not the end
-    assert "slides/notices/gbk.txt" in {s["path"] for s in data["slides"]}
+    assert "slides/通知/gbk.txt" in {s["path"] for s in data["slides"]}
 
 
 def test_plan_json_has_the_design_shape(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plan", "--content", str(demo), "--at", "2026-12-01T10:00", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert set(data) >= {"at", "screen", "playlist", "items", "left_out", "problems", "display"}
-    assert data["playlist"] == "playlists/lobby.yaml"  # a Tuesday in office hours
-    report = next(i for i in data["items"] if "policies/" in i["path"])
+    assert data["playlist"] == "playlists/工作日大厅.yaml"  # a Tuesday in office hours
+    report = next(i for i in data["items"] if "政策/" in i["path"])
     assert report["pages"] > 5 and report["duration"] > 100
     assert main(["plan", "--content", str(demo), "--at", "2026-12-05T10:00", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["playlist"] == "playlists/default.yaml"
+    assert json.loads(capsys.readouterr().out)["playlist"] == "playlists/全部内容.yaml"
 
 
 def test_plan_timeline(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -65,11 +65,11 @@ def test_plan_timeline(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ]
     assert main(argv) == 0
     out = capsys.readouterr().out
-    assert "18:00" in out and "playlists/default.yaml" in out
+    assert "18:00" in out and "playlists/全部内容.yaml" in out
 
 
 def test_inspect_spells_the_file_in_order(capsys: pytest.CaptureFixture[str]) -> None:
-    path = REPO / "slides/notices/02-停水通知.txt"
+    path = REPO / "slides/通知/02-停水通知.txt"
     assert main(["inspect", str(path), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["encoding"] == "gb18030" and data["kind"] == "notice"
@@ -100,7 +100,7 @@ def test_preview_writes_every_page_and_an_overview(
     assert main(argv) == 0
     pngs = sorted(p.name for p in out.glob("*.png"))
     assert "overview.png" in pngs and len(pngs) > 10
-    assert any("policies" in p for p in pngs) and any("images" in p for p in pngs)
+    assert any("政策" in p for p in pngs) and any("图片" in p for p in pngs)
 
 
 def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
