@@ -115,3 +115,76 @@ def test_report_needs_a_log_directory(tmp_path: Path, capsys: pytest.CaptureFixt
     config.write_text("screen: lobby-1\n", encoding="utf-8")
     assert main(["report", "--config", str(config)]) == 2
     assert "no play log directory" in capsys.readouterr().err
+
+
+# --- issue 14: a broken machine configuration, a stopped player -----------------------------
+
+
+def test_run_refuses_a_broken_machine_configuration_and_says_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Seen: with `contnet:` the player silently played its working directory.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("STATE_DIRECTORY", raising=False)
+    (tmp_path / "slides").mkdir()  # a working directory that looks like content
+    state = tmp_path / "state"
+    machine = tmp_path / "signage.yaml"
+    machine.write_text(f"contnet: /srv/signage\nstate_dir: {state}\n", "utf-8")
+    assert main(["run", "--config", str(machine), "--windowed", "--size", "320x180"]) == 78
+    err = capsys.readouterr().err
+    assert "播放器不启动" in err and "not starting" in err
+    assert f"{machine}:1: contnet: unknown setting (did you mean 'content'?)" in err
+    page = (state / "status" / "状态.txt").read_bytes().decode("utf-8-sig")
+    assert "没有启动：播放机的设置文件有错" in page
+    assert "contnet" in page
+    # The stop that follows keeps the more useful reason.
+    monkeypatch.setenv("SERVICE_RESULT", "exit-code")
+    assert main(["stopped", "--state-dir", str(state)]) == 0
+    data = json.loads((state / "status" / "status.json").read_text("utf-8"))
+    assert data["stopped"]["result"] == "config"
+
+
+def test_check_and_plan_refuse_a_broken_machine_configuration(
+    demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("STATE_DIRECTORY", raising=False)
+    machine = tmp_path / "signage.yaml"
+    machine.write_text("screen: lobby-1\nrotation: 45\n", "utf-8")
+    for command in ("check", "plan"):
+        assert main([command, "--content", str(demo), "--config", str(machine)]) == 1
+        assert ":2: rotation: 45 is not 0, 90, 180 or 270" in capsys.readouterr().err
+
+
+def test_stopped_marks_the_status_page(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import datetime
+
+    from signage.appliance.statuspage import write_status_page
+
+    state = tmp_path / "state"
+    status = {
+        "updated_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "screen": "lobby-1",
+        "playlist": None,
+        "current": {
+            "path": "slides/通知/停水.txt",
+            "page": 0,
+            "since": "2026-12-03T08:00:00+08:00",
+        },
+        "rotation": ["slides/通知/停水.txt"],
+        "problems": [],
+        "display": "on",
+    }
+    write_status_page(state / "status", status, datetime.now().astimezone())
+    assert "停止" not in (state / "status" / "状态.txt").read_bytes().decode("utf-8-sig")
+    monkeypatch.setenv("STATE_DIRECTORY", str(state))
+    monkeypatch.setenv("SERVICE_RESULT", "watchdog")
+    monkeypatch.setenv("EXIT_STATUS", "ABRT")
+    assert main(["stopped"]) == 0
+    page = (state / "status" / "状态.txt").read_bytes().decode("utf-8-sig")
+    assert "停止了运行：播放器卡住了，被系统结束（技术说明：watchdog）" in page
+    assert "停止前最后显示的是" not in page and "下面是播放器停止前的情况" in page
+    data = json.loads((state / "status" / "status.json").read_text("utf-8"))
+    assert data["stopped"]["exit_status"] == "ABRT"
+    assert data["rotation"] == ["slides/通知/停水.txt"]  # the last status, kept

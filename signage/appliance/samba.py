@@ -19,11 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from signage.core.config import DEFAULT_MACHINE_CONFIG, Settings, load_settings
+from signage.core.config import (
+    DEFAULT_CONTENT,
+    DEFAULT_MACHINE_CONFIG,
+    DEFAULT_STATE_DIR,
+    Settings,
+    load_settings,
+)
 from signage.core.model import Problem
 
-DEFAULT_CONTENT = Path("/srv/signage")
-DEFAULT_STATE_DIR = Path("/var/lib/signage")
 STATUS_SUBDIR = "status"
 """The status share exposes only this sub-folder of the state dir: the play log and caches
 that also live in the state dir are none of the staff's business."""

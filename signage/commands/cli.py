@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from signage.core.clock import local_zone, parse_when
-from signage.core.config import DEFAULT_MACHINE_CONFIG, Settings, load_settings, parse_size
+from signage.core.config import (
+    DEFAULT_MACHINE_CONFIG,
+    LAST_GOOD_PROBLEM,
+    Settings,
+    config_usable,
+    load_settings,
+    parse_size,
+    unusable_config_message,
+)
 from signage.core.model import Problem
 
 if TYPE_CHECKING:
@@ -26,6 +34,10 @@ log = logging.getLogger("signage")
 
 class UsageError(Exception):
     pass
+
+
+class Refused(Exception):
+    """The command cannot work on its input (no usable machine configuration): exit 1."""
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -57,6 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--windowed", action="store_true", help="play in a window (Esc quits)")
     p.add_argument("--status-file", type=Path, help="write the status JSON here")
     p.add_argument("--play-log", type=Path, metavar="DIR", help="proof-of-play log directory")
+    p.add_argument(
+        "--state-dir",
+        type=Path,
+        metavar="DIR",
+        help="where the player writes status/状态.txt, its position and the last good "
+        "configuration (never inside the content folder)",
+    )
     p.add_argument("--rotation", type=int, choices=(0, 90, 180, 270))
     p.add_argument("--driver", help="SDL video driver (kmsdrm, wayland, x11, dummy …)")
     p.add_argument("--screen", help="this screen's name (default: host name)")
@@ -95,6 +114,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser(
+        "stopped",
+        help="mark the status page: the player has stopped (systemd's ExecStopPost runs it)",
+    )
+    p.add_argument("--config", type=Path, help=argparse.SUPPRESS)
+    p.add_argument("--state-dir", type=Path, metavar="DIR")
+
+    p = sub.add_parser(
         "share-config",
         help="print the smb.conf for the staff share (docs/share.md)",
         # No option prefix here: every argument, --config and -h included, goes unparsed to
@@ -123,12 +149,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "plan": cmd_plan,
         "report": cmd_report,
         "share-config": cmd_share_config,
+        "stopped": cmd_stopped,
     }[args.command]
     try:
         return handler(args)
     except UsageError as err:
         print(f"signage {args.command}: {err}", file=sys.stderr)
         return 2
+    except Refused as err:
+        print(err, file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -154,12 +184,13 @@ def _machine_config(args: argparse.Namespace) -> Path | None:
     if getattr(args, "config", None) is not None:
         if not args.config.is_file():
             raise UsageError(f"configuration file {str(args.config)!r} does not exist")
-        return Path(args.config)
+        # Absolute: problems name the file as the administrator would open it.
+        return Path(args.config).absolute()
     return DEFAULT_MACHINE_CONFIG if DEFAULT_MACHINE_CONFIG.is_file() else None
 
 
 def _overrides(args: argparse.Namespace, **extra: Any) -> dict[str, Any]:
-    keys = ("size", "status_file", "play_log", "rotation", "driver", "screen")
+    keys = ("size", "status_file", "play_log", "state_dir", "rotation", "driver", "screen")
     out = {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
     if getattr(args, "windowed", False):
         out["windowed"] = True
@@ -167,15 +198,44 @@ def _overrides(args: argparse.Namespace, **extra: Any) -> dict[str, Any]:
     return out
 
 
-def _settings_loader(args: argparse.Namespace, **extra: Any) -> Any:
+def _state_dirs(args: argparse.Namespace) -> list[Path]:
+    """Where a last good machine configuration may be: --state-dir, then systemd's
+    StateDirectory= (the service's $STATE_DIRECTORY)."""
+    found = [Path(args.state_dir)] if getattr(args, "state_dir", None) else []
+    found += [Path(d) for d in os.environ.get("STATE_DIRECTORY", "").split(":") if d]
+    return found
+
+
+def _settings_loader(args: argparse.Namespace, *, remember: bool = False, **extra: Any) -> Any:
+    """The settings as the commands load them (again whenever the content's signage.yaml
+    changes). `remember` (the player): keep a copy of a good machine configuration, and
+    should the file later break with no copy on disk, go on with the settings it had."""
     content = getattr(args, "content", None)
     if content is not None and not Path(content).is_dir():
         raise UsageError(f"content folder {str(content)!r} does not exist")
     machine = _machine_config(args)
     overrides = _overrides(args, **extra)
+    state_dirs = _state_dirs(args)
+    good: list[Settings] = []
 
     def load() -> tuple[Settings, list[Problem]]:
-        return load_settings(content, machine, overrides)
+        settings, problems = load_settings(
+            content, machine, overrides, state_dirs=state_dirs, remember=remember
+        )
+        if config_usable(problems):
+            if remember:
+                good[:] = [settings]
+            return settings, problems
+        if good:
+            kept = Problem(
+                str(machine),
+                "the file has errors (listed with it); going on with the configuration "
+                "the player started with",
+                None,
+                LAST_GOOD_PROBLEM,
+            )
+            return good[0], [*problems, kept]
+        return settings, problems
 
     return load
 
@@ -186,6 +246,10 @@ def _content_folder(args: argparse.Namespace, **extra: Any) -> ContentFolder:
     from signage.content.folder import ContentFolder
 
     folder = ContentFolder(_settings_loader(args, **extra), time.monotonic)
+    problems = folder.problems()
+    if not config_usable(problems):
+        folder.close()
+        raise Refused(unusable_config_message(problems))
     folder.scan()
     return folder
 
@@ -542,7 +606,35 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from signage.commands.run import run_player
 
-    return run_player(_settings_loader(args), args)
+    return run_player(_settings_loader(args, remember=True), args)
+
+
+def cmd_stopped(args: argparse.Namespace) -> int:
+    """systemd runs this after the player stops (ExecStopPost=), whatever the reason, so that
+    状态.txt never shows a stopped player as playing. It never fails the unit."""
+    from signage.appliance.statuspage import mark_stopped
+
+    dirs = _state_dirs(args)
+    machine = _machine_config(args)
+    settings, _ = load_settings(None, machine, {}, state_dirs=dirs) if machine else (None, [])
+    if settings is not None and settings.state_dir is not None:
+        dirs.append(settings.state_dir)
+    if not dirs:
+        print("signage stopped: no state directory (give --state-dir)", file=sys.stderr)
+        return 0
+    now = _moment(None, settings or Settings(content=Path(".")))
+    result = os.environ.get("SERVICE_RESULT", "")
+    status = os.environ.get("EXIT_STATUS", "")
+    marked = mark_stopped(
+        dirs[0] / "status",
+        now,
+        result,
+        status,
+        status_file=settings.status_file if settings is not None else None,
+    )
+    if not marked:
+        print(f"signage stopped: no status to mark in {dirs[0] / 'status'}", file=sys.stderr)
+    return 0
 
 
 def cmd_share_config(args: argparse.Namespace) -> int:

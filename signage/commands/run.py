@@ -12,12 +12,20 @@ from pathlib import Path
 from typing import Any
 
 from signage.core.clock import Clock, ShiftedClock, SystemClock, local_zone, parse_when
-from signage.core.config import Settings
+from signage.core.config import (
+    LAST_GOOD_PROBLEM,
+    MACHINE_PROBLEM,
+    Settings,
+    config_usable,
+    unusable_config_message,
+)
 from signage.core.model import Problem
 
 log = logging.getLogger("signage")
 
 STATUS_PAGE_REFRESH_S = 300.0
+EXIT_CONFIG = 78
+"""sysexits' EX_CONFIG: the service is not worth restarting until the file is fixed."""
 
 
 def run_player(
@@ -26,8 +34,17 @@ def run_player(
     clock: Clock | None = None,
 ) -> int:
     settings, problems = load()
+    if not config_usable(problems):
+        # Never guess a content root or play with half a configuration: say what is wrong,
+        # on the console, in the journal and on the staff's status page, and stop.
+        print(unusable_config_message(problems), file=sys.stderr)
+        _write_refusal(settings, problems, clock)
+        return EXIT_CONFIG
     for problem in problems:
-        log.warning("settings: %s", problem.describe())
+        if problem.code in (MACHINE_PROBLEM, LAST_GOOD_PROBLEM):
+            log.error("machine configuration: %s", problem.describe())
+        else:
+            log.warning("settings: %s", problem.describe())
     if not settings.content.is_dir():
         log.warning("content folder %s does not exist (yet); waiting for it", settings.content)
     from signage.screen.display import choose_driver, open_display_error_message
@@ -177,6 +194,24 @@ def run_player(
         folder.close()
         pygame.quit()
     return 0
+
+
+def _write_refusal(settings: Settings, problems: list[Problem], clock: Clock | None) -> None:
+    """Tell staff on 状态.txt that the player did not start, and why (when the state
+    directory is known: --state-dir, systemd's, or the broken file's own)."""
+    dirs = [settings.state_dir] if settings.state_dir else []
+    dirs += [Path(d) for d in os.environ.get("STATE_DIRECTORY", "").split(":") if d]
+    if not dirs:
+        return
+    from signage.appliance.statuspage import refusal_status, write_status_page
+    from signage.core.clock import SystemClock
+
+    now = (clock or SystemClock(local_zone(settings.timezone))).now()
+    status = refusal_status(settings.screen, problems, now)
+    try:
+        write_status_page(dirs[0] / "status", status, now)
+    except (OSError, ValueError) as err:
+        log.warning("cannot write the staff status page in %s: %s", dirs[0], err)
 
 
 def _position_file(settings: Settings) -> Path | None:

@@ -9,6 +9,7 @@ line in `FORMATS`; no reader imports this module, so there is no cycle between t
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from typing import cast
 from signage.core.config import Settings
 from signage.core.model import ContentError, Slide
 from signage.core.paths import read_bytes_limited, resolve_inside
+from signage.formats.misnamed import actual_reader
 
 MAX_TEXT_BYTES = 2_000_000
 MAX_IMAGE_BYTES = 80_000_000
@@ -92,7 +94,13 @@ def read_slide(root: Path, rel: str, settings: Settings) -> Slide:
         raise ContentError(
             f"files of type {ext or '(none)'} cannot be shown", code="unsupported-type"
         )
-    return fmt.read(rel, read_bytes_limited(path, fmt.max_bytes), settings)
+    data = read_bytes_limited(path, fmt.max_bytes)
+    # Windows hides extensions: a meeting saved as 会议.yaml.txt is still a meeting.
+    redirect = actual_reader(rel, data)
+    if redirect is None:
+        return fmt.read(rel, data, settings)
+    slide = Format(redirect.reader, "", fmt.max_bytes).read(rel, data, settings)
+    return dataclasses.replace(slide, warnings=(*slide.warnings, redirect.warning))
 
 
 def slide_bytes(root: Path, rel: str, settings: Settings) -> bytes:

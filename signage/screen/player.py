@@ -471,6 +471,8 @@ class Player:
             problem_since=self._problem_since,
             display=self._display_state,
             left_out=self.plan.left_out if self.plan else (),
+            urgent=self.plan.urgent if self.plan else False,
+            playlists=self.plan.playlists if self.plan else (),
         )
         comparable = {k: v for k, v in status.items() if k != "updated_at"}
         if not force and comparable == self._status_written and mono < self._status_due:
