@@ -144,3 +144,30 @@ def test_dates_as_windows_writes_them(text: str, expected: str) -> None:
     from signage.core.clock import parse_when
 
     assert f"{parse_when(text):%Y-%m-%d %H:%M}" == expected
+
+
+def test_a_playlist_saved_from_notepad_as_yaml_txt_plays(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Notepad turns 工作日.yaml into 工作日.yaml.txt unless the type is set to 所有文件.
+    import json
+
+    from signage.commands.cli import main
+
+    put(tmp_path, "slides/通知/a.txt", "关于放假的通知\n元旦放假一天。\n".encode())
+    playlist = "name: 工作日\nitems:\n  - slides: 通知/\n"
+    put(tmp_path, "playlists/工作日.yaml.txt", playlist.encode("gbk"))
+    put(tmp_path, "playlists/说明.txt", "这里放播放列表。\n".encode())
+    assert main(["plan", "--content", str(tmp_path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["playlist"] == "playlists/工作日.yaml.txt"
+    assert [i["path"] for i in data["items"]] == ["slides/通知/a.txt"]
+    assert data["problems"] == []
+
+
+def test_playlist_names_without_their_extensions() -> None:
+    from signage.schedule.playlist import is_playlist_name, playlist_stem
+
+    assert playlist_stem("playlists/工作日.yaml.txt") == "工作日"
+    assert playlist_stem("playlists/a.YML") == "a"
+    assert is_playlist_name("工作日.Yaml.TXT") and not is_playlist_name("说明.txt")

@@ -48,7 +48,7 @@ import stat as stat_mod
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
 
@@ -58,7 +58,6 @@ from signage.core.model import ContentError, Problem, Slide
 from signage.core.paths import (
     PLAYLISTS_DIR,
     SLIDES_DIR,
-    YAML_EXTENSIONS,
     display_path,
     is_ignored,
     list_files,
@@ -70,6 +69,7 @@ from signage.formats.registry import (
     read_timeout,
     size_limit,
 )
+from signage.schedule.playlist import is_playlist_name
 
 log = logging.getLogger(__name__)
 
@@ -153,12 +153,8 @@ def file_kind(rel: str) -> FileKind | None:
         return None
     if parts[0] == SLIDES_DIR and len(parts) > 1:
         return "slide"
-    if (
-        parts[0] == PLAYLISTS_DIR
-        and len(parts) == 2
-        and PurePosixPath(parts[1]).suffix.lower() in YAML_EXTENSIONS
-    ):
-        return "playlist"
+    if parts[0] == PLAYLISTS_DIR and len(parts) == 2 and is_playlist_name(parts[1]):
+        return "playlist"  # 工作日.yaml.txt too: Notepad's hidden .txt
     return None
 
 
