@@ -112,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="start", help="first day (YYYY-MM-DD)")
     p.add_argument("--to", dest="end", help="last day (YYYY-MM-DD)")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--today", help=argparse.SUPPRESS)  # tests: what "today" is
 
     p = sub.add_parser(
         "stopped",
@@ -599,7 +600,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         )
         days = (start + timedelta(days=i) for i in range((end - start).days + 1))
         expected = [d for d in days if calendar.is_workday(d)]
-    print(format_report(report, as_json=args.json, expected_days=expected))
+    try:
+        today = date.fromisoformat(args.today) if args.today else _moment(None, settings).date()
+    except ValueError as err:
+        raise UsageError(f"{err}: dates are written 2026-12-01") from None
+    print(format_report(report, as_json=args.json, expected_days=expected, today=today))
     return 0
 
 

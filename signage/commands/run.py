@@ -120,17 +120,29 @@ def run_player(
         on_display=on_display,
     )
     playlog = _play_log(settings, clock)
+    # The playlist each page went up under: by the time it leaves, an urgent notice may have
+    # replaced the plan (or gone again), and the record must name the one it was shown for.
+    shown_under: list[tuple[str, int, str | None]] = []
     if playlog is not None:
         log_ = playlog
+        from signage.appliance.playlog import URGENT_PLAYLIST
 
         def on_page(showing: Any, plan: Any, seconds: float) -> None:
             if seconds < 0.5:
                 return  # a page replaced at once was never really seen
+            path, page = showing.item.slide.path, showing.page_index
+            playlist: str | None
+            if showing.item.slide.urgent:
+                playlist = URGENT_PLAYLIST
+            elif shown_under and shown_under[0][:2] == (path, page):
+                playlist = shown_under[0][2]
+            else:
+                playlist = plan.playlist
             log_.record(
                 when_start=clock.now() - timedelta(seconds=seconds),
                 seconds=seconds,
                 screen=settings.screen,
-                playlist=plan.playlist,
+                playlist=playlist,
                 path=showing.item.slide.path,
                 digest=showing.item.slide.digest,
                 page=showing.page_index,
@@ -175,7 +187,14 @@ def run_player(
         resume = _read_position(position_file)
         if resume is not None:
             player.rotation.start_at(*resume)
-        hooks.on_position = lambda path, page: _write_position(position_file, path, page)
+
+    def on_position(path: str, page: int) -> None:
+        plan = player.plan
+        shown_under[:] = [(path, page, plan.playlist if plan is not None else None)]
+        if position_file is not None:
+            _write_position(position_file, path, page)
+
+    hooks.on_position = on_position
     player_ref.append(player)
     install_signal_handlers(player)
     watcher.start()
