@@ -188,3 +188,36 @@ def test_stopped_marks_the_status_page(
     data = json.loads((state / "status" / "status.json").read_text("utf-8"))
     assert data["stopped"]["exit_status"] == "ABRT"
     assert data["rotation"] == ["slides/通知/停水.txt"]  # the last status, kept
+
+
+def test_plan_speaks_chinese_with_durations_people_read(
+    demo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Seen: "1333 s", and every missing playlist item printed twice.
+    (demo / "playlists/工作日大厅.yaml").write_text(
+        "priority: 10\nwhen: {days: workdays}\nitems:\n  - slides: notices/\n  - slides: 政策/\n",
+        "utf-8",
+    )
+    assert main(["plan", "--content", str(demo), "--at", "2026-12-01T10:00"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("2026年12月1日 星期二 10:00")
+    assert "播放列表：playlists/工作日大厅.yaml" in out
+    assert "23 页，每轮 4 页约 3分52秒（全部 22分13秒）" in out
+    assert " s\n" not in out and "1333" not in out
+    problem = "playlists/工作日大厅.yaml：第 4 行：播放列表里写的“notices/”在 slides 文件夹里找不到"
+    assert out.count(problem) == 1
+    assert "现有的文件夹是：会议、图片、政策、通知" in out
+    assert out.count("技术说明：line 4: slides 'notices/' matches no file") == 1
+    assert "playlists/全部内容.yaml：playlists/工作日大厅.yaml 的优先级更高" in out
+
+
+def test_check_speaks_chinese_and_keeps_the_technical_line(
+    demo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (demo / "slides/通知/宣传片.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42")
+    assert main(["check", "--content", str(demo)]) == 1
+    out = capsys.readouterr().out
+    assert "可以播放  slides/通知/02-停水通知.txt  〔通知〕停水通知" in out
+    assert "有问题    slides/通知/宣传片.mp4：这是视频。信息屏不播放视频" in out
+    assert "          技术说明：files of type .mp4 cannot be shown" in out
+    assert "检查结果：11 个文件可以播放，2 个播放列表，1 个问题" in out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -565,3 +566,13 @@ def test_problems_the_folder_already_lists_are_not_repeated() -> None:
     first = plan(SLIDES, lists(lobby), at(2026, 12, 3, 9))
     again = plan(SLIDES, lists(lobby), at(2026, 12, 3, 9), problems=first.problems)
     assert len(again.problems) == len(first.problems) == 1
+
+
+def test_a_meeting_past_its_end_is_over_not_expired() -> None:
+    # Seen: a finished meeting told staff to "change or delete the end date".
+    end = at(2026, 12, 3, 16, 30)
+    m = meeting("slides/会议/m.yaml", at(2026, 12, 3, 14, 30), end)
+    slides = library(dataclasses.replace(m, show_until=end))
+    assert reasons(plan(slides, {}, at(2026, 12, 5))) == {
+        "slides/会议/m.yaml": "meeting of 2026-12-03 14:30 is over"
+    }

@@ -370,14 +370,15 @@ PLAYLIST_REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-def why_playlist_unused(reason: str) -> str:
-    """The plain-Chinese reason a valid playlist is not the one in use (Plan.playlists)."""
+def why_playlist_unused(reason: str, *, windows_paths: bool = True) -> str:
+    """The plain-Chinese reason a valid playlist is not the one in use (Plan.playlists);
+    paths as Explorer shows them, or as they are for the administrator's console."""
     for pattern, template in PLAYLIST_REASONS:
         match = pattern.fullmatch(reason)
         if match is None:
             continue
         fields = dict(match.groupdict())
-        if "other" in fields:
+        if "other" in fields and windows_paths:
             fields["other"] = _show_path(fields["other"])
         if "screens" in fields:
             fields["screens"] = fields["screens"].replace(", ", "、")

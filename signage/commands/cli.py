@@ -275,7 +275,7 @@ def _fonts(settings: Settings) -> FontBook:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from signage.appliance.statuspage import REASONS, explain
+    from signage.appliance.statuspage import explain
     from signage.core.paths import PLAYLISTS_DIR, SLIDES_DIR
 
     folder = _content_folder(args, settle_s=0.0)
@@ -320,18 +320,50 @@ def cmd_check(args: argparse.Namespace) -> int:
         )
     else:
         for slide_path, slide in slides.items():
-            warn = f"  ({'; '.join(slide.warnings)})" if slide.warnings else ""
-            print(f"ok       {folder.describe(slide_path)}  [{slide.kind}] {slide.title}{warn}")
+            kind = _KINDS_ZH.get(slide.kind, slide.kind)
+            print(f"可以播放  {folder.describe(slide_path)}  〔{kind}〕{slide.title}")
+            for warning in slide.warnings:
+                print(f"          提示（技术说明）：{warning}")
         for problem in problems:
-            where = folder.describe(problem.path)
-            line = f":{problem.line}" if problem.line else ""
-            reason = (
-                explain(problem.code, problem.line, problem.path) if problem.code in REASONS else ""
-            )
-            said = f"{reason} ({problem.message})" if reason else problem.message
-            print(f"PROBLEM  {where}{line}: {said}" if where else f"PROBLEM  {said}")
-        print(f"{len(slides)} slides, {len(folder.playlists)} playlists, {len(problems)} problems")
+            print(_problem_text(problem, folder, "有问题    "))
+        print(
+            f"检查结果：{len(slides)} 个文件可以播放，{len(folder.playlists)} 个播放列表，"
+            f"{len(problems)} 个问题"
+            f"（{len(slides)} slides, {len(folder.playlists)} playlists, "
+            f"{len(problems)} problems）"
+        )
     return 1 if problems else 0
+
+
+def _width(text: str) -> int:
+    """Columns on a terminal: Chinese characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+_KINDS_ZH = {
+    "notice": "通知",
+    "document": "文件",
+    "meeting": "会议",
+    "image": "图片",
+    "pdf": "PDF",
+}
+
+
+def _problem_text(problem: Problem, folder: ContentFolder, lead: str) -> str:
+    """One problem for the administrator: where, the plain-Chinese reason staff also read on
+    状态.txt, and the technical line (the part to search for or to report)."""
+    from signage.appliance.statuspage import explain
+
+    where = folder.describe(problem.path)
+    reason = explain(problem.code, problem.line, problem.path, message=problem.message)
+    said = f"第 {problem.line} 行" if problem.line else ""
+    line = f" {said}" if said and not reason.startswith(said) else ""
+    head = f"{lead}{where}{line}：" if where else lead
+    technical = f"line {problem.line}: {problem.message}" if problem.line else problem.message
+    pad = " " * _width(lead) if lead.strip() else lead + "  "
+    return f"{head}{reason}\n{pad}技术说明：{technical}"
 
 
 def _problem_json(problem: Problem, folder: ContentFolder) -> dict[str, Any]:
@@ -401,24 +433,72 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=1))
     else:
-        print(f"{data['at']}  screen {data['screen']}  display {data['display']}")
-        print(f"playlist: {data['playlist'] or '(none)'}")
-        per_turn = {
-            folder.describe(i.slide.path): (
-                i.pages_per_turn if i.pages_per_turn is not None else settings.pages_per_turn
-            )
-            for i in plan.items
-        }
-        for item in data["items"]:
-            turn = per_turn.get(item["path"], 0)
-            part = f", {turn} a turn" if 0 < turn < item["pages"] else ""
-            print(f"  {item['path']}  {item['pages']} page(s){part}, {item['duration']:.0f} s")
-        for item in data["left_out"]:
-            print(f"  left out: {item['path']}: {item['reason']}")
-        for problem in data["problems"]:
-            where = f"{problem['path']}: " if problem["path"] else ""
-            print(f"  problem: {where}{problem['message']}")
+        print(_plan_text(plan, data, folder))
     return 0
+
+
+def _plan_text(plan: Any, data: dict[str, Any], folder: ContentFolder) -> str:
+    """`signage plan` for a person: Chinese, durations as 22分13秒, each problem once, with
+    the technical line kept."""
+    from signage.appliance.playlog import format_duration_zh
+    from signage.appliance.statuspage import why_left_out, why_playlist_unused
+    from signage.render.page import chinese_datetime
+
+    settings = folder.settings
+    display = "开屏" if data["display"] == "on" else "关屏（按设置的开屏时段）"
+    out = [f"{chinese_datetime(plan.at)}  屏幕 {data['screen']}  {display}"]
+    if plan.urgent:
+        out.append("现在播放紧急通知：它们代替所有播放列表，结束后恢复原来的播放。")
+    elif data["playlist"]:
+        out.append(f"播放列表：{data['playlist']}")
+    elif plan.items:
+        out.append("没有使用播放列表：slides 里的全部文件按文件名顺序播放。")
+    else:
+        out.append("没有在播放时间内的播放列表：屏幕只显示单位名称和时间。")
+    per_turn = {
+        folder.describe(i.slide.path): (
+            i.pages_per_turn if i.pages_per_turn is not None else settings.pages_per_turn
+        )
+        for i in plan.items
+    }
+    lines, total = [], 0.0
+    for item in data["items"]:
+        turn = per_turn.get(item["path"], 0)
+        whole = format_duration_zh(item["duration"])
+        if 0 < turn < item["pages"]:
+            # A long document shows `turn` pages a time round: that is what a round costs.
+            share = item["duration"] * turn / item["pages"]
+            total += share
+            said = (
+                f"{item['pages']} 页，每轮 {turn} 页约 {format_duration_zh(share)}（全部 {whole}）"
+            )
+        else:
+            total += item["duration"]
+            said = f"{item['pages']} 页，{whole}"
+        lines.append(f"  {item['path']}  {said}")
+    out.append(
+        f"轮流播放 {len(data['items'])} 个文件，一轮约 {format_duration_zh(total)}："
+        if data["items"]
+        else "轮流播放：（没有）"
+    )
+    out += lines
+    if data["left_out"]:
+        out.append(f"暂时不播放 {len(data['left_out'])} 个文件：")
+        for item in data["left_out"]:
+            out.append(f"  {item['path']}：{why_left_out(item['reason'])}")
+            out.append(f"    技术说明：{item['reason']}")
+    if plan.playlists:
+        out.append("没有使用的播放列表：")
+        for path, reason in plan.playlists:
+            said = why_playlist_unused(reason, windows_paths=False)
+            out.append(f"  {folder.describe(path)}：{said}")
+            out.append(f"    技术说明：{reason}")
+    if plan.problems:
+        out.append(f"问题 {len(plan.problems)} 个：")
+        out += [_problem_text(problem, folder, "  ") for problem in plan.problems]
+    known = {p.message for p in plan.problems}
+    out += [f"说明（技术）：{note}" for note in plan.notes if note not in known]
+    return "\n".join(out)
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:

@@ -102,6 +102,9 @@ def why_not_now(
         if show_from is not None and not slide_valid(show_from, None, now):
             return f"show_from {_fmt(show_from)} not reached{where}"
         if show_until is not None and not slide_valid(None, show_until, now):
+            if not where and isinstance(slide.body, Meeting):
+                # A meeting's own show_until is its end: to staff, the meeting is over.
+                return f"meeting of {_fmt(slide.body.start)} is over"
             return f"show_until {_fmt(show_until)} passed{where}"
     if isinstance(slide.body, Meeting):
         if not trusted:
