@@ -297,6 +297,53 @@ _SHARE_KEYS: dict[str, str] = {
 }
 
 
+DEFAULT_SMB_CONF = Path("/etc/samba/smb.conf")
+
+
+def staff_share_address(
+    settings: Settings, host: str, smb_conf: Path | None = DEFAULT_SMB_CONF
+) -> str:
+    """Where staff put files, as they type it in Explorer (\\\\lobby-pc\\signage), for the
+    card a new, empty lobby shows; "" when not known. In order: `share: {address: …}` in the
+    machine configuration (a file server, a DNS name), the share of `smb_conf` whose path is
+    the content root (what scripts/install-share set up), the `share:` section's share name."""
+    section: Mapping[str, Any] = settings.share if isinstance(settings.share, Mapping) else {}
+    explicit = section.get("address")
+    if isinstance(explicit, str) and explicit.strip():
+        return "".join(ch for ch in explicit.strip() if ch.isprintable())[:80]
+    name = _share_for_path(smb_conf, settings.content) if smb_conf is not None else None
+    if name is None and section and section.get("share_content", True) is not False:
+        candidate = str(section.get("share_name", ShareSettings.share_name))
+        name = candidate if _SHARE_NAME.fullmatch(candidate) else None
+    return f"\\\\{host}\\{name}" if name else ""
+
+
+def _share_for_path(smb_conf: Path, content: Path) -> str | None:
+    """The name of the share in smb.conf that serves `content`, if any."""
+    try:
+        text = smb_conf.read_text("utf-8", "replace")
+    except OSError:
+        return None
+    try:
+        wanted = content.resolve()
+    except OSError:
+        return None
+    section = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1].strip()
+            continue
+        key, sep, value = line.partition("=")
+        if sep and section and key.strip().lower() == "path" and section.lower() != "global":
+            try:
+                if Path(value.strip()).resolve() == wanted:
+                    return section
+            except OSError:
+                continue
+    return None
+
+
 def share_from_settings(settings: Settings) -> tuple[ShareSettings, list[Problem]]:
     """ShareSettings from the machine configuration: its content root, its state dir, and the
     optional `share:` section (`settings.share`, keys as in ShareSettings). Bad values are
@@ -308,10 +355,17 @@ def share_from_settings(settings: Settings) -> tuple[ShareSettings, list[Problem
     section: Mapping[str, Any] = settings.share
     changes: dict[str, Any] = {}
     for key, value in section.items():
+        if key == "address":
+            if not isinstance(value, str):
+                problems.append(
+                    Problem("", f"share.address: {value!r} should be text", code="bad-value")
+                )
+            continue  # the card on an empty screen shows it; smb.conf does not use it
         kind = _SHARE_KEYS.get(str(key))
         try:
             if kind is None:
-                raise ValueError(f"unknown share setting (known: {', '.join(sorted(_SHARE_KEYS))})")
+                known = ", ".join(sorted([*_SHARE_KEYS, "address"]))
+                raise ValueError(f"unknown share setting (known: {known})")
             if kind == "path":
                 changes[key] = Path(str(value))
             elif kind == "list":

@@ -584,7 +584,16 @@ def cmd_preview(args: argparse.Namespace) -> int:
             pygame.image.save(surface, str(name))
             written.append((name, f"{item.slide.path} {i + 1}/{len(pages)}"))
     if not plan.items:
-        surface = render_idle(canvas, settings.organisation, at, fonts, settings.theme)
+        welcome = None
+        if not folder.catalog.slides and not any(p for p in folder.catalog.problems if p):
+            import socket
+
+            from signage.appliance.samba import staff_share_address
+
+            welcome = staff_share_address(settings, socket.gethostname())
+        surface = render_idle(
+            canvas, settings.organisation, at, fonts, settings.theme, welcome=welcome
+        )
         draw_header(surface, frame, header, fonts, settings.theme)
         name = out / "00-idle.png"
         pygame.image.save(surface, str(name))

@@ -169,6 +169,7 @@ def run_player(
             page_writer(status)
 
     hooks.on_status = on_status
+    hooks.welcome = _welcome(folder, settings)
 
     from signage.content.watcher import Watcher
 
@@ -213,6 +214,24 @@ def run_player(
         folder.close()
         pygame.quit()
     return 0
+
+
+def _welcome(folder: Any, settings: Settings) -> Callable[[], str | None]:
+    """The idle page's card for staff while the lobby has no content at all: the share's
+    address (looked up once), or None once anything has arrived in slides/."""
+    import socket
+
+    from signage.appliance.samba import staff_share_address
+
+    address = staff_share_address(settings, socket.gethostname())
+
+    def welcome() -> str | None:
+        catalog = folder.catalog
+        if catalog.slides or catalog.settling or any(p for p in catalog.problems if p):
+            return None
+        return address
+
+    return welcome
 
 
 def _write_refusal(settings: Settings, problems: list[Problem], clock: Clock | None) -> None:

@@ -117,6 +117,8 @@ class Hooks:
     on_position: Callable[[str, int], None] = lambda path, page: None
     """A new page is up: remember it, so a restarted player resumes near it."""
     extra_problems: Callable[[], list[Problem]] = field(default=lambda: [])
+    welcome: Callable[[], str | None] = lambda: None
+    """On the idle page: where staff put files (a card for a new, empty lobby), or None."""
 
 
 class Display:
@@ -302,7 +304,12 @@ class Player:
     def _show_idle(self, fade: bool = True) -> None:
         settings = self.folder.settings
         body = render_idle(
-            self.canvas, settings.organisation, self.clock.now(), self.fonts, settings.theme
+            self.canvas,
+            settings.organisation,
+            self.clock.now(),
+            self.fonts,
+            settings.theme,
+            welcome=self.hooks.welcome(),
         )
         self._present(self._compose(body), fade=fade)
 
