@@ -576,3 +576,17 @@ def test_a_meeting_past_its_end_is_over_not_expired() -> None:
     assert reasons(plan(slides, {}, at(2026, 12, 5))) == {
         "slides/会议/m.yaml": "meeting of 2026-12-03 14:30 is over"
     }
+
+
+def test_an_empty_folder_a_playlist_names_is_not_missing() -> None:
+    # No meeting this week: 会议/ is there, empty; that is no mistake to report.
+    lobby = playlist("playlists/lobby.yaml", "会议/", "slides/会议", "notices/", "gone/")
+    folders = {"会议"}
+    found = missing_items([lobby], list(SLIDES), is_folder=folders.__contains__)
+    assert [p.message.split(" matches")[0] for p in found] == ["slides 'gone/'"]
+    p = plan(SLIDES, lists(lobby), at(2026, 12, 3, 9))
+    assert len([x for x in p.problems if x.code == "missing-slide"]) == 3
+    p = make_plan(
+        SLIDES, (), lists(lobby), SETTINGS, at(2026, 12, 3, 9), CAL, is_folder=folders.__contains__
+    )
+    assert len([x for x in p.problems if x.code == "missing-slide"]) == 1

@@ -285,6 +285,10 @@ def test_install_share_into_a_prefix(tmp_path: Path) -> None:
     root = prefix / "srv/signage"
     assert (root / "slides").is_dir() and (root / "playlists").is_dir()
     assert (root / "slides").stat().st_mode & 0o7777 == 0o2750
+    # The folders 使用说明.txt names are there for staff to see (issue 14).
+    assert sorted(p.name for p in (root / "slides").iterdir()) == sorted(
+        ["通知", "政策", "会议", "图片", "紧急"]
+    )
     guide = root / "使用说明.txt"
     assert guide.read_bytes() == (REPO / "signage/data/使用说明.txt").read_bytes()
     assert guide.stat().st_mode & 0o777 == 0o640

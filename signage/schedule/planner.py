@@ -236,10 +236,12 @@ def missing_items(
     paths: Sequence[str],
     problems: Iterable[Problem] = (),
     expand: Callable[[str], list[str]] | None = None,
+    is_folder: Callable[[str], bool] | None = None,
 ) -> list[Problem]:
     """A problem for each playlist item that names nothing under slides/ (for `check` and
     the status page). An item naming a file that is itself refused (in `problems`) is not
-    reported twice."""
+    reported twice, nor one naming a folder that is there but empty (no meeting this week is
+    no mistake): `is_folder` answers for an item's text whether slides/ has that folder."""
     refused = {p.path for p in problems}
     folders: list[str] | None = None
     out = []
@@ -247,6 +249,9 @@ def missing_items(
         for item in playlist.items:
             matched = expand(item.slides) if expand else expand_item(item.slides, paths)
             if matched or (SLIDES_DIR + "/" + item.slides).rstrip("/") in refused:
+                continue
+            named = item.slides.removeprefix(SLIDES_DIR + "/").strip("/")
+            if is_folder is not None and not _GLOB_CHARS.search(named) and is_folder(named):
                 continue
             if folders is None:
                 folders = _folders_under_slides(paths)
@@ -277,10 +282,12 @@ def make_plan(
     settings: Settings,
     now: datetime,
     calendar: WorkCalendar,
+    *,
+    is_folder: Callable[[str], bool] | None = None,
 ) -> Plan:
     """The plan for `now`. `slides` maps root-relative paths to parsed slides, in name order
     (signage.core.paths.list_files order); `problems` are the catalog's (files refused),
-    carried into the plan with the planner's own."""
+    carried into the plan with the planner's own; `is_folder` as for `missing_items`."""
     slides = _with_urgent_folders(slides)
     all_problems = list(problems)
     notes: list[str] = []
@@ -333,7 +340,7 @@ def make_plan(
     known = {(p.path, p.message, p.line) for p in all_problems}
     all_problems += [
         p
-        for p in missing_items(mine, ordered, problems, expand)
+        for p in missing_items(mine, ordered, problems, expand, is_folder)
         if (p.path, p.message, p.line) not in known
     ]
 
