@@ -35,6 +35,9 @@ _MAGIC: tuple[tuple[bytes, str, str], ...] = (
     (b"{\\rtf", "an RTF document", ".rtf"),
 )
 _ZIP = b"PK\x03\x04"
+MAX_SNIFFED_BYTES = 64_000
+"""Larger text is not looked at as YAML: no meeting or playlist is that long."""
+_KEY_LINE = re.compile(r"^['\"]?[A-Za-z_\u4e00-\u9fff][\w\u4e00-\u9fff -]{0,30}['\"]?\s*[:：]")
 
 _KIND_LINE = re.compile(
     r"^\s*(?:kind|类型)\s*[:：]\s*['\"]?(?:meeting|会议)['\"]?\s*(?:#.*)?$", re.I
@@ -69,9 +72,14 @@ def actual_reader(rel: str, data: bytes) -> Redirect | None:
         return None
     if suffix in TEXT_EXTENSIONS:
         _refuse_binary(rel, data)
+    if len(data) > MAX_SNIFFED_BYTES:
+        return None  # meetings and playlists are a few lines: a long text is a document
     text = _as_text(data)
     if text is None:
         return None
+    first = _first_line(text)
+    if first is None or not _KEY_LINE.match(first):
+        return None  # a notice starts with its title, not with `key: value`
     loaded = _yaml_mapping(text)
     if loaded is not None and _is_playlist(loaded):
         raise ContentError(
@@ -81,7 +89,7 @@ def actual_reader(rel: str, data: bytes) -> Redirect | None:
         )
     if suffix in YAML_EXTENSIONS:
         return None
-    if _first_line_is_meeting(text) or (loaded is not None and _is_meeting(loaded)):
+    if _KIND_LINE.match(first) or (loaded is not None and _is_meeting(loaded)):
         name, shown = PurePosixPath(rel).name, hidden_name(rel)
         if PurePosixPath(shown).suffix.lower() in YAML_EXTENSIONS:
             said = f"saved as {name!r} (Windows shows {shown!r})"
@@ -127,19 +135,19 @@ def _as_text(data: bytes) -> str | None:
     from signage.formats.text import clean_text, decode_text
 
     try:
-        raw, _ = decode_text(data[:200_000])
+        raw, _ = decode_text(data)
     except ContentError:
         return None
     return clean_text(raw)
 
 
-def _first_line_is_meeting(text: str) -> bool:
+def _first_line(text: str) -> str | None:
+    """The first line that says something (not blank, not a comment, not `---`)."""
     for line in text.split("\n"):
         stripped = line.strip()
-        if not stripped or stripped.startswith("#") or stripped == "---":
-            continue
-        return bool(_KIND_LINE.match(stripped))
-    return False
+        if stripped and not stripped.startswith("#") and stripped != "---":
+            return stripped
+    return None
 
 
 def _yaml_mapping(text: str) -> Mapping[object, object] | None:
