@@ -221,3 +221,39 @@ def test_check_speaks_chinese_and_keeps_the_technical_line(
     assert "有问题    slides/通知/宣传片.mp4：这是视频。信息屏不播放视频" in out
     assert "          技术说明：files of type .mp4 cannot be shown" in out
     assert "检查结果：11 个文件可以播放，2 个播放列表，1 个问题" in out
+
+
+@pytest.mark.slow
+def test_a_development_run_writes_the_status_page_into_its_state_dir(
+    demo: Path, tmp_path: Path
+) -> None:
+    # Seen: `signage run` had no --state-dir, so a development run never wrote 状态.txt.
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    state = tmp_path / "state"
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+    env.pop("RUNTIME_DIRECTORY", None)
+    env.pop("STATE_DIRECTORY", None)
+    env["PYTHONPATH"] = str(REPO)
+    command = [sys.executable, "-m", "signage", "run", "--content", str(demo)]
+    command += ["--windowed", "--size", "320x180", "--state-dir", str(state)]
+    command += ["--at", "2026-12-01T10:00"]
+    proc = subprocess.Popen(command, env=env, cwd=tmp_path, stderr=subprocess.PIPE)
+    page = state / "status" / "状态.txt"
+    try:
+        deadline = time.monotonic() + 30
+        while not page.exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.1)
+        assert page.exists(), proc.stderr.read().decode() if proc.poll() is not None else ""
+        text = page.read_bytes().decode("utf-8-sig")
+        assert "使用的播放列表：playlists\\工作日大厅.yaml" in text
+        assert (state / "position.json").exists()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
+        assert proc.stderr is not None
+        proc.stderr.close()
