@@ -590,3 +590,9 @@ def test_an_empty_folder_a_playlist_names_is_not_missing() -> None:
         SLIDES, (), lists(lobby), SETTINGS, at(2026, 12, 3, 9), CAL, is_folder=folders.__contains__
     )
     assert len([x for x in p.problems if x.code == "missing-slide"]) == 1
+
+
+def test_a_file_item_naming_a_folder_is_still_missing() -> None:
+    lobby = playlist("playlists/lobby.yaml", "x.jpg")
+    found = missing_items([lobby], list(SLIDES), is_folder={"x.jpg"}.__contains__)
+    assert len(found) == 1

@@ -251,7 +251,14 @@ def missing_items(
             if matched or (SLIDES_DIR + "/" + item.slides).rstrip("/") in refused:
                 continue
             named = item.slides.removeprefix(SLIDES_DIR + "/").strip("/")
-            if is_folder is not None and not _GLOB_CHARS.search(named) and is_folder(named):
+            # Written as a folder ("会议/", "会议"), not as a file ("x.jpg").
+            as_folder = item.slides.endswith("/") or not PurePosixPath(named).suffix
+            if (
+                is_folder is not None
+                and as_folder
+                and not _GLOB_CHARS.search(named)
+                and is_folder(named)
+            ):
                 continue
             if folders is None:
                 folders = _folders_under_slides(paths)
