@@ -35,6 +35,7 @@ _MAGIC: tuple[tuple[bytes, str, str], ...] = (
     (b"{\\rtf", "an RTF document", ".rtf"),
 )
 _ZIP = b"PK\x03\x04"
+_FRONT_MATTER = re.compile(r"\A\s*---[ \t]*\n.*?^---[ \t]*$", re.M | re.S)
 MAX_SNIFFED_BYTES = 64_000
 """Larger text is not looked at as YAML: no meeting or playlist is that long."""
 _KEY_LINE = re.compile(r"^['\"]?[A-Za-z_\u4e00-\u9fff][\w\u4e00-\u9fff -]{0,30}['\"]?\s*[:：]")
@@ -80,6 +81,8 @@ def actual_reader(rel: str, data: bytes) -> Redirect | None:
     first = _first_line(text)
     if first is None or not _KEY_LINE.match(first):
         return None  # a notice starts with its title, not with `key: value`
+    if _FRONT_MATTER.match(text) and not _KIND_LINE.match(first):
+        return None  # settings between two `---` lines, then the notice's own text
     loaded = _yaml_mapping(text)
     if loaded is not None and _is_playlist(loaded):
         raise ContentError(
