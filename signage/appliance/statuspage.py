@@ -1,11 +1,17 @@
 """The staff status page: 状态.txt, the status file told in plain Chinese.
 
 Staff open it from the read-only status share when a file they dropped does not show. It
-says what is on the screen now, what is in the rotation, and for every refused file what
-went wrong and what to do, in words for someone who is not technical; the player's own
-(English, technical) message follows for the administrator. Last come the files that are
-fine but do not play now (dates, meeting period, playlist, screen, urgent notice), with the
-planner's reason in plain Chinese, so a staff member does not take them for missing.
+says what is on the screen now (and when urgent notices have replaced every playlist), what
+is in the rotation, and for every refused file what went wrong and what to do, in words for
+someone who is not technical — quoting the bad value, field or folder where the technical
+message names one (`DETAILED`) and by the kind of file for types the player does not show;
+the player's own (English, technical) message follows for the administrator. Then come the
+files that are fine but do not play now (dates, meeting period, playlist, screen, urgent
+notice), with the planner's reason in plain Chinese, so a staff member does not take them
+for missing, and the playlists: which one is in use and why each other one is not. The top
+says when it was written and how fresh it must be, and says so when the player has stopped
+(`mark_stopped`, run by systemd after the player exits) or did not start (`refusal_status`),
+or plays on its last good machine configuration.
 `status_text` is a pure function of the status mapping (DESIGN.md "Status file") and the
 time; `write_status_page` puts it,
 and status.json, into the state dir — never into the content folder, which the player only

@@ -309,7 +309,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                     "problems": [
                         {
                             **_problem_json(p, folder),
-                            "explanation": explain(p.code, p.line, p.path),
+                            "explanation": explain(p.code, p.line, p.path, message=p.message),
                         }
                         for p in problems
                     ],
@@ -510,7 +510,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     path: Path = args.file
     if not path.exists():
         raise UsageError(f"{str(path)!r} does not exist")
-    settings, _ = load_settings(Path("."), _machine_config(args), {})
+    settings, _ = load_settings(Path("."), _machine_config(args), {}, state_dirs=_state_dirs(args))
     root = path.resolve().parent
     rel = path.name
     # Keep the content-relative path when the file lies under a content folder's slides/.
@@ -669,7 +669,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from signage.appliance.playlog import format_report, summarise
     from signage.schedule.calendar import WorkCalendar
 
-    settings, _ = load_settings(Path("."), _machine_config(args), {})
+    settings, _ = load_settings(Path("."), _machine_config(args), {}, state_dirs=_state_dirs(args))
     directory = args.play_log or settings.play_log
     if directory is None:
         raise UsageError("no play log directory: give --play-log DIR or set play_log in the config")
