@@ -171,3 +171,14 @@ def test_playlist_names_without_their_extensions() -> None:
     assert playlist_stem("playlists/工作日.yaml.txt") == "工作日"
     assert playlist_stem("playlists/a.YML") == "a"
     assert is_playlist_name("工作日.Yaml.TXT") and not is_playlist_name("说明.txt")
+
+
+def test_a_notice_in_meeting_keys_that_is_no_meeting_stays_a_notice(tmp_path: Path) -> None:
+    # Chinese keys alone, no kind line, and a time no reader can place: it was a notice.
+    rel = put(tmp_path, "slides/放假.txt", "标题：元旦放假\n时间：元旦当天\n地点：全镇\n".encode())
+    assert read_slide(tmp_path, rel, Settings()).kind == "notice"
+    # Saved as .yaml.txt, or with kind: meeting, it is a meeting, and its mistake is told.
+    rel = put(tmp_path, "slides/放假.yaml.txt", "标题：元旦放假\n时间：元旦当天\n".encode())
+    with pytest.raises(ContentError) as err:
+        read_slide(tmp_path, rel, Settings())
+    assert err.value.code == "meeting-field"

@@ -57,6 +57,9 @@ class Redirect:
 
     reader: str
     warning: str
+    certain: bool = True
+    """False: the text only looks like one (meeting keys, no `kind: meeting`); if that reader
+    refuses it, the file's own reader reads it as what its name says."""
 
 
 def hidden_name(rel: str) -> str:
@@ -92,13 +95,15 @@ def actual_reader(rel: str, data: bytes) -> Redirect | None:
         )
     if suffix in YAML_EXTENSIONS:
         return None
-    if _KIND_LINE.match(first) or (loaded is not None and _is_meeting(loaded)):
+    marked = bool(_KIND_LINE.match(first))
+    if marked or (loaded is not None and _is_meeting(loaded)):
         name, shown = PurePosixPath(rel).name, hidden_name(rel)
-        if PurePosixPath(shown).suffix.lower() in YAML_EXTENSIONS:
+        hidden = PurePosixPath(shown).suffix.lower() in YAML_EXTENSIONS
+        if hidden:
             said = f"saved as {name!r} (Windows shows {shown!r})"
         else:
             said = f"written in a {PurePosixPath(rel).suffix} file"
-        return Redirect(MEETING_READER, f"a meeting {said}: read as a meeting")
+        return Redirect(MEETING_READER, f"a meeting {said}: read as a meeting", marked or hidden)
     return None
 
 

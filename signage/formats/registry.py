@@ -99,7 +99,12 @@ def read_slide(root: Path, rel: str, settings: Settings) -> Slide:
     redirect = actual_reader(rel, data)
     if redirect is None:
         return fmt.read(rel, data, settings)
-    slide = Format(redirect.reader, "", fmt.max_bytes).read(rel, data, settings)
+    try:
+        slide = Format(redirect.reader, "", fmt.max_bytes).read(rel, data, settings)
+    except ContentError:
+        if redirect.certain:
+            raise
+        return fmt.read(rel, data, settings)  # a notice written as "标题：… 时间：…"
     return dataclasses.replace(slide, warnings=(*slide.warnings, redirect.warning))
 
 
