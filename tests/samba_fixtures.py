@@ -234,6 +234,7 @@ def running_share(
             yield RunningShare(share, config, client_config, share.port, password, log)
         finally:
             _stop(proc)
+            _stop_helpers(config)
 
 
 def _wait_listening(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
@@ -264,6 +265,28 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     assert not left, f"smbd processes left running: {left}"
+
+
+def _stop_helpers(config: Path) -> None:
+    """smbd starts samba-dcerpcd on demand (listing shares, say), in a session of its own:
+    it outlives smbd's process group. Stop every process started with this configuration."""
+    wanted = f"--configfile={config}".encode()
+    for attempt in range(2):
+        left = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                args = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if wanted in args:
+                left.append(int(entry.name))
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(int(entry.name), signal.SIGTERM if attempt == 0 else signal.SIGKILL)
+        if not left:
+            return
+        time.sleep(0.5)
 
 
 @pytest.fixture(scope="module")
