@@ -140,7 +140,7 @@ def static_cpu(seconds: float) -> float:
         content = Path(tmp)
         (content / "slides").mkdir()
         shutil.copy(REPO / "signage.yaml", content / "signage.yaml")
-        notice = sorted((REPO / "slides" / "notices").glob("*.txt"))[0]
+        notice = sorted((REPO / "slides" / "通知").glob("*.txt"))[0]
         text = notice.read_text(encoding="utf-8")
         # One slide that stays up: the loop should only wake for the clock minute.
         (content / "slides" / "static.txt").write_text(

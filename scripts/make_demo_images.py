@@ -1,4 +1,4 @@
-"""Draw the demo images in slides/images/ (run from anywhere; writes next to this repo's slides/).
+"""Draw the demo images in slides/图片/ (run from anywhere; writes next to this repo's slides/).
 
     python scripts/make_demo_images.py [--out DIR]
 
@@ -343,7 +343,7 @@ def write_all(out: Path) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--out", type=Path, default=ROOT / "slides" / "images")
+    parser.add_argument("--out", type=Path, default=ROOT / "slides" / "图片")
     args = parser.parse_args(argv)
     for path in write_all(args.out):
         with Image.open(path) as im:

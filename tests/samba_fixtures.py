@@ -17,7 +17,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,6 +65,20 @@ class RunningShare:
     def user(self) -> str:
         return self.settings.staff_user
 
+    def list_shares(self, host: str = "127.0.0.1") -> subprocess.CompletedProcess[str]:
+        """`smbclient -L`: the shares and their comments, as Windows' network view shows."""
+        return subprocess.run(
+            [
+                str(SMBCLIENT),
+                *("-s", str(self.client_config), "-p", str(self.port)),
+                *("-L", f"//{host}", "-U", f"{self.user}%{self.password}"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
     def client(
         self,
         commands: str,
@@ -74,14 +88,16 @@ class RunningShare:
         password: str | None = None,
         anonymous: bool = False,
         cwd: Path | None = None,
+        host: str = "127.0.0.1",
     ) -> subprocess.CompletedProcess[str]:
-        """Run smbclient commands against a share as a staff PC would."""
+        """Run smbclient commands against a share as a staff PC would (from `host`: on
+        loopback a connection to 127.0.0.2 comes from 127.0.0.2, another "PC")."""
         auth = ["-N"] if anonymous else ["-U", f"{user or self.user}%{password or self.password}"]
         return subprocess.run(
             [
                 str(SMBCLIENT),
                 *("-s", str(self.client_config), "-p", str(self.port)),
-                f"//127.0.0.1/{share or self.settings.share_name}",
+                f"//{host}/{share or self.settings.share_name}",
                 *auth,
                 *("-c", commands),
             ],
@@ -148,8 +164,11 @@ def _throwaway_account() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def running_share(base: Path) -> Iterator[RunningShare]:
-    """Start smbd in `base` with the generated configuration; always stop it."""
+def running_share(
+    base: Path, edit: Callable[[str], str] | None = None, **changes: object
+) -> Iterator[RunningShare]:
+    """Start smbd in `base` with the generated configuration (ShareSettings `changes` on
+    top, e.g. hosts_allow, and the text passed through `edit`); always stop it."""
     with _throwaway_account() as user:
         content = base / "content"
         # The player's state dir, as on the lobby machine: the share shows only status/.
@@ -171,9 +190,10 @@ def running_share(base: Path) -> Iterator[RunningShare]:
             interfaces=("lo", "127.0.0.1"),
             log_file=base / "log.smbd",
             **share_run_dirs(base / "run"),  # type: ignore[arg-type]
-        )
+        ).replace(**changes)
         config = base / "smb.conf"
-        config.write_text(samba_config(share), encoding="utf-8")
+        text = samba_config(share)
+        config.write_text(edit(text) if edit else text, encoding="utf-8")
         client_config = base / "client.conf"
         client_dir = base / "client"
         client_dir.mkdir()
@@ -214,6 +234,7 @@ def running_share(base: Path) -> Iterator[RunningShare]:
             yield RunningShare(share, config, client_config, share.port, password, log)
         finally:
             _stop(proc)
+            _stop_helpers(config)
 
 
 def _wait_listening(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
@@ -244,6 +265,28 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     assert not left, f"smbd processes left running: {left}"
+
+
+def _stop_helpers(config: Path) -> None:
+    """smbd starts samba-dcerpcd on demand (listing shares, say), in a session of its own:
+    it outlives smbd's process group. Stop every process started with this configuration."""
+    wanted = f"--configfile={config}".encode()
+    for attempt in range(2):
+        left = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                args = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if wanted in args:
+                left.append(int(entry.name))
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(int(entry.name), signal.SIGTERM if attempt == 0 else signal.SIGKILL)
+        if not left:
+            return
+        time.sleep(0.5)
 
 
 @pytest.fixture(scope="module")

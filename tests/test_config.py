@@ -92,3 +92,80 @@ def test_parse_size_rejects(text: str) -> None:
 
 def test_parse_size() -> None:
     assert parse_size("1080X1920") == (1080, 1920)
+
+
+# --- the machine configuration: errors with their line, the last good copy ------------------
+
+from signage.core.config import (  # noqa: E402
+    DEFAULT_CONTENT,
+    LAST_GOOD_NAME,
+    config_usable,
+    read_machine_config,
+)
+
+
+def test_a_typo_in_the_machine_configuration_is_an_error_with_its_line(tmp_path: Path) -> None:
+    # Seen: `contnet:` for `content:` made the player play its working directory.
+    machine = write(tmp_path / "m.yaml", "screen: lobby-1\ncontnet: /srv/signage\n")
+    settings, problems = load_settings(None, machine)
+    assert [(p.line, p.code) for p in problems] == [(2, "machine-config")]
+    assert "contnet: unknown setting (did you mean 'content'?)" in problems[0].message
+    assert not config_usable(problems)
+    assert settings.content == Path(".") and settings.screen != "lobby-1"  # nothing applied
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ("content: /srv/a\nrotation: 45\n", 2, "rotation: 45 is not 0, 90, 180 or 270"),
+        ("content: /srv/a\nscreen: a: b\n", 2, "YAML syntax error"),
+        ("content: /srv/a\nscreen: a\nscreen: b\n", 3, "'screen' is given twice"),
+        ("- content: /srv/a\n", 1, "should be settings"),
+        ("content: /srv/a\ndisplay: {on: [{days: workdays}], of_command: x}\n", 2, "display."),
+    ],
+)
+def test_every_kind_of_machine_error_names_its_line(
+    tmp_path: Path, text: str, line: int, words: str
+) -> None:
+    _, problems, _ = read_machine_config(write(tmp_path / "m.yaml", text))
+    assert problems and problems[0].line == line, problems
+    assert words in problems[0].message
+    assert {p.code for p in problems} == {"machine-config"}
+
+
+def test_without_content_the_machine_plays_the_installed_folder(tmp_path: Path) -> None:
+    machine = write(tmp_path / "m.yaml", "screen: lobby-1\n")
+    settings, problems = load_settings(None, machine)
+    assert problems == [] and settings.content == DEFAULT_CONTENT
+
+
+def test_the_last_good_configuration_stands_in_for_a_broken_one(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    content = tmp_path / "srv"
+    content.mkdir()
+    good = f"content: {content}\nstate_dir: {state}\nscreen: lobby-1\nrotation: 90\n"
+    machine = write(tmp_path / "m.yaml", good)
+    settings, problems = load_settings(None, machine, remember=True)
+    assert problems == [] and (state / LAST_GOOD_NAME).read_text("utf-8") == good
+    # Someone edits it and leaves a YAML error: the copy is used, and that is said.
+    write(machine, good.replace("rotation: 90", "rotation: 90\n  size: [1920"))
+    settings, problems = load_settings(None, machine, remember=True)
+    assert config_usable(problems)
+    assert settings.content == content and settings.rotation == 90
+    assert [p.code for p in problems] == ["machine-config", "config-last-good"]
+    assert str(state / LAST_GOOD_NAME) in problems[1].message
+    # The broken file never replaces the good copy.
+    assert (state / LAST_GOOD_NAME).read_text("utf-8") == good
+
+
+def test_the_last_good_copy_is_found_in_the_state_directories_given(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / LAST_GOOD_NAME).write_text("content: /srv/kept\n", "utf-8")
+    machine = write(tmp_path / "m.yaml", "contnet: /srv/x\n")
+    settings, problems = load_settings(None, machine, state_dirs=[state])
+    assert config_usable(problems) and settings.content == Path("/srv/kept")
+    # A copy that is itself broken is no stand-in.
+    (state / LAST_GOOD_NAME).write_text("contnet: /srv/kept\n", "utf-8")
+    _, problems = load_settings(None, machine, state_dirs=[state])
+    assert not config_usable(problems)

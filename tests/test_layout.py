@@ -371,7 +371,7 @@ def test_last_page_is_never_a_widow_and_every_page_is_numbered(fonts: FontBook) 
 
 
 def test_meeting_pages_after_the_first_repeat_when_and_where(fonts: FontBook) -> None:
-    data = (Path(__file__).parent.parent / "slides" / "meetings").glob("2026-12-03-*.yaml")
+    data = (Path(__file__).parent.parent / "slides" / "会议").glob("2026-12-03-*.yaml")
     path = next(iter(data))
     slide = read_meeting_slide("slides/m.yaml", path.read_bytes(), SETTINGS)
     for canvas in (LANDSCAPE, PORTRAIT):
@@ -397,7 +397,7 @@ def test_meeting_pages_after_the_first_repeat_when_and_where(fonts: FontBook) ->
 
 
 def test_meeting_pages_say_when_it_is_under_way(fonts: FontBook) -> None:
-    path = next((Path(__file__).parent.parent / "slides" / "meetings").glob("2026-12-03-*.yaml"))
+    path = next((Path(__file__).parent.parent / "slides" / "会议").glob("2026-12-03-*.yaml"))
     slide = read_meeting_slide("slides/m.yaml", path.read_bytes(), SETTINGS)
     during = datetime(2026, 12, 3, 15, 0, tzinfo=TZ)
     pages = layout_slide(slide, LANDSCAPE, fonts, SETTINGS, during)

@@ -90,7 +90,7 @@ def composed(page_surface: pygame.Surface, fonts: FontBook) -> tuple[pygame.Surf
 
 
 def test_golden_frame_with_a_photo(fonts: FontBook) -> None:
-    slide = read_slide(REPO, "slides/images/03-楼层指引（EXIF旋转）.jpg", Settings(content=REPO))
+    slide = read_slide(REPO, "slides/图片/03-楼层指引（EXIF旋转）.jpg", Settings(content=REPO))
     page = pages_for(PlannedItem(slide), FRAME_CANVAS, fonts, Settings(), NOW)[0]
     surface = render_page(
         page, FRAME_CANVAS, fonts, Settings().theme, lambda r: (REPO / r).read_bytes()

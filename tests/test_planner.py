@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -481,3 +482,117 @@ def test_plan_is_constant_until_next_change(now: datetime, fraction: float) -> N
     if later >= change:
         later = change - timedelta(microseconds=1)
     assert show(later) == show(now)
+
+
+# --- issue 14: what staff tripped over ---------------------------------------------------
+
+
+def test_anything_in_the_chinese_urgent_folder_is_urgent_whatever_its_type() -> None:
+    # Seen: only a .txt in urgent/ took over; a photo or a Word file in 紧急 played in turn.
+    photo = image("slides/紧急/停电示意图.jpg")
+    word = notice("slides/紧急通知/停水.docx")
+    old = image("slides/urgent/旧的.jpg")
+    lobby = playlist("playlists/lobby.yaml", "notices/")
+    for slide in (photo, word, old):
+        p = plan(library(*SLIDES.values(), slide), lists(lobby), at(2026, 12, 3, 9))
+        assert p.urgent and paths(p) == [slide.path], slide.path
+        assert p.items[0].slide.urgent  # laid out in the urgent style
+    # A folder that only contains the word is not urgent.
+    p = plan(library(image("slides/不紧急/a.jpg")), {}, at(2026, 12, 3, 9))
+    assert not p.urgent
+
+
+def test_urgent_plan_names_the_playlist_it_pauses() -> None:
+    lobby = playlist("playlists/lobby.yaml", "notices/", priority=10)
+    spare = playlist("playlists/spare.yaml", "images/")
+    p = plan(library(*SLIDES.values(), URGENT), lists(lobby, spare), at(2026, 12, 3, 11))
+    assert p.urgent and p.playlist is None
+    assert dict(p.playlists) == {
+        "playlists/lobby.yaml": "paused while urgent notices show",
+        "playlists/spare.yaml": "priority 0 is lower than playlists/lobby.yaml (10)",
+    }
+
+
+def test_a_timed_playlist_without_priority_beats_the_always_on_fallback() -> None:
+    # Seen: a playlist written from 使用说明 (no priority) never played beside the demo's
+    # fallback of the same priority, because "default.yaml" sorts before "工作日.yaml".
+    fallback = playlist("playlists/default.yaml", "images/")
+    mine = playlist("playlists/工作日.yaml", "notices/", when=WORKDAY)
+    p = plan(SLIDES, lists(fallback, mine), at(2026, 12, 3, 9))
+    assert p.playlist == "playlists/工作日.yaml"
+    assert dict(p.playlists) == {
+        "playlists/default.yaml": (
+            "same priority 0 as playlists/工作日.yaml, which has times and wins"
+        )
+    }
+    evening = plan(SLIDES, lists(fallback, mine), at(2026, 12, 3, 19))
+    assert evening.playlist == "playlists/default.yaml"
+    assert dict(evening.playlists) == {"playlists/工作日.yaml": "not active now"}
+
+
+def test_every_unused_playlist_says_why() -> None:
+    low = playlist("playlists/low.yaml", "images/", when=WORKDAY)
+    high = playlist("playlists/high.yaml", "notices/", priority=5)
+    night = playlist(
+        "playlists/night.yaml", "notices/", priority=9, when=TimeWindow(hours=((0, 60),))
+    )
+    upstairs = playlist("playlists/upstairs.yaml", "images/", screens=("lobby-2", "lobby-3"))
+    p = plan(SLIDES, lists(low, high, night, upstairs), at(2026, 12, 3, 9))
+    assert p.playlist == "playlists/high.yaml"
+    assert dict(p.playlists) == {
+        "playlists/low.yaml": "priority 0 is lower than playlists/high.yaml (5)",
+        "playlists/night.yaml": "not active now",
+        "playlists/upstairs.yaml": "for screen lobby-2, lobby-3",
+    }
+
+
+def test_a_missing_folder_is_named_with_the_folders_there() -> None:
+    # Seen: the demo's playlists named notices/ while staff made 通知; the reason did not
+    # say which name was wrong nor what is there.
+    slides = library(notice("slides/通知/a.txt"), image("slides/图片/b.jpg"))
+    lobby = playlist("playlists/lobby.yaml", "notices/", "通知/gone.txt", "gone.txt")
+    p = plan(slides, lists(lobby), at(2026, 12, 3, 9))
+    messages = [pr.message for pr in p.problems if pr.code == "missing-slide"]
+    assert messages == [
+        "slides 'notices/' matches no file under slides/ (folders in slides/: 图片/, 通知/)",
+        "slides '通知/gone.txt' matches no file under slides/",
+        "slides 'gone.txt' matches no file under slides/",
+    ]
+
+
+def test_problems_the_folder_already_lists_are_not_repeated() -> None:
+    # Seen: `signage plan` printed each missing playlist item twice.
+    lobby = playlist("playlists/lobby.yaml", "gone/")
+    first = plan(SLIDES, lists(lobby), at(2026, 12, 3, 9))
+    again = plan(SLIDES, lists(lobby), at(2026, 12, 3, 9), problems=first.problems)
+    assert len(again.problems) == len(first.problems) == 1
+
+
+def test_a_meeting_past_its_end_is_over_not_expired() -> None:
+    # Seen: a finished meeting told staff to "change or delete the end date".
+    end = at(2026, 12, 3, 16, 30)
+    m = meeting("slides/会议/m.yaml", at(2026, 12, 3, 14, 30), end)
+    slides = library(dataclasses.replace(m, show_until=end))
+    assert reasons(plan(slides, {}, at(2026, 12, 5))) == {
+        "slides/会议/m.yaml": "meeting of 2026-12-03 14:30 is over"
+    }
+
+
+def test_an_empty_folder_a_playlist_names_is_not_missing() -> None:
+    # No meeting this week: 会议/ is there, empty; that is no mistake to report.
+    lobby = playlist("playlists/lobby.yaml", "会议/", "slides/会议", "notices/", "gone/")
+    folders = {"会议"}
+    found = missing_items([lobby], list(SLIDES), is_folder=folders.__contains__)
+    assert [p.message.split(" matches")[0] for p in found] == ["slides 'gone/'"]
+    p = plan(SLIDES, lists(lobby), at(2026, 12, 3, 9))
+    assert len([x for x in p.problems if x.code == "missing-slide"]) == 3
+    p = make_plan(
+        SLIDES, (), lists(lobby), SETTINGS, at(2026, 12, 3, 9), CAL, is_folder=folders.__contains__
+    )
+    assert len([x for x in p.problems if x.code == "missing-slide"]) == 1
+
+
+def test_a_file_item_naming_a_folder_is_still_missing() -> None:
+    lobby = playlist("playlists/lobby.yaml", "x.jpg")
+    found = missing_items([lobby], list(SLIDES), is_folder={"x.jpg"}.__contains__)
+    assert len(found) == 1

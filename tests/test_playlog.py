@@ -310,3 +310,44 @@ def test_really_full_disk(tiny_disk: Path) -> None:
     assert recovered
     assert problem_of(log) is None
     assert summarise(log_dir).records == 1
+
+
+# --- issue 14: the future is not "missed"; urgent notices under their own label -------------
+
+
+def test_days_after_today_are_never_counted_as_missed(tmp_path: Path) -> None:
+    # Seen: `report --from 2026-12-01 --to 2026-12-31` on the 7th listed 8-31 as missed.
+    log, clock = make_log(tmp_path)
+    play_week(log, clock)
+    report = summarise(tmp_path / "playlog", date(2026, 12, 1), date(2026, 12, 10))
+    workdays = [date(2026, 12, d) for d in (1, 2, 3, 4, 7, 8, 9, 10)]
+    text = format_report(report, expected_days=workdays, today=date(2026, 12, 8))
+    notice = text[text.index(NOTICE) : text.index(POLICY)]
+    assert "应显示而未显示: 2026-12-03 周四\n" in notice
+    assert "2026-12-08 周二  今天还没有显示（今天还没过完）" in notice
+    assert "2026-12-09 周三  （还没到）" in notice
+    data = json.loads(
+        format_report(report, as_json=True, expected_days=workdays, today=date(2026, 12, 8))
+    )
+    assert data["files"][0]["missing_days"] == ["2026-12-03"]
+    assert "2026-12-09" not in data["files"][1]["missing_days"]
+
+
+def test_urgent_notices_are_reported_under_their_own_label(tmp_path: Path) -> None:
+    from signage.appliance.playlog import URGENT_PLAYLIST
+
+    log, _ = make_log(tmp_path)
+    log.record(at(1, 9), 20.0, "lobby-1", URGENT_PLAYLIST, "slides/紧急/停水.txt", "u", 0, 1)
+    text = format_report(summarise(tmp_path / "playlog"))
+    assert "播放列表 紧急通知（代替所有播放列表）" in text
+
+
+def test_report_command_uses_today(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from signage.commands.cli import main
+
+    log, clock = make_log(tmp_path)
+    play_week(log, clock)
+    argv = ["report", "--play-log", str(tmp_path / "playlog"), "--from", "2026-12-01"]
+    assert main([*argv, "--to", "2026-12-31", "--today", "2026-12-05", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["files"][0]["missing_days"] == ["2026-12-03"]

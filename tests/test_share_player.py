@@ -254,7 +254,8 @@ def test_staff_changes_through_the_share_reach_the_screen_and_the_status_page(
         wait_for(lambda: "上一次正常的版本" in page(), "the kept-version note in 状态.txt", log)
         assert set(rotation()) == {welcome, notice}
         problems = {p["path"]: p.get("code") for p in status().get("problems") or []}
-        assert problems == {broken: "image-truncated", notice: "not-text"}
+        # A zip (a Word file) behind a .txt name is told as such (issue 14), not "not text".
+        assert problems == {broken: "image-truncated", notice: "hidden-extension"}
 
         # 7. What a staff PC reads from the read-only status share.
         got = share.client(
@@ -271,7 +272,7 @@ def test_staff_changes_through_the_share_reach_the_screen_and_the_status_page(
     assert "2026年会合影" not in text  # deleted: gone from every section
     section = text[text.index("三、没有显示的文件和原因（共 2 个）") :]
     assert "slides\\坏照片.jpg\r\n     原因：图片只复制了一半，请重新复制一次。\r\n" in section
-    assert "slides\\通知\\关于元旦放假的通知.txt\r\n     原因：这不是文本文件" in section
+    assert "slides\\通知\\关于元旦放假的通知.txt\r\n     原因：文件的全名是" in section
     assert "改好之前，屏幕继续显示这个文件上一次正常的版本。" in section
     # The player only reads the content folder: exactly what staff put there is left.
     left = sorted(p.relative_to(share.content).as_posix() for p in share.content.rglob("*"))

@@ -42,8 +42,11 @@ def test_every_key_is_kept_and_left_out_is_added() -> None:
         "problems",
         "display",
         "left_out",
+        "urgent",
+        "playlists_unused",
     ]
-    assert data["left_out"] == []
+    assert data["left_out"] == [] and data["playlists_unused"] == []
+    assert data["urgent"] is False
     assert data["current"] == {
         "path": "slides/a.txt",
         "page": 0,
@@ -71,6 +74,26 @@ def test_left_out_carries_the_plans_reasons_in_order() -> None:
             "reason": "meeting on 2026-12-10 09:00: shown from 2026-12-03",
         },
         {"path": "slides/b.txt", "reason": "not in playlist lobby.yaml"},
+    ]
+
+
+def test_urgent_and_the_playlists_not_in_use_are_told() -> None:
+    problem = Problem("slides/坏.jpg", "image file is truncated", None, "image-truncated")
+    data = status_dict(
+        now=NOW,
+        screen="lobby-1",
+        playlist=None,
+        current=None,
+        rotation=["slides/紧急/停水.txt"],
+        problems=[problem],
+        problem_since={},
+        display="on",
+        urgent=True,
+        playlists=[("playlists/工作日.yaml", "paused while urgent notices show")],
+    )
+    assert data["urgent"] is True
+    assert data["playlists_unused"] == [
+        {"path": "playlists/工作日.yaml", "reason": "paused while urgent notices show"}
     ]
 
 

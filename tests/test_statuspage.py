@@ -548,7 +548,7 @@ def test_the_example_in_the_admin_guide_is_what_the_page_says() -> None:
     status = {
         "updated_at": "2026-12-03T09:00:05+08:00",
         "screen": "lobby-1",
-        "playlist": None,
+        "playlist": "playlists/工作日.yaml",
         "current": {
             "path": "slides/通知/关于元旦放假的通知.txt",
             "page": 0,
@@ -582,5 +582,250 @@ def test_the_example_in_the_admin_guide_is_what_the_page_says() -> None:
             },
             {"path": "slides/通知/国庆值班表.txt", "reason": "show_until 2026-10-08 passed"},
         ],
+        "urgent": False,
+        "playlists_unused": [
+            {
+                "path": "playlists/全部内容.yaml",
+                "reason": "priority 0 is lower than playlists/工作日.yaml (10)",
+            },
+            {"path": "playlists/周末.yaml", "reason": "not active now"},
+        ],
     }
     assert status_text(status, NOW).rstrip("\n") == example
+
+
+# --- issue 14: reasons that say what is wrong, urgent, playlists ----------------------------
+
+from signage.appliance.statuspage import (  # noqa: E402
+    DETAILED,
+    PLAYLIST_REASONS,
+    URGENT_PAUSES,
+    mark_stopped,
+    why_playlist_unused,
+)
+from signage.core.model import ContentError, Problem  # noqa: E402
+
+
+def _meeting_error(text: str) -> ContentError:
+    from signage.formats.meeting import read_meeting_slide
+
+    with pytest.raises(ContentError) as err:
+        read_meeting_slide("slides/会议/m.yaml", text.encode(), Settings())
+    return err.value
+
+
+def _real_messages() -> list[tuple[str, str]]:
+    """(code, message) as the readers and the planner produce them now."""
+    from signage.formats.misnamed import actual_reader
+    from signage.formats.word import OLE_MAGIC, read_docx_slide
+    from signage.schedule.planner import missing_items
+    from signage.schedule.playlist import load_playlists
+
+    out = []
+    for text in (
+        "kind: meeting\n时间: 2026-12-03 14:30\n",
+        "kind: meeting\n标题: 会\n",
+        "kind: meeting\n标题: 会\n时间: 2026年12月 下午\n",
+        "kind: meeting\n标题: 会\n时间: 2026-12-03 14:30\n结束时间: 傍晚\n",
+        "kind: meeting\n标题: 会\n时间: 2026-12-03 14:30\n结束时间: 2026-12-03 13:00\n",
+        "kind: meeting\n标题: 会\n时间: 2026-12-03 14:30\nduration: 9999\n",
+        "kind: meeting\n标题: 会\n时间: 2026-12-03 14:30\nduration: 很久\n",
+    ):
+        err = _meeting_error(text)
+        out.append((err.code, err.message))
+    _, problems = load_playlists({"playlists/a.yaml": b"items:\n\t- slides: a/\n"}, None)
+    _, more = load_playlists({"playlists/b.yaml": b"items: [a/, b/\n"}, None)
+    missing = missing_items(
+        [Playlist("playlists/c.yaml", "c", (PlaylistItem("notices/", line=3),))],
+        ["slides/通知/a.txt"],
+    )
+    missing += missing_items(
+        [Playlist("playlists/c.yaml", "c", (PlaylistItem("通知/b.txt", line=4),))],
+        ["slides/通知/a.txt"],
+    )
+    out += [(p.code, p.message) for p in problems + more + missing]
+    for data in (b"\xff\xd8\xff\xe0JFIF", b"PK\x03\x04....word/document.xml"):
+        with pytest.raises(ContentError) as err:
+            actual_reader("slides/x.jpg.txt", data)
+        out.append((err.value.code, err.value.message))
+    with pytest.raises(ContentError) as err:
+        read_docx_slide("slides/old.docx", OLE_MAGIC + b"\0" * 504 + b"WordDocument", Settings())
+    out.append((err.value.code, err.value.message))
+    return out
+
+
+def test_every_detailed_reason_matches_a_message_the_package_gives() -> None:
+    messages = _real_messages()
+    for code, pattern, _ in DETAILED:
+        assert any(c == code and pattern.search(m) for c, m in messages), pattern.pattern
+    for code, message in messages:
+        reason = explain(code, 3, "slides/x.jpg.txt", message=message)
+        if code != "old-word-format":  # its own code says it all
+            assert reason != explain(code, 3, "slides/x.jpg.txt"), (code, message)
+        assert "{" not in reason and reason.endswith("。"), reason
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("the meeting has no start time (start: …)", "第 3 行：会议通知没有写开会时间"),
+        (
+            "start: '2026年12月 下午' is not a date like 2026-12-01 or 2026-12-01 09:00",
+            "第 3 行：开会时间写成了“2026年12月 下午”，播放器认不出来。请写成“2026-12-03 14:30”",
+        ),
+        ("end '傍晚' is not a time like 16:00 or 2026-12-03 16:00", "结束时间写成了“傍晚”"),
+    ],
+)
+def test_a_meeting_reason_names_the_field_and_the_forms(message: str, expected: str) -> None:
+    # Seen: "有一项没写或者写得不对", naming neither the field nor what is accepted.
+    assert expected in explain("meeting-field", 3, "slides/会议/a.yaml", message=message)
+
+
+def test_a_tab_and_a_wrong_folder_are_named() -> None:
+    tab = explain(
+        "yaml-syntax",
+        2,
+        "playlists/a.yaml",
+        message="YAML syntax error: found character '\\t' that cannot start any token",
+    )
+    assert tab.startswith("第 2 行：这一行有 Tab") and "改成空格" in tab
+    assert "Tab 键" in REASONS["yaml-syntax"]  # among the causes listed in any case
+    folder = explain(
+        "missing-slide",
+        5,
+        "playlists/工作日.yaml",
+        message="slides 'notices/' matches no file under slides/ "
+        "(folders in slides/: 图片/, 通知/)",
+    )
+    assert "写的“notices/”在 slides 文件夹里找不到" in folder
+    assert "现有的文件夹是：图片、通知" in folder
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("宣传片.mp4", "信息屏不播放视频"),
+        ("统计表.xlsx", "输出为 PDF"),
+        ("统计表.ET", "表格"),
+        ("资料.rar", "压缩包"),
+        ("通知.lnk", "快捷方式"),
+        ("IMG_0001.HEIC", "HEIC"),
+        ("公文.ofd", "OFD"),
+        ("没有扩展名", "没有扩展名"),
+        ("程序.exe", "播放器不支持这种文件格式"),
+    ],
+)
+def test_unsupported_files_are_told_what_to_do_for_their_kind(name: str, expected: str) -> None:
+    # Seen: a video and a spreadsheet were told to "save as" a supported type.
+    reason = explain("unsupported-type", None, f"slides/{name}", message="cannot be shown")
+    assert expected in reason
+    if name.endswith((".mp4", ".rar")):
+        assert "另存为" not in reason
+
+
+def test_a_renamed_old_word_file_is_not_called_damaged() -> None:
+    reason = explain("old-word-format", None, "slides/通知.docx")
+    assert "旧版的 Word/WPS 文件" in reason and "已损坏" not in reason and "没有坏" in reason
+
+
+def test_a_hidden_extension_says_the_real_name_and_the_fix() -> None:
+    message = (
+        "named '照片.jpg.txt' but the file is a JPEG photo "
+        "(Windows hides the last extension: rename it to end in .jpg)"
+    )
+    reason = explain("hidden-extension", None, "slides/照片.jpg.txt", message=message)
+    assert "全名是“照片.jpg.txt”，里面其实是一张 JPG 照片" in reason
+    assert "看起来叫“照片.jpg”" in reason and "改成“照片.jpg”" in reason
+
+
+def test_urgent_takes_over_and_the_page_does_not_contradict_itself() -> None:
+    # Seen: every file "paused", and in the same breath "no playlist: all play in name order".
+    status = _status(
+        playlist=None,
+        current={"path": "slides/紧急/停水.txt", "page": 0, "since": "2026-12-03T08:59:50+08:00"},
+        rotation=["slides/紧急/停水.txt"],
+        problems=[],
+        left_out=[{"path": "slides/通知/a.txt", "reason": "an urgent notice is showing"}],
+        urgent=True,
+        playlists_unused=[{"path": "playlists/工作日.yaml", "reason": URGENT_PAUSES}],
+    )
+    text = status_text(status, NOW)
+    assert "现在正在播放紧急通知" in text and "代替所有播放列表" in text
+    assert "暂停的播放列表：playlists\\工作日.yaml" in text
+    assert "按文件名顺序" not in text
+    assert "紧急通知结束后自动恢复" in text
+
+
+def test_playlists_present_but_none_active_is_not_called_name_order() -> None:
+    status = _status(
+        playlist=None,
+        current=None,
+        rotation=[],
+        playlists_unused=[{"path": "playlists/工作日.yaml", "reason": "not active now"}],
+    )
+    text = status_text(status, NOW)
+    assert "现在没有在播放时间内的播放列表" in text and "按文件名顺序" not in text
+    assert "五、播放列表" in text and "现在不在它设定的播放时间（when）内。" in text
+
+
+def test_every_reason_a_playlist_is_unused_is_in_plain_words() -> None:
+    from signage.schedule import planner
+
+    assert planner.URGENT_PAUSES == URGENT_PAUSES
+    day = timedelta(days=1)
+    slides = {"slides/a.txt": _slide("slides/a.txt")}
+    urgent = _slide("slides/紧急/b.txt", urgent=True, show_until=NOW + day)
+
+    def pl(name: str, **kw: Any) -> Playlist:
+        return Playlist(f"playlists/{name}.yaml", name, (PlaylistItem("a.txt", line=2),), **kw)
+
+    timed = TimeWindow(hours=((8 * 60, 18 * 60),))
+    night = TimeWindow(hours=((0, 60),))
+    sets = [
+        [pl("a", priority=5), pl("b"), pl("c", when=night), pl("d", screens=("lobby-9",))],
+        [pl("a", when=timed), pl("b")],
+        [pl("a", when=timed), pl("b", when=timed)],
+    ]
+    settings = Settings(screen="lobby-1")
+    reasons = set()
+    for playlists in sets:
+        mapping = {p.path: p for p in playlists}
+        for slide_set in (slides, {**slides, urgent.path: urgent}):
+            plan = make_plan(slide_set, (), mapping, settings, NOW, CALENDAR)
+            reasons |= {reason for _, reason in plan.playlists}
+    used = {p.pattern for p, _ in PLAYLIST_REASONS for r in reasons if p.fullmatch(r)}
+    assert used == {p.pattern for p, _ in PLAYLIST_REASONS}, reasons
+    for reason in reasons:
+        text = why_playlist_unused(reason)
+        assert text.endswith("。") and "{" not in text and "技术说明" not in text, text
+
+
+def test_a_configuration_on_its_last_good_copy_is_said_at_the_top() -> None:
+    problem = {
+        "path": "/etc/signage/signage.yaml",
+        "message": "using the last good configuration instead",
+        "code": "config-last-good",
+    }
+    text = status_text(_status(problems=[problem]), NOW)
+    assert text.splitlines()[2].startswith(
+        "注意：播放机的设置文件有错，播放器正在用上一次正确的设置"
+    )
+
+
+def test_a_stopped_player_is_said_even_on_a_fresh_page(tmp_path: Path) -> None:
+    write_status_page(tmp_path, _status(), NOW)
+    assert mark_stopped(tmp_path, NOW + timedelta(minutes=1), "success")
+    text = (tmp_path / STATUS_TEXT_NAME).read_bytes().decode("utf-8-sig")
+    assert "注意：播放器在今天 09:01 停止了运行：正常停止" in text
+    assert "下面是播放器停止前的情况" in text
+    assert not mark_stopped(tmp_path / "nothing", NOW)
+
+
+def test_problems_keep_their_reason_through_status_page(tmp_path: Path) -> None:
+    problem = Problem(
+        "slides/a.mp4", "files of type .mp4 cannot be shown", None, "unsupported-type"
+    )
+    status = _status(
+        problems=[{"path": problem.path, "message": problem.message, "code": problem.code}]
+    )
+    assert "信息屏不播放视频" in status_text(status, NOW)

@@ -109,11 +109,12 @@ def test_format_timeline() -> None:
         at(2026, 10, 9, 9),
     )
     text = format_timeline(segments)
+    # In Chinese for the administrator (issue 14), with the weekday.
     assert text == (
-        "2026-10-09 07:00:00 → 2026-10-09 08:00:00  "
-        "no playlist active: organisation name and clock\n"
-        "2026-10-09 08:00:00 → 2026-10-09 09:00:00  playlists/office.yaml\n"
+        "2026-10-09 周五 07:00:00 至 2026-10-09 周五 08:00:00  "
+        "没有在播放时间内的播放列表：只显示单位名称和时间\n"
+        "2026-10-09 周五 08:00:00 至 2026-10-09 周五 09:00:00  播放列表 playlists/office.yaml\n"
         "    slides/a.txt\n"
     )
     everything = timeline(SLIDES, (), {}, SETTINGS, CAL, at(2026, 10, 9, 7), at(2026, 10, 9, 9))
-    assert "every slide (no playlist)" in format_timeline(everything)
+    assert "没有播放列表：全部文件按文件名顺序" in format_timeline(everything)

@@ -14,6 +14,8 @@ skips lines cut short by a power failure and counts them.
      "digest":"9f2c…","page":0,"pages":3}
 
 `page` is 0-based, as in the status file; `pages` is how many pages the slide had.
+`playlist` is the playlist the page was shown under, `"urgent"` (URGENT_PLAYLIST) for an
+urgent notice (which is shown instead of every playlist), or null with no playlist.
 """
 
 from __future__ import annotations
@@ -45,6 +47,14 @@ Opener = Callable[[Path], TextIO]
 _MAX_RECORD_SECONDS = 86_400.0
 
 _WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+URGENT_PLAYLIST = "urgent"
+"""The `playlist` of an urgent notice's records: it interrupts playlists, it is none of them."""
+
+
+def playlist_label(playlist: str) -> str:
+    """How the report names a record's playlist."""
+    return "紧急通知（代替所有播放列表）" if playlist == URGENT_PLAYLIST else playlist
 
 
 def log_file_name(day: date) -> str:
@@ -469,12 +479,16 @@ def format_report(
     *,
     as_json: bool = False,
     expected_days: Collection[date] | None = None,
+    today: date | None = None,
 ) -> str:
     """The report as text for the administrator (Chinese labels), or as JSON.
 
     With `expected_days` (say, the working days of the range from the calendar), each file
-    lists the expected days on which it was not shown.
+    lists the expected days on which it was not shown. With `today`, days from today on are
+    never counted as missed (today is not over; later days have not come).
     """
+    if today is not None and expected_days is not None:
+        expected_days = [d for d in expected_days if d < today]
     if as_json:
         data = report_to_json(report)
         if expected_days is not None:
@@ -516,13 +530,17 @@ def format_report(
             f"  累计 {format_duration_zh(f.seconds)} · {f.showings} 次"
             f" · {len(f.days)} 天 · {pages}",
             f"  屏幕 {', '.join(s or '-' for s in f.screens)}"
-            + (f" · 播放列表 {', '.join(f.playlists)}" if f.playlists else "")
+            + (f" · 播放列表 {', '.join(map(playlist_label, f.playlists))}" if f.playlists else "")
             + (f" · {len(f.digests)} 个版本" if len(f.digests) > 1 else ""),
         ]
         shown = {d.day: d for d in f.per_day}
         for day in listed if listed is not None else sorted(shown):
             entry = shown.get(day)
-            if entry is None:
+            if entry is None and today is not None and day > today:
+                out.append(f"    {_day_label(day)}  （还没到）")
+            elif entry is None and day == today:
+                out.append(f"    {_day_label(day)}  今天还没有显示（今天还没过完）")
+            elif entry is None:
                 out.append(f"    {_day_label(day)}  未显示")
             else:
                 seconds = format_duration_zh(entry.seconds)

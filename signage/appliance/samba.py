@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import ipaddress
 import re
 import sys
 from collections.abc import Mapping, Sequence
@@ -19,14 +20,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from signage.core.config import DEFAULT_MACHINE_CONFIG, Settings, load_settings
+from signage.core.config import (
+    DEFAULT_CONTENT,
+    DEFAULT_MACHINE_CONFIG,
+    DEFAULT_STATE_DIR,
+    Settings,
+    load_settings,
+)
 from signage.core.model import Problem
 
-DEFAULT_CONTENT = Path("/srv/signage")
-DEFAULT_STATE_DIR = Path("/var/lib/signage")
 STATUS_SUBDIR = "status"
 """The status share exposes only this sub-folder of the state dir: the play log and caches
 that also live in the state dir are none of the staff's business."""
+
+# What Windows Explorer shows beside each share (its "comment"), for staff who read Chinese.
+CONTENT_COMMENT = "大厅信息屏的内容：通知、文件、照片、会议通知放进 slides 文件夹"
+STATUS_COMMENT = (
+    "大厅信息屏的状态（只读）：打开 状态.txt 查看屏幕在放什么、哪个文件没有显示、为什么"
+)
 
 # A Samba share name: Windows shows it under \\host\, so keep it short, ASCII, no spaces.
 _SHARE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}")
@@ -57,7 +68,8 @@ class ShareSettings:
     """Every file staff write gets this group, so the player (in it) can read it; None: no
     forced group (tests on machines without the group)."""
     workgroup: str = "WORKGROUP"
-    server_string: str = "Lobby signage"
+    server_string: str = "大厅信息屏"
+    """Shown beside the machine in Windows' network view: Chinese, like the staff who see it."""
     hosts_allow: tuple[str, ...] = ()
     """The office's subnets ("192.168.1.0/24"); empty: any host that can reach the machine."""
     netbios: bool = True
@@ -103,8 +115,11 @@ def check_share(share: ShareSettings) -> list[str]:
         if not value or any(c in value for c in "\r\n\0;#=[]\\") or len(value) > 60:
             errors.append(f"{key} {value!r} should be one short line of plain text")
     for entry in share.hosts_allow:
-        if not _HOST_ENTRY.fullmatch(entry):
-            errors.append(f"hosts_allow entry {entry!r} is not an address or network")
+        if not _valid_host(entry):
+            errors.append(
+                f"hosts_allow entry {entry!r} is not an address, a network like "
+                "192.168.1.0/24, or a host name"
+            )
     for entry in share.interfaces:
         if not _INTERFACE.fullmatch(entry):
             errors.append(f"interfaces entry {entry!r} is not an interface or address")
@@ -125,6 +140,23 @@ def check_share(share: ShareSettings) -> list[str]:
             "the status page must never be written into the content folder"
         )
     return errors
+
+
+def _valid_host(entry: str) -> bool:
+    """An IP address or network (checked as one, so 192.168.1.0/33 or 300.1.1.1 is refused),
+    a Samba prefix like "192.168.1." or a host name."""
+    if not _HOST_ENTRY.fullmatch(entry):
+        return False
+    if re.fullmatch(r"[0-9.]+\.", entry):  # Samba's "192.168.1." prefix form
+        parts = entry.rstrip(".").split(".")
+        return len(parts) <= 3 and all(p.isdigit() and int(p) <= 255 for p in parts)
+    if re.fullmatch(r"[0-9./]+|[0-9A-Fa-f:./]+", entry) and any(c in entry for c in ".:/"):
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            return False
+        return True
+    return bool(re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9-]+)*", entry))
 
 
 _RUNTIME_DIRS = {
@@ -209,7 +241,7 @@ def _content_section(share: ShareSettings) -> list[str]:
     lines = [
         "",
         f"[{share.share_name}]",
-        "   comment = Lobby screen content: notices, documents, photos, meetings",
+        f"   comment = {CONTENT_COMMENT}",
         f"   path = {share.content}",
         f"   valid users = {share.staff_user}",
         "   read only = no",
@@ -239,7 +271,7 @@ def _status_section(share: ShareSettings) -> list[str]:
     return [
         "",
         f"[{share.status_share_name}]",
-        "   comment = Lobby screen status: what is playing and why a file does not show",
+        f"   comment = {STATUS_COMMENT}",
         f"   path = {share.status_dir}",
         f"   valid users = {share.staff_user}",
         "   read only = yes",
@@ -265,6 +297,53 @@ _SHARE_KEYS: dict[str, str] = {
 }
 
 
+DEFAULT_SMB_CONF = Path("/etc/samba/smb.conf")
+
+
+def staff_share_address(
+    settings: Settings, host: str, smb_conf: Path | None = DEFAULT_SMB_CONF
+) -> str:
+    """Where staff put files, as they type it in Explorer (\\\\lobby-pc\\signage), for the
+    card a new, empty lobby shows; "" when not known. In order: `share: {address: …}` in the
+    machine configuration (a file server, a DNS name), the share of `smb_conf` whose path is
+    the content root (what scripts/install-share set up), the `share:` section's share name."""
+    section: Mapping[str, Any] = settings.share if isinstance(settings.share, Mapping) else {}
+    explicit = section.get("address")
+    if isinstance(explicit, str) and explicit.strip():
+        return "".join(ch for ch in explicit.strip() if ch.isprintable())[:80]
+    name = _share_for_path(smb_conf, settings.content) if smb_conf is not None else None
+    if name is None and section and section.get("share_content", True) is not False:
+        candidate = str(section.get("share_name", ShareSettings.share_name))
+        name = candidate if _SHARE_NAME.fullmatch(candidate) else None
+    return f"\\\\{host}\\{name}" if name else ""
+
+
+def _share_for_path(smb_conf: Path, content: Path) -> str | None:
+    """The name of the share in smb.conf that serves `content`, if any."""
+    try:
+        text = smb_conf.read_text("utf-8", "replace")
+    except OSError:
+        return None
+    try:
+        wanted = content.resolve()
+    except OSError:
+        return None
+    section = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1].strip()
+            continue
+        key, sep, value = line.partition("=")
+        if sep and section and key.strip().lower() == "path" and section.lower() != "global":
+            try:
+                if Path(value.strip()).resolve() == wanted:
+                    return section
+            except OSError:
+                continue
+    return None
+
+
 def share_from_settings(settings: Settings) -> tuple[ShareSettings, list[Problem]]:
     """ShareSettings from the machine configuration: its content root, its state dir, and the
     optional `share:` section (`settings.share`, keys as in ShareSettings). Bad values are
@@ -276,17 +355,27 @@ def share_from_settings(settings: Settings) -> tuple[ShareSettings, list[Problem
     section: Mapping[str, Any] = settings.share
     changes: dict[str, Any] = {}
     for key, value in section.items():
+        if key == "address":
+            if not isinstance(value, str):
+                problems.append(
+                    Problem("", f"share.address: {value!r} should be text", code="bad-value")
+                )
+            continue  # the card on an empty screen shows it; smb.conf does not use it
         kind = _SHARE_KEYS.get(str(key))
         try:
             if kind is None:
-                raise ValueError(f"unknown share setting (known: {', '.join(sorted(_SHARE_KEYS))})")
+                known = ", ".join(sorted([*_SHARE_KEYS, "address"]))
+                raise ValueError(f"unknown share setting (known: {known})")
             if kind == "path":
                 changes[key] = Path(str(value))
             elif kind == "list":
-                items = [value] if isinstance(value, str) else value
+                # "192.168.1.0/24, 192.168.2.0/24" as typed, or a YAML list.
+                items = (
+                    re.split(r"[\s,，、;；]+", value.strip()) if isinstance(value, str) else value
+                )
                 if not isinstance(items, list):
                     raise ValueError(f"{value!r} should be a list")
-                changes[key] = tuple(str(v) for v in items)
+                changes[key] = tuple(str(v).strip() for v in items if str(v).strip())
             elif kind == "bool":
                 if not isinstance(value, bool):
                     raise ValueError(f"{value!r} should be true or false")

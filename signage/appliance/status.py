@@ -26,9 +26,13 @@ def status_dict(
     problem_since: Mapping[str, datetime],
     display: str,
     left_out: Sequence[tuple[str, str]] = (),
+    urgent: bool = False,
+    playlists: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Any]:
     """The status as JSON-ready data. `left_out` is the plan's (path, reason) for files that
-    are fine but do not play now (dates, playlist, screen, meeting period, urgent notice)."""
+    are fine but do not play now (dates, playlist, screen, meeting period, urgent notice);
+    `urgent` says urgent notices have taken over; `playlists` the plan's (path, reason) for
+    the valid playlists not in use now."""
     return {
         "updated_at": now.isoformat(timespec="seconds"),
         "pid": os.getpid(),
@@ -54,6 +58,10 @@ def status_dict(
         ],
         "display": display,
         "left_out": [{"path": display_path(path), "reason": reason} for path, reason in left_out],
+        "urgent": urgent,
+        "playlists_unused": [
+            {"path": display_path(path), "reason": reason} for path, reason in playlists
+        ],
     }
 
 

@@ -1,11 +1,17 @@
 """The staff status page: 状态.txt, the status file told in plain Chinese.
 
 Staff open it from the read-only status share when a file they dropped does not show. It
-says what is on the screen now, what is in the rotation, and for every refused file what
-went wrong and what to do, in words for someone who is not technical; the player's own
-(English, technical) message follows for the administrator. Last come the files that are
-fine but do not play now (dates, meeting period, playlist, screen, urgent notice), with the
-planner's reason in plain Chinese, so a staff member does not take them for missing.
+says what is on the screen now (and when urgent notices have replaced every playlist), what
+is in the rotation, and for every refused file what went wrong and what to do, in words for
+someone who is not technical — quoting the bad value, field or folder where the technical
+message names one (`DETAILED`) and by the kind of file for types the player does not show;
+the player's own (English, technical) message follows for the administrator. Then come the
+files that are fine but do not play now (dates, meeting period, playlist, screen, urgent
+notice), with the planner's reason in plain Chinese, so a staff member does not take them
+for missing, and the playlists: which one is in use and why each other one is not. The top
+says when it was written and how fresh it must be, and says so when the player has stopped
+(`mark_stopped`, run by systemd after the player exits) or did not start (`refusal_status`),
+or plays on its last good machine configuration.
 `status_text` is a pure function of the status mapping (DESIGN.md "Status file") and the
 time; `write_status_page` puts it,
 and status.json, into the state dir — never into the content folder, which the player only
@@ -18,10 +24,12 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
+
+from signage.core.model import Problem
 
 STATUS_TEXT_NAME = "状态.txt"
 STATUS_JSON_NAME = "status.json"
@@ -95,7 +103,7 @@ REASONS: Mapping[str, str] = {
     "front-matter": "{line}文件开头两行“---”之间的设置写得不对（见下面的技术说明），"
     "请对照《使用说明》第三条修改；不需要这些设置的话，把这几行删掉即可。",
     "yaml-syntax": "{line}格式有误（常见原因：用了中文冒号“：”、冒号后面少了空格、"
-    "前面的空格没有对齐、引号没有配对）。请对照《使用说明》修改。",
+    "用了 Tab 键缩进、前面的空格没有对齐、引号没有配对）。请对照《使用说明》修改。",
     # --- Word, PDF and other documents -----------------------------------------------------
     "encrypted-document": "文档设置了打开密码，播放器打不开。请在 WPS/Word 里取消密码，"
     "另存一份后再复制。",
@@ -104,12 +112,20 @@ REASONS: Mapping[str, str] = {
     "empty-document": "文档里既没有文字也没有图片，没有可以显示的内容。请检查是不是保存错了文件。",
     "document-too-large": "文档太大（里面的内容或图片太多），播放器不处理。"
     "请把图片压缩一下，或者把文档拆成几个文件。",
+    "old-word-format": "这是旧版的 Word/WPS 文件（.doc 或 .wps），只是名字被改成了 .docx，"
+    "文件本身没有坏。请用 WPS/Word 打开它，点“另存为”，文件类型选“Word 文档（*.docx）”，"
+    "保存后再复制。",
     "needs-libreoffice": "这种旧格式（如 .doc、.wps、.ppt）播放机上没有装转换软件，显示不了。"
     "请在 WPS/Word 里“另存为” .docx 或 PDF 后再复制。",
     "conversion-failed": "这种格式要先在播放机上转换才能显示，但转换没有成功（文件可能已损坏"
     "或者太复杂）。请在 WPS/Word 里“另存为” .docx 或 PDF 后再复制。",
     "pdf-too-slow": "PDF 里有一页太复杂，播放机来不及画出来。请把这一页导出成图片（JPG）"
     "再复制，或者在 WPS 里把 PDF 压缩后再复制。",
+    "hidden-extension": "文件名的最后一段（扩展名）和文件的内容对不上：Windows 平时不显示扩展名，"
+    "所以在电脑上看不出来。请在文件夹窗口的“查看”里勾选“文件扩展名”，把名字改成和内容相符"
+    "（见下面的技术说明）后再复制。",
+    "playlist-in-slides": "这是一个播放列表，要放在 playlists 文件夹里才起作用；放在 slides 里"
+    "不会播放。请把它移到 playlists 文件夹。",
     # --- meeting notices -------------------------------------------------------------------
     "meeting-field": "{line}会议通知里有一项没写或者写得不对（例如缺少标题、时间，"
     "或者时间的写法不对），请对照《使用说明》第四条修改。",
@@ -154,6 +170,12 @@ REASONS: Mapping[str, str] = {
     "调休的日子可能算错。请管理员按下面的说明补充。",
     "bad-calendar-date": "播放机设置里补充的放假或调休日期写得不对，这个日期没有算进去。"
     "请联系管理员。",
+    "machine-config": "{line}播放机的设置文件（由管理员维护）写错了，见下面的技术说明。"
+    "播放器没有采用这个文件。请联系管理员改正。",
+    "config-last-good": "播放机的设置文件有错，播放器正在使用上一次正确的设置继续播放"
+    "（见下面的技术说明）。屏幕照常播放；请联系管理员改正设置文件。",
+    "config-copy": "播放机没能在自己的硬盘上保存设置文件的备份（见下面的技术说明）。屏幕照常播放，"
+    "请联系管理员检查磁盘。",
     "play-log": "播放记录写不进去（可能是播放机的磁盘满了）。屏幕照常播放，请联系管理员。",
 }
 
@@ -184,40 +206,48 @@ def status_text(status: Mapping[str, Any], now: datetime) -> str:
     screen = _text(status.get("screen")) or "信息屏"
     out.append(f"{screen} 播放状态")
     updated = _parse_time(status.get("updated_at"))
+    problems = [p for p in _items(status.get("problems")) if isinstance(p, Mapping)]
+    stopped = status.get("stopped")
     if updated is None:
         out.append("更新时间：未知")
     else:
         out.append(f"更新时间：{_full_time(updated, now)}")
-        if _age(updated, now) > STALE_AFTER:
-            out.append(
-                "注意：播放器已经很久没有更新这一页，可能没有在运行。请看一下屏幕，"
-                "必要时联系管理员。"
-            )
+    if isinstance(stopped, Mapping):
+        out += _stopped_lines(stopped, now)
+    elif updated is not None and _age(updated, now) > STALE_AFTER:
+        out.append(
+            "注意：播放器已经很久没有更新这一页，可能没有在运行。请看一下屏幕，必要时联系管理员。"
+        )
+    if any(_text(p.get("code")) == "config-last-good" for p in problems):
+        out.append(
+            "注意：播放机的设置文件有错，播放器正在用上一次正确的设置继续播放（详见第三部分）。"
+            "请联系管理员改正。"
+        )
     out.append(
-        "（本页由播放器自动生成，屏幕换内容、文件有变化时自动更新。"
-        "改好或删掉有问题的文件后，稍等片刻再打开本页查看。）"
+        "（本页由播放器自动生成：屏幕换内容、文件有变化时更新，没有变化也至少每 5 分钟更新一次。"
+        "如果上面的更新时间比现在早了 10 分钟以上，说明播放器没有在运行（例如停电或死机），"
+        "请看一下屏幕，必要时联系管理员。改好或删掉有问题的文件后，稍等片刻再打开本页查看。）"
     )
     out.append("")
 
-    out.append("一、屏幕现在显示的内容")
+    has_playlists = isinstance(status.get("playlists_unused"), list | tuple)
+    unused = [
+        (_text(e.get("path")), _text(e.get("reason")))
+        for e in _items(status.get("playlists_unused"))
+        if isinstance(e, Mapping) and _text(e.get("path"))
+    ]
+    urgent = status.get("urgent") is True
     display = _text(status.get("display"))
-    if display == "off":
-        out.append("  现在是关屏时段，屏幕按设置关闭；到了开屏时间会自动继续播放。")
-    current = status.get("current")
-    if isinstance(current, Mapping) and _text(current.get("path")):
-        page = current.get("page")
-        where = f"（第 {page + 1} 页）" if isinstance(page, int) and page >= 0 else ""
-        out.append(f"  {_show_path(_text(current.get('path')))}{where}")
-        since = _parse_time(current.get("since"))
-        if since is not None:
-            out.append(f"  从{_short_time(since, now)} 开始显示")
-    elif display != "off":
-        out.append("  现在没有在播放文件（屏幕显示单位名称和时间）。")
-    playlist = _text(status.get("playlist"))
-    if playlist:
-        out.append(f"  使用的播放列表：{_show_path(playlist)}")
-    else:
-        out.append("  没有正在使用的播放列表：按文件名顺序播放 slides 文件夹里的全部文件。")
+    out.append("一、屏幕现在显示的内容")
+    if isinstance(stopped, Mapping):
+        out.append("  播放器没有在运行（见上面的“注意”），屏幕上现在可能没有画面。")
+        if stopped.get("result") == "config":
+            # Nothing below describes a player that never started.
+            has_playlists = False
+            display = "stopped"
+        else:
+            out.append("  下面是播放器停止前的情况：")
+    out += _showing_lines(status, now, display, urgent, unused)
     out.append("")
 
     rotation = [_text(p) for p in _items(status.get("rotation")) if _text(p)]
@@ -230,7 +260,6 @@ def status_text(status: Mapping[str, Any], now: datetime) -> str:
         out.append("  （没有）")
     out.append("")
 
-    problems = [p for p in _items(status.get("problems")) if isinstance(p, Mapping)]
     # An old status file has no "left_out": then the page says nothing about it, rather
     # than "none", which might not be true.
     has_left_out = isinstance(status.get("left_out"), list | tuple)
@@ -257,7 +286,7 @@ def status_text(status: Mapping[str, Any], now: datetime) -> str:
         if left_out:
             out.append(
                 "  这些文件本身没有问题，只是按设置现在不播放"
-                "（比如还没到开始日期、已经过期、不在播放列表里）。"
+                "（比如还没到开始日期、已经过期、不在播放列表里、正在播放紧急通知）。"
             )
         else:
             out.append("  （没有）")
@@ -265,7 +294,150 @@ def status_text(status: Mapping[str, Any], now: datetime) -> str:
             out.append(f"  {n}. {_show_path(path)}")
             out.append(f"     原因：{why_left_out(reason)}")
         out.append("")
+
+    playlist = _text(status.get("playlist"))
+    if has_playlists and (playlist or unused):
+        out.append("五、播放列表")
+        if playlist:
+            out.append(f"  正在使用：{_show_path(playlist)}")
+        for n, (path, reason) in enumerate(unused, 1):
+            out.append(f"  {n}. {_show_path(path)}：现在不用")
+            out.append(f"     原因：{why_playlist_unused(reason)}")
+        out.append(
+            "  （同一时间有几个播放列表都在播放时间内时，只用优先级 priority 数字最大的那一个，"
+            "不写 priority 就是 0；一样大时，写了播放时间 when 的优先，再按文件名先后。"
+            "想让一个列表在这段时间播放，就把它的 priority 改得比正在使用的列表大。"
+            "写错了的播放列表列在第三部分。）"
+        )
+        out.append("")
     return "\n".join(out)
+
+
+def _showing_lines(
+    status: Mapping[str, Any],
+    now: datetime,
+    display: str,
+    urgent: bool,
+    unused: list[tuple[str, str]],
+) -> list[str]:
+    """Part 一 after its heading: what is on screen, and which playlist decides it."""
+    if display == "stopped":
+        return []
+    out: list[str] = []
+    if display == "off":
+        out.append("  现在是关屏时段，屏幕按设置关闭；到了开屏时间会自动继续播放。")
+    if urgent:
+        out.append(
+            "  现在正在播放紧急通知。紧急通知（放在 slides 里“紧急”文件夹中的文件，或者开头写了"
+            " urgent: true 的通知）会代替所有播放列表，在每一块屏幕上轮流播放，其他文件暂停。"
+            "紧急通知过了结束时间、被删掉或者移出“紧急”文件夹后，屏幕自动恢复原来的播放。"
+        )
+    current = status.get("current")
+    if isinstance(current, Mapping) and _text(current.get("path")):
+        page = current.get("page")
+        where = f"（第 {page + 1} 页）" if isinstance(page, int) and page >= 0 else ""
+        out.append(f"  {_show_path(_text(current.get('path')))}{where}")
+        since = _parse_time(current.get("since"))
+        if since is not None:
+            out.append(f"  从{_short_time(since, now)} 开始显示")
+    elif display != "off":
+        out.append("  现在没有在播放文件（屏幕显示单位名称和时间）。")
+    playlist = _text(status.get("playlist"))
+    paused = [path for path, reason in unused if reason == URGENT_PAUSES]
+    if playlist:
+        out.append(f"  使用的播放列表：{_show_path(playlist)}")
+    elif urgent:
+        if paused:
+            out.append(f"  暂停的播放列表：{'、'.join(_show_path(p) for p in paused)}")
+    elif unused and all(reason.startswith("for screen ") for _, reason in unused):
+        out.append("  没有给这块屏幕的播放列表：按文件名顺序播放 slides 文件夹里的全部文件。")
+    elif unused:
+        out.append("  现在没有在播放时间内的播放列表（见第五部分），所以没有文件要播放。")
+    else:
+        out.append("  没有正在使用的播放列表：按文件名顺序播放 slides 文件夹里的全部文件。")
+    return out
+
+
+URGENT_PAUSES = "paused while urgent notices show"
+"""The planner's reason for the playlist an urgent notice interrupts (planner.URGENT_PAUSES;
+the appliance may not import the planner, so the words are repeated here and a test keeps
+them equal)."""
+
+_PRIORITY = r"-?\d+"
+PLAYLIST_REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"not active now"), "现在不在它设定的播放时间（when）内。"),
+    (
+        re.compile(
+            rf"priority (?P<mine>{_PRIORITY}) is lower than "
+            rf"(?P<other>.+) \((?P<theirs>{_PRIORITY})\)"
+        ),
+        "{other} 的优先级更高（它的 priority 是 {theirs}，这个列表是 {mine}），现在用的是它。",
+    ),
+    (
+        re.compile(
+            rf"same priority (?P<mine>{_PRIORITY}) as (?P<other>.+), which has times and wins"
+        ),
+        "它和 {other} 的优先级一样（{mine}），{other} 写了播放时间（when），优先使用。",
+    ),
+    (
+        re.compile(
+            rf"same priority (?P<mine>{_PRIORITY}) as (?P<other>.+), which comes first by name"
+        ),
+        "它和 {other} 的优先级一样（都是 {mine}），按文件名排在后面。",
+    ),
+    (re.compile(r"for screen (?P<screens>.+)"), "这个列表是给别的屏幕（{screens}）用的。"),
+    (
+        re.compile(re.escape(URGENT_PAUSES)),
+        "正在播放紧急通知，这个列表暂停；紧急通知结束后自动恢复。",
+    ),
+)
+
+
+def why_playlist_unused(reason: str, *, windows_paths: bool = True) -> str:
+    """The plain-Chinese reason a valid playlist is not the one in use (Plan.playlists);
+    paths as Explorer shows them, or as they are for the administrator's console."""
+    for pattern, template in PLAYLIST_REASONS:
+        match = pattern.fullmatch(reason)
+        if match is None:
+            continue
+        fields = dict(match.groupdict())
+        if "other" in fields and windows_paths:
+            fields["other"] = _show_path(fields["other"])
+        if "screens" in fields:
+            fields["screens"] = fields["screens"].replace(", ", "、")
+        return template.format(**fields)
+    return _LEFT_OUT_FALLBACK.format(reason or "未知")
+
+
+_STOP_RESULTS = {
+    "success": "正常停止，例如管理员停止了播放器或者关机、重启",
+    "exit-code": "播放器出错退出",
+    "signal": "播放器被强行结束",
+    "core-dump": "播放器出错退出",
+    "watchdog": "播放器卡住了，被系统结束",
+    "timeout": "播放器没有按时启动或停止",
+    "oom-kill": "播放机内存不够，播放器被系统结束",
+}
+
+
+def _stopped_lines(stopped: Mapping[str, Any], now: datetime) -> list[str]:
+    when = _parse_time(stopped.get("at"))
+    result = _text(stopped.get("result"))
+    why = _STOP_RESULTS.get(result, "原因不明")
+    at = f"在{_short_time(when, now)} " if when is not None else ""
+    detail = f"（技术说明：{result}）" if result and result not in ("success", "config") else ""
+    if result == "config":
+        lines = [f"注意：播放器{at}没有启动：播放机的设置文件有错。"]
+        lines.append(
+            "  屏幕上现在没有播放内容。请联系管理员改正设置文件（见第三部分），然后重新启动播放器。"
+        )
+    else:
+        lines = [f"注意：播放器{at}停止了运行：{why}{detail}。"]
+        lines.append(
+            "  下面是它停止前最后的状态，屏幕上现在可能没有画面。系统通常会在几秒钟内自动"
+            "重新启动它；如果过了几分钟本页还是这样，请联系管理员。"
+        )
+    return lines
 
 
 # The planner's reasons (planner.why_not_now, make_plan) are English sentences with dates
@@ -353,12 +525,202 @@ def _chinese_date(text: str) -> str:
     return f"{day} {m[4]}" if m[4] else day
 
 
-def explain(code: str, line: int | None = None, path: str = "", *, kept: bool = False) -> str:
+# Reasons that quote what was wrong, read from the technical message (the readers' and the
+# planner's English, which names the field and the bad value): (code, pattern, template). The
+# first pattern of the problem's code that matches the message wins; "{value}" is the quoted
+# bad value in Chinese quotes, the other groups as they are. No match: the code's REASONS
+# text. tests/test_statuspage.py makes the readers produce each message and checks that its
+# pattern still matches.
+_VALUE = r"(?P<value>'[^']*'|\"[^\"]*\")"
+DETAILED: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    (
+        "meeting-field",
+        re.compile(r"the meeting has no title"),
+        "{line}会议通知没有写会议名称。请加上一行，例如“标题: 全镇安全生产工作会议”。",
+    ),
+    (
+        "meeting-field",
+        re.compile(r"the meeting has no start time"),
+        "{line}会议通知没有写开会时间。请加上一行，例如“时间: 2026-12-03 14:30”。",
+    ),
+    (
+        "meeting-field",
+        re.compile(rf"start: {_VALUE} is not a date"),
+        "{line}开会时间写成了{value}，播放器认不出来。请写成“2026-12-03 14:30”、"
+        "“2026/12/3 14:30”或“2026年12月3日 14:30”这样，年、月、日和几点几分都要写，"
+        "几点和几分之间用冒号。",
+    ),
+    (
+        "meeting-field",
+        re.compile(rf"end {_VALUE} is not a time"),
+        "{line}结束时间写成了{value}，播放器认不出来。请写成“16:30”或“2026-12-03 16:30”这样。",
+    ),
+    (
+        "meeting-field",
+        re.compile(rf"end {_VALUE} is before the start"),
+        "{line}结束时间{value}比开会时间还早，请检查是不是写错了。",
+    ),
+    (
+        "meeting-field",
+        re.compile(r"duration (?P<value>'[^']*'|\"[^\"]*\"|\S+) (?:should|is outside)"),
+        "{line}每页显示的秒数（duration）写成了{value}，应该是 1 到 3600 之间的数字。",
+    ),
+    (
+        "yaml-syntax",
+        re.compile(r"found character '\\t'"),
+        "{line}这一行有 Tab（按了 Tab 键）。缩进和对齐只能用空格，请把 Tab 删掉，改成空格。",
+    ),
+    (
+        "yaml-syntax",
+        re.compile(r"is not closed"),
+        "{line}这一行的引号或括号只有开头、没有结尾。请补上结尾，或者把开头那个删掉。",
+    ),
+    (
+        "missing-slide",
+        re.compile(
+            rf"slides {_VALUE} matches no file under slides/ "
+            r"\(folders in slides/: (?P<folders>.+)\)"
+        ),
+        "{line}播放列表里写的{value}在 slides 文件夹里找不到。slides 里现有的文件夹是："
+        "{folders}。请改成其中一个（名字要一字不差），这个列表里的其他内容照常播放。",
+    ),
+    (
+        "missing-slide",
+        re.compile(rf"slides {_VALUE} matches no file"),
+        "{line}播放列表里写的{value}在 slides 文件夹里找不到。请检查名字（包括扩展名）有没有写错，"
+        "或者文件是不是已经删掉了。这个列表里的其他内容照常播放。",
+    ),
+)
+
+# Files staff may copy that the player does not show, by extension: what to do instead.
+_UNSUPPORTED: tuple[tuple[str, str], ...] = (
+    (
+        ".mp4 .avi .mov .wmv .mkv .flv .m4v .mpg .mpeg .3gp .webm .ts .rm .rmvb",
+        "这是视频。信息屏不播放视频（也不放声音）。可以从视频里截几张图，保存成 JPG 放进来，"
+        "或者把要说的内容写成通知。",
+    ),
+    (
+        ".mp3 .wav .wma .m4a .aac .flac .amr .ogg",
+        "这是声音文件。信息屏不放声音，请把要说的内容写成通知。",
+    ),
+    (
+        ".xls .xlsx .xlsm .et .ett .csv .ods",
+        "这是表格文件，信息屏不能直接显示表格。请在 WPS/Excel 里用“输出为 PDF”（或“另存为” PDF）"
+        "保存一份，再把 PDF 复制进来；表格很宽的话，先在“页面设置”里选横向、缩放到一页宽。",
+    ),
+    (
+        ".zip .rar .7z .tar .gz .tgz .bz2 .xz",
+        "这是压缩包，播放器不会解压。请先解压，再把里面要显示的文件复制进来。",
+    ),
+    (
+        ".lnk .url",
+        "这是一个快捷方式，不是文件本身。请把原来的文件复制进来。",
+    ),
+    (
+        ".htm .html .mht .mhtml",
+        "这是网页文件，播放器不显示网页。请在浏览器里“打印”，打印机选“另存为 PDF”，"
+        "把 PDF 复制进来；或者截图保存成 JPG。",
+    ),
+    (
+        ".heic .heif .tif .tiff .svg .psd .ico .raw .cr2 .nef .arw .dng",
+        "这种图片格式（例如苹果手机的 HEIC、TIFF、设计稿）播放器不认。请用画图、手机相册或"
+        "WPS 图片把它“另存为” JPG 后再复制。",
+    ),
+    (
+        ".ofd .wdf .ceb .caj .xps .oxps .djvu",
+        "这种版式文件（如 OFD、CAJ、XPS）播放器打不开。请用原来的阅读软件“另存为”或"
+        "“打印”成 PDF 后再复制。",
+    ),
+)
+_NO_EXTENSION = (
+    "这个文件名后面没有扩展名（.txt、.jpg、.docx 这样的结尾），播放器不知道它是什么文件。"
+    "请在文件夹窗口的“查看”里勾选“文件扩展名”，给它加上正确的扩展名。"
+)
+_WHAT = {
+    "a JPEG photo": "一张 JPG 照片",
+    "a PNG picture": "一张 PNG 图片",
+    "a GIF picture": "一张 GIF 图片",
+    "a WebP picture": "一张 WebP 图片",
+    "a BMP picture": "一张 BMP 图片",
+    "a PDF document": "一个 PDF 文件",
+    "a Word document": "一个 Word 文档",
+    "an Excel spreadsheet": "一个 Excel 表格",
+    "a PowerPoint presentation": "一个 PowerPoint 幻灯片",
+    "an RTF document": "一个 RTF 文档",
+    "an old Office or WPS file (.doc/.wps/.xls/.ppt)": "一个旧版 Office/WPS 文件",
+}
+_HIDDEN = re.compile(
+    r"named '.*' but the file is (?P<what>.+?) \(Windows hides the last extension"
+    r"(?:: rename it to end in (?P<ext>\.\w+))?\)"
+)
+
+
+def _detailed(code: str, message: str, path: str) -> str | None:
+    """A reason that names the bad value or the file's real type; None: use REASONS."""
+    if code == "unsupported-type":
+        ext = PurePosixPath(path).suffix.lower()
+        if not ext and path:
+            return _NO_EXTENSION
+        for extensions, reason in _UNSUPPORTED:
+            if ext in extensions.split():
+                return reason
+        return None
+    if code == "hidden-extension":
+        return _hidden_extension(message, path)
+    for detail_code, pattern, template in DETAILED:
+        if detail_code != code:
+            continue
+        match = pattern.search(message)
+        if match is None:
+            continue
+        fields = match.groupdict()
+        value = fields.get("value")
+        if value:
+            bare = value[1:-1] if value[0] in "'\"" else value
+            fields["value"] = f"“{bare}”"
+        if fields.get("folders"):
+            fields["folders"] = "、".join(
+                f.strip().rstrip("/") for f in fields["folders"].split(",")
+            )
+        return template.replace("{line}", "\x00").format(**fields).replace("\x00", "{line}")
+    return None
+
+
+def _hidden_extension(message: str, path: str) -> str | None:
+    match = _HIDDEN.search(message)
+    name = PurePosixPath(path).name
+    if match is None or not name:
+        return None
+    what = _WHAT.get(match["what"], "一个别的类型的文件")
+    shown = PurePosixPath(name).stem
+    ext = match["ext"]
+    if ext is None:
+        fix = "请用原来的软件打开它，另存为 .docx、PDF 或 JPG 后再复制。"
+    else:
+        should = (
+            shown if PurePosixPath(shown).suffix.lower() == ext else PurePosixPath(shown).stem + ext
+        )
+        fix = f"请在文件夹窗口的“查看”里勾选“文件扩展名”，把名字改成“{should}”后再复制。"
+    return (
+        f"文件的全名是“{name}”，里面其实是{what}：Windows 平时不显示最后的扩展名，"
+        f"所以在电脑上看起来叫“{shown}”。{fix}"
+    )
+
+
+def explain(
+    code: str,
+    line: int | None = None,
+    path: str = "",
+    *,
+    kept: bool = False,
+    message: str = "",
+) -> str:
     """The plain-Chinese reason for one problem; the technical message when the code is new.
 
     `kept`: the file is still in the rotation, i.e. its last good version keeps playing.
+    `message`: the technical message, from which a reason may quote the bad value.
     """
-    template = REASONS.get(code)
+    template = _detailed(code, message, path) or REASONS.get(code)
     if template is None:
         if code:
             return _FALLBACK
@@ -424,6 +786,69 @@ def write_status_page(
     _write_atomic(directory / STATUS_TEXT_NAME, encode_for_notepad(status_text(status, now)))
 
 
+def refusal_status(screen: str, problems: Sequence[Problem], now: datetime) -> dict[str, Any]:
+    """The status when the player refuses to start (no usable machine configuration)."""
+    stamp = now.isoformat(timespec="seconds")
+    return {
+        "updated_at": stamp,
+        "pid": os.getpid(),
+        "screen": screen,
+        "playlist": None,
+        "current": None,
+        "rotation": [],
+        "problems": [
+            {
+                "path": p.path,
+                "message": p.message,
+                **({"line": p.line} if p.line else {}),
+                **({"code": p.code} if p.code else {}),
+                "since": stamp,
+            }
+            for p in problems
+        ],
+        "display": "off",
+        "stopped": {"at": stamp, "result": "config"},
+    }
+
+
+def mark_stopped(
+    directory: Path,
+    now: datetime,
+    result: str = "",
+    exit_status: str = "",
+    *,
+    status_file: Path | None = None,
+) -> bool:
+    """After the player stopped (`signage stopped`, systemd's ExecStopPost): rewrite
+    status.json and 状态.txt in `directory` (and the status file) so that they say so,
+    keeping the last status as it was. A refusal to start is not overwritten by the exit
+    that followed it. False when there was no status to mark."""
+    marked = False
+    targets = [directory / STATUS_JSON_NAME] + ([status_file] if status_file else [])
+    for target in targets:
+        try:
+            status = json.loads(target.read_text("utf-8"))
+        except (OSError, ValueError):
+            continue
+        if not isinstance(status, dict):
+            continue
+        old = status.get("stopped")
+        if not (isinstance(old, Mapping) and old.get("result") == "config"):
+            stopped: dict[str, Any] = {"at": now.isoformat(timespec="seconds")}
+            if result:
+                stopped["result"] = result
+            if exit_status:
+                stopped["exit_status"] = exit_status
+            status["stopped"] = stopped
+        if target.parent == directory and target.name == STATUS_JSON_NAME:
+            write_status_page(directory, status, now)
+        else:
+            data = json.dumps(status, ensure_ascii=False, indent=1) + "\n"
+            _write_atomic(target, data.encode("utf-8"))
+        marked = True
+    return marked
+
+
 def _write_atomic(path: Path, data: bytes) -> None:
     # A dot name: hidden in the share while it is being written.
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
@@ -448,7 +873,8 @@ def _problem_lines(
     raw_line = problem.get("line")
     line = raw_line if isinstance(raw_line, int) and not isinstance(raw_line, bool) else None
     lines = [f"  {n}. {_show_path(path) if path else '（共享文件夹本身）'}"]
-    lines.append(f"     原因：{explain(code, line, path, kept=bool(path) and path in playing)}")
+    kept = bool(path) and path in playing
+    lines.append(f"     原因：{explain(code, line, path, kept=kept, message=message)}")
     since = _parse_time(problem.get("since"))
     if since is not None:
         lines.append(f"     发现时间：{_short_time(since, now)}")

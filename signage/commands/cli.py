@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from signage.core.clock import local_zone, parse_when
-from signage.core.config import DEFAULT_MACHINE_CONFIG, Settings, load_settings, parse_size
+from signage.core.config import (
+    DEFAULT_MACHINE_CONFIG,
+    LAST_GOOD_PROBLEM,
+    Settings,
+    config_usable,
+    load_settings,
+    parse_size,
+    unusable_config_message,
+)
 from signage.core.model import Problem
 
 if TYPE_CHECKING:
@@ -27,6 +35,10 @@ log = logging.getLogger("signage")
 
 class UsageError(Exception):
     pass
+
+
+class Refused(Exception):
+    """The command cannot work on its input (no usable machine configuration): exit 1."""
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -58,6 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--windowed", action="store_true", help="play in a window (Esc quits)")
     p.add_argument("--status-file", type=Path, help="write the status JSON here")
     p.add_argument("--play-log", type=Path, metavar="DIR", help="proof-of-play log directory")
+    p.add_argument(
+        "--state-dir",
+        type=Path,
+        metavar="DIR",
+        help="where the player writes status/状态.txt, its position and the last good "
+        "configuration (never inside the content folder)",
+    )
     p.add_argument("--rotation", type=int, choices=(0, 90, 180, 270))
     p.add_argument("--driver", help="SDL video driver (kmsdrm, wayland, x11, dummy …)")
     p.add_argument("--screen", help="this screen's name (default: host name)")
@@ -96,6 +115,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="start", help="first day (YYYY-MM-DD)")
     p.add_argument("--to", dest="end", help="last day (YYYY-MM-DD)")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--today", help=argparse.SUPPRESS)  # tests: what "today" is
+
+    p = sub.add_parser(
+        "stopped",
+        help="mark the status page: the player has stopped (systemd's ExecStopPost runs it)",
+    )
+    p.add_argument("--config", type=Path, help=argparse.SUPPRESS)
+    p.add_argument("--state-dir", type=Path, metavar="DIR")
 
     p = sub.add_parser(
         "share-config",
@@ -135,12 +162,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "report": cmd_report,
         "share-config": cmd_share_config,
         "sites": cmd_sites,
+        "stopped": cmd_stopped,
     }[args.command]
     try:
         return handler(args)
     except UsageError as err:
         print(f"signage {args.command}: {err}", file=sys.stderr)
         return 2
+    except Refused as err:
+        print(err, file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -166,12 +197,13 @@ def _machine_config(args: argparse.Namespace) -> Path | None:
     if getattr(args, "config", None) is not None:
         if not args.config.is_file():
             raise UsageError(f"configuration file {str(args.config)!r} does not exist")
-        return Path(args.config)
+        # Absolute: problems name the file as the administrator would open it.
+        return Path(args.config).absolute()
     return DEFAULT_MACHINE_CONFIG if DEFAULT_MACHINE_CONFIG.is_file() else None
 
 
 def _overrides(args: argparse.Namespace, **extra: Any) -> dict[str, Any]:
-    keys = ("size", "status_file", "play_log", "rotation", "driver", "screen")
+    keys = ("size", "status_file", "play_log", "state_dir", "rotation", "driver", "screen")
     out = {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
     if getattr(args, "windowed", False):
         out["windowed"] = True
@@ -179,15 +211,44 @@ def _overrides(args: argparse.Namespace, **extra: Any) -> dict[str, Any]:
     return out
 
 
-def _settings_loader(args: argparse.Namespace, **extra: Any) -> Any:
+def _state_dirs(args: argparse.Namespace) -> list[Path]:
+    """Where a last good machine configuration may be: --state-dir, then systemd's
+    StateDirectory= (the service's $STATE_DIRECTORY)."""
+    found = [Path(args.state_dir)] if getattr(args, "state_dir", None) else []
+    found += [Path(d) for d in os.environ.get("STATE_DIRECTORY", "").split(":") if d]
+    return found
+
+
+def _settings_loader(args: argparse.Namespace, *, remember: bool = False, **extra: Any) -> Any:
+    """The settings as the commands load them (again whenever the content's signage.yaml
+    changes). `remember` (the player): keep a copy of a good machine configuration, and
+    should the file later break with no copy on disk, go on with the settings it had."""
     content = getattr(args, "content", None)
     if content is not None and not Path(content).is_dir():
         raise UsageError(f"content folder {str(content)!r} does not exist")
     machine = _machine_config(args)
     overrides = _overrides(args, **extra)
+    state_dirs = _state_dirs(args)
+    good: list[Settings] = []
 
     def load() -> tuple[Settings, list[Problem]]:
-        return load_settings(content, machine, overrides)
+        settings, problems = load_settings(
+            content, machine, overrides, state_dirs=state_dirs, remember=remember
+        )
+        if config_usable(problems):
+            if remember:
+                good[:] = [settings]
+            return settings, problems
+        if good:
+            kept = Problem(
+                str(machine),
+                "the file has errors (listed with it); going on with the configuration "
+                "the player started with",
+                None,
+                LAST_GOOD_PROBLEM,
+            )
+            return good[0], [*problems, kept]
+        return settings, problems
 
     return load
 
@@ -198,6 +259,10 @@ def _content_folder(args: argparse.Namespace, **extra: Any) -> ContentFolder:
     from signage.content.folder import ContentFolder
 
     folder = ContentFolder(_settings_loader(args, **extra), time.monotonic)
+    problems = folder.problems()
+    if not config_usable(problems):
+        folder.close()
+        raise Refused(unusable_config_message(problems))
     try:
         folder.scan()  # every file read now, by workers
     finally:
@@ -238,7 +303,7 @@ def _fonts(settings: Settings) -> FontBook:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from signage.appliance.statuspage import REASONS, explain
+    from signage.appliance.statuspage import explain
     from signage.core.paths import PLAYLISTS_DIR, SLIDES_DIR
 
     folder = _content_folder(args, settle_s=0.0)
@@ -272,7 +337,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                     "problems": [
                         {
                             **_problem_json(p, folder),
-                            "explanation": explain(p.code, p.line, p.path),
+                            "explanation": explain(p.code, p.line, p.path, message=p.message),
                         }
                         for p in problems
                     ],
@@ -283,18 +348,50 @@ def cmd_check(args: argparse.Namespace) -> int:
         )
     else:
         for slide_path, slide in slides.items():
-            warn = f"  ({'; '.join(slide.warnings)})" if slide.warnings else ""
-            print(f"ok       {folder.describe(slide_path)}  [{slide.kind}] {slide.title}{warn}")
+            kind = _KINDS_ZH.get(slide.kind, slide.kind)
+            print(f"可以播放  {folder.describe(slide_path)}  〔{kind}〕{slide.title}")
+            for warning in slide.warnings:
+                print(f"          提示（技术说明）：{warning}")
         for problem in problems:
-            where = folder.describe(problem.path)
-            line = f":{problem.line}" if problem.line else ""
-            reason = (
-                explain(problem.code, problem.line, problem.path) if problem.code in REASONS else ""
-            )
-            said = f"{reason} ({problem.message})" if reason else problem.message
-            print(f"PROBLEM  {where}{line}: {said}" if where else f"PROBLEM  {said}")
-        print(f"{len(slides)} slides, {len(folder.playlists)} playlists, {len(problems)} problems")
+            print(_problem_text(problem, folder, "有问题    "))
+        print(
+            f"检查结果：{len(slides)} 个文件可以播放，{len(folder.playlists)} 个播放列表，"
+            f"{len(problems)} 个问题"
+            f"（{len(slides)} slides, {len(folder.playlists)} playlists, "
+            f"{len(problems)} problems）"
+        )
     return 1 if problems else 0
+
+
+def _width(text: str) -> int:
+    """Columns on a terminal: Chinese characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+_KINDS_ZH = {
+    "notice": "通知",
+    "document": "文件",
+    "meeting": "会议",
+    "image": "图片",
+    "pdf": "PDF",
+}
+
+
+def _problem_text(problem: Problem, folder: ContentFolder, lead: str) -> str:
+    """One problem for the administrator: where, the plain-Chinese reason staff also read on
+    状态.txt, and the technical line (the part to search for or to report)."""
+    from signage.appliance.statuspage import explain
+
+    where = folder.describe(problem.path)
+    reason = explain(problem.code, problem.line, problem.path, message=problem.message)
+    said = f"第 {problem.line} 行" if problem.line else ""
+    line = f" {said}" if said and not reason.startswith(said) else ""
+    head = f"{lead}{where}{line}：" if where else lead
+    technical = f"line {problem.line}: {problem.message}" if problem.line else problem.message
+    pad = " " * _width(lead) if lead.strip() else lead + "  "
+    return f"{head}{reason}\n{pad}技术说明：{technical}"
 
 
 def _problem_json(problem: Problem, folder: ContentFolder) -> dict[str, Any]:
@@ -364,24 +461,72 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=1))
     else:
-        print(f"{data['at']}  screen {data['screen']}  display {data['display']}")
-        print(f"playlist: {data['playlist'] or '(none)'}")
-        per_turn = {
-            folder.describe(i.slide.path): (
-                i.pages_per_turn if i.pages_per_turn is not None else settings.pages_per_turn
-            )
-            for i in plan.items
-        }
-        for item in data["items"]:
-            turn = per_turn.get(item["path"], 0)
-            part = f", {turn} a turn" if 0 < turn < item["pages"] else ""
-            print(f"  {item['path']}  {item['pages']} page(s){part}, {item['duration']:.0f} s")
-        for item in data["left_out"]:
-            print(f"  left out: {item['path']}: {item['reason']}")
-        for problem in data["problems"]:
-            where = f"{problem['path']}: " if problem["path"] else ""
-            print(f"  problem: {where}{problem['message']}")
+        print(_plan_text(plan, data, folder))
     return 0
+
+
+def _plan_text(plan: Any, data: dict[str, Any], folder: ContentFolder) -> str:
+    """`signage plan` for a person: Chinese, durations as 22分13秒, each problem once, with
+    the technical line kept."""
+    from signage.appliance.playlog import format_duration_zh
+    from signage.appliance.statuspage import why_left_out, why_playlist_unused
+    from signage.render.page import chinese_datetime
+
+    settings = folder.settings
+    display = "开屏" if data["display"] == "on" else "关屏（按设置的开屏时段）"
+    out = [f"{chinese_datetime(plan.at)}  屏幕 {data['screen']}  {display}"]
+    if plan.urgent:
+        out.append("现在播放紧急通知：它们代替所有播放列表，结束后恢复原来的播放。")
+    elif data["playlist"]:
+        out.append(f"播放列表：{data['playlist']}")
+    elif plan.items:
+        out.append("没有使用播放列表：slides 里的全部文件按文件名顺序播放。")
+    else:
+        out.append("没有在播放时间内的播放列表：屏幕只显示单位名称和时间。")
+    per_turn = {
+        folder.describe(i.slide.path): (
+            i.pages_per_turn if i.pages_per_turn is not None else settings.pages_per_turn
+        )
+        for i in plan.items
+    }
+    lines, total = [], 0.0
+    for item in data["items"]:
+        turn = per_turn.get(item["path"], 0)
+        whole = format_duration_zh(item["duration"])
+        if 0 < turn < item["pages"]:
+            # A long document shows `turn` pages a time round: that is what a round costs.
+            share = item["duration"] * turn / item["pages"]
+            total += share
+            said = (
+                f"{item['pages']} 页，每轮 {turn} 页约 {format_duration_zh(share)}（全部 {whole}）"
+            )
+        else:
+            total += item["duration"]
+            said = f"{item['pages']} 页，{whole}"
+        lines.append(f"  {item['path']}  {said}")
+    out.append(
+        f"轮流播放 {len(data['items'])} 个文件，一轮约 {format_duration_zh(total)}："
+        if data["items"]
+        else "轮流播放：（没有）"
+    )
+    out += lines
+    if data["left_out"]:
+        out.append(f"暂时不播放 {len(data['left_out'])} 个文件：")
+        for item in data["left_out"]:
+            out.append(f"  {item['path']}：{why_left_out(item['reason'])}")
+            out.append(f"    技术说明：{item['reason']}")
+    if plan.playlists:
+        out.append("没有使用的播放列表：")
+        for path, reason in plan.playlists:
+            said = why_playlist_unused(reason, windows_paths=False)
+            out.append(f"  {folder.describe(path)}：{said}")
+            out.append(f"    技术说明：{reason}")
+    if plan.problems:
+        out.append(f"问题 {len(plan.problems)} 个：")
+        out += [_problem_text(problem, folder, "  ") for problem in plan.problems]
+    known = {p.message for p in plan.problems}
+    out += [f"说明（技术）：{note}" for note in plan.notes if note not in known]
+    return "\n".join(out)
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
@@ -392,7 +537,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     path: Path = args.file
     if not path.exists():
         raise UsageError(f"{str(path)!r} does not exist")
-    settings, _ = load_settings(Path("."), _machine_config(args), {})
+    settings, _ = load_settings(Path("."), _machine_config(args), {}, state_dirs=_state_dirs(args))
     root = path.resolve().parent
     rel = path.name
     # Keep the content-relative path when the file lies under a content folder's slides/.
@@ -488,8 +633,21 @@ def cmd_preview(args: argparse.Namespace) -> int:
                 label = f"{slide.path} {i + 1}/{len(pages)}"
                 keep(surface, f"{n:02d}-{stem}-p{i + 1:02d}.png", label)
     if not items:
+        welcome = None
+        if not folder.catalog.slides and not any(p for p in folder.catalog.problems if p):
+            import socket
+
+            from signage.appliance.samba import staff_share_address
+
+            welcome = staff_share_address(settings, socket.gethostname())
         surface = render_idle(
-            canvas, settings.organisation, at, fonts, settings.theme, settings.organisation_mn
+            canvas,
+            settings.organisation,
+            at,
+            fonts,
+            settings.theme,
+            settings.organisation_mn,
+            welcome=welcome,
         )
         keep(surface, "00-idle.png", "(nothing to play)")
     sheet = _overview(pages_drawn, fonts, settings)
@@ -608,7 +766,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from signage.appliance.playlog import format_report, summarise
     from signage.schedule.calendar import WorkCalendar
 
-    settings, _ = load_settings(Path("."), _machine_config(args), {})
+    settings, _ = load_settings(Path("."), _machine_config(args), {}, state_dirs=_state_dirs(args))
     directory = args.play_log or settings.play_log
     if directory is None:
         raise UsageError("no play log directory: give --play-log DIR or set play_log in the config")
@@ -628,14 +786,46 @@ def cmd_report(args: argparse.Namespace) -> int:
         )
         days = (start + timedelta(days=i) for i in range((end - start).days + 1))
         expected = [d for d in days if calendar.is_workday(d)]
-    print(format_report(report, as_json=args.json, expected_days=expected))
+    try:
+        today = date.fromisoformat(args.today) if args.today else _moment(None, settings).date()
+    except ValueError as err:
+        raise UsageError(f"{err}: dates are written 2026-12-01") from None
+    print(format_report(report, as_json=args.json, expected_days=expected, today=today))
     return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from signage.commands.run import run_player
 
-    return run_player(_settings_loader(args), args)
+    return run_player(_settings_loader(args, remember=True), args)
+
+
+def cmd_stopped(args: argparse.Namespace) -> int:
+    """systemd runs this after the player stops (ExecStopPost=), whatever the reason, so that
+    状态.txt never shows a stopped player as playing. It never fails the unit."""
+    from signage.appliance.statuspage import mark_stopped
+
+    dirs = _state_dirs(args)
+    machine = _machine_config(args)
+    settings, _ = load_settings(None, machine, {}, state_dirs=dirs) if machine else (None, [])
+    if settings is not None and settings.state_dir is not None:
+        dirs.append(settings.state_dir)
+    if not dirs:
+        print("signage stopped: no state directory (give --state-dir)", file=sys.stderr)
+        return 0
+    now = _moment(None, settings or Settings(content=Path(".")))
+    result = os.environ.get("SERVICE_RESULT", "")
+    status = os.environ.get("EXIT_STATUS", "")
+    marked = mark_stopped(
+        dirs[0] / "status",
+        now,
+        result,
+        status,
+        status_file=settings.status_file if settings is not None else None,
+    )
+    if not marked:
+        print(f"signage stopped: no status to mark in {dirs[0] / 'status'}", file=sys.stderr)
+    return 0
 
 
 def cmd_share_config(args: argparse.Namespace) -> int:

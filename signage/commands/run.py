@@ -12,12 +12,20 @@ from pathlib import Path
 from typing import Any
 
 from signage.core.clock import Clock, ShiftedClock, SystemClock, local_zone, parse_when
-from signage.core.config import Settings
+from signage.core.config import (
+    LAST_GOOD_PROBLEM,
+    MACHINE_PROBLEM,
+    Settings,
+    config_usable,
+    unusable_config_message,
+)
 from signage.core.model import Problem
 
 log = logging.getLogger("signage")
 
 STATUS_PAGE_REFRESH_S = 300.0
+EXIT_CONFIG = 78
+"""sysexits' EX_CONFIG: the service is not worth restarting until the file is fixed."""
 
 
 def run_player(
@@ -26,8 +34,17 @@ def run_player(
     clock: Clock | None = None,
 ) -> int:
     settings, problems = load()
+    if not config_usable(problems):
+        # Never guess a content root or play with half a configuration: say what is wrong,
+        # on the console, in the journal and on the staff's status page, and stop.
+        print(unusable_config_message(problems), file=sys.stderr)
+        _write_refusal(settings, problems, clock)
+        return EXIT_CONFIG
     for problem in problems:
-        log.warning("settings: %s", problem.describe())
+        if problem.code in (MACHINE_PROBLEM, LAST_GOOD_PROBLEM):
+            log.error("machine configuration: %s", problem.describe())
+        else:
+            log.warning("settings: %s", problem.describe())
     if not settings.content.is_dir():
         log.warning("content folder %s does not exist (yet); waiting for it", settings.content)
     from signage.screen.display import choose_driver, open_display_error_message
@@ -115,17 +132,29 @@ def run_player(
         on_display=on_display,
     )
     playlog = _play_log(settings, clock)
+    # The playlist each page went up under: by the time it leaves, an urgent notice may have
+    # replaced the plan (or gone again), and the record must name the one it was shown for.
+    shown_under: list[tuple[str, int, str | None]] = []
     if playlog is not None:
         log_ = playlog
+        from signage.appliance.playlog import URGENT_PLAYLIST
 
         def on_page(showing: Any, plan: Any, seconds: float) -> None:
             if seconds < 0.5:
                 return  # a page replaced at once was never really seen
+            path, page = showing.item.slide.path, showing.page_index
+            playlist: str | None
+            if showing.item.slide.urgent:
+                playlist = URGENT_PLAYLIST
+            elif shown_under and shown_under[0][:2] == (path, page):
+                playlist = shown_under[0][2]
+            else:
+                playlist = plan.playlist
             log_.record(
                 when_start=clock.now() - timedelta(seconds=seconds),
                 seconds=seconds,
                 screen=settings.screen,
-                playlist=plan.playlist,
+                playlist=playlist,
                 path=showing.item.slide.path,
                 digest=showing.item.slide.digest,
                 page=showing.page_index,
@@ -186,6 +215,7 @@ def run_player(
             sheet.tick(mono, now.date(), now.strftime("%Y-%m-%dT%H:%M"))
 
         hooks.on_tick = on_tick_with_sheet
+    hooks.welcome = _welcome(folder, settings)
 
     from signage.content.watcher import Watcher
 
@@ -205,7 +235,14 @@ def run_player(
         resume = _read_position(position_file)
         if resume is not None:
             player.rotation.start_at(*resume)
-        hooks.on_position = lambda path, page: _write_position(position_file, path, page)
+
+    def on_position(path: str, page: int) -> None:
+        plan = player.plan
+        shown_under[:] = [(path, page, plan.playlist if plan is not None else None)]
+        if position_file is not None:
+            _write_position(position_file, path, page)
+
+    hooks.on_position = on_position
     player_ref.append(player)
     install_signal_handlers(player)
     watcher.start()
@@ -232,6 +269,42 @@ def run_player(
         display.close()
         pygame.quit()
     return 0
+
+
+def _welcome(folder: Any, settings: Settings) -> Callable[[], str | None]:
+    """The idle page's card for staff while the lobby has no content at all: the share's
+    address (looked up once), or None once anything has arrived in slides/."""
+    import socket
+
+    from signage.appliance.samba import staff_share_address
+
+    address = staff_share_address(settings, socket.gethostname())
+
+    def welcome() -> str | None:
+        catalog = folder.catalog
+        if catalog.slides or catalog.settling or any(p for p in catalog.problems if p):
+            return None
+        return address
+
+    return welcome
+
+
+def _write_refusal(settings: Settings, problems: list[Problem], clock: Clock | None) -> None:
+    """Tell staff on 状态.txt that the player did not start, and why (when the state
+    directory is known: --state-dir, systemd's, or the broken file's own)."""
+    dirs = [settings.state_dir] if settings.state_dir else []
+    dirs += [Path(d) for d in os.environ.get("STATE_DIRECTORY", "").split(":") if d]
+    if not dirs:
+        return
+    from signage.appliance.statuspage import refusal_status, write_status_page
+    from signage.core.clock import SystemClock
+
+    now = (clock or SystemClock(local_zone(settings.timezone))).now()
+    status = refusal_status(settings.screen, problems, now)
+    try:
+        write_status_page(dirs[0] / "status", status, now)
+    except (OSError, ValueError) as err:
+        log.warning("cannot write the staff status page in %s: %s", dirs[0], err)
 
 
 def _position_file(settings: Settings) -> Path | None:

@@ -47,7 +47,7 @@ import stat as stat_mod
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from types import MappingProxyType
 
 from signage.content.quarantine import Quarantine
@@ -65,13 +65,13 @@ from signage.core.model import ImageBody, PdfBody, Problem, Slide
 from signage.core.paths import (
     PLAYLISTS_DIR,
     SLIDES_DIR,
-    YAML_EXTENSIONS,
     display_path,
     is_ignored,
     list_files,
     natural_key,
 )
 from signage.formats.registry import MAX_TEXT_BYTES, read_slide, read_timeout, size_limit
+from signage.schedule.playlist import is_playlist_name
 from signage.workers.jobs import PlaylistResult, SettingsResult
 from signage.workers.lane import Lane
 
@@ -158,12 +158,8 @@ def file_kind(rel: str) -> FileKind | None:
         return None
     if parts[0] == SLIDES_DIR and len(parts) > 1:
         return "slide"
-    if (
-        parts[0] == PLAYLISTS_DIR
-        and len(parts) == 2
-        and PurePosixPath(parts[1]).suffix.lower() in YAML_EXTENSIONS
-    ):
-        return "playlist"
+    if parts[0] == PLAYLISTS_DIR and len(parts) == 2 and is_playlist_name(parts[1]):
+        return "playlist"  # 工作日.yaml.txt too: Notepad's hidden .txt
     return None
 
 

@@ -17,8 +17,8 @@ from signage.content.catalog import Catalog
 from signage.content.quarantine import Quarantine
 from signage.content.reading import Reader
 from signage.core.config import Settings, with_content
-from signage.core.model import Plan, Playlist, Problem
-from signage.core.paths import display_path
+from signage.core.model import ContentError, Plan, Playlist, Problem
+from signage.core.paths import SLIDES_DIR, display_path, resolve_inside
 from signage.schedule.calendar import WorkCalendar
 from signage.schedule.planner import make_plan, missing_items, next_change
 from signage.workers.jobs import PlaylistResult, SettingsResult
@@ -164,13 +164,26 @@ class ContentFolder:
         out += self._playlist_problems
         # A file still being copied or read is there: its playlist item is not "missing".
         known = [*self.catalog.slides, *sorted(self.catalog.settling - self.catalog.slides.keys())]
-        out += missing_items(self.playlists.values(), known, out)
+        out += missing_items(self.playlists.values(), known, out, is_folder=self._is_folder)
         return _unique(out)
 
     def plan(self, now: datetime) -> Plan:
         return make_plan(
-            self.catalog.slides, self.problems(), self.playlists, self.settings, now, self.calendar
+            self.catalog.slides,
+            self.problems(),
+            self.playlists,
+            self.settings,
+            now,
+            self.calendar,
+            is_folder=self._is_folder,
         )
+
+    def _is_folder(self, rel: str) -> bool:
+        """Whether slides/rel is a folder (an empty one is named by a playlist, not missing)."""
+        try:
+            return resolve_inside(self.root, f"{SLIDES_DIR}/{rel}").is_dir()
+        except (ContentError, OSError):
+            return False
 
     def next_change(self, now: datetime) -> datetime | None:
         """When the plan could change by time alone (a window edge, a validity edge)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import datetime, timedelta, tzinfo
 from typing import Protocol
@@ -70,6 +71,21 @@ def local_zone(name: str | None) -> tzinfo | None:
     return ZoneInfo(name) if name else None
 
 
+_LOOSE_DATE = re.compile(
+    r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(:\d{2})?)?$"
+)
+
+
+def _padded(value: str) -> str:
+    """'2026/12/2 9:05' -> '2026-12-02 09:05': how staff write dates in Windows' own style."""
+    m = _LOOSE_DATE.match(value)
+    if m is None:
+        return value
+    y, mo, d, h, mi, sec = m.groups()
+    day = f"{y}-{int(mo):02d}-{int(d):02d}"
+    return day if h is None else f"{day} {int(h):02d}:{mi}{sec or ''}"
+
+
 def parse_when(text: str, tz: tzinfo | None = None, *, end_of_day: bool = False) -> datetime:
     """'2026-12-01', '2026-12-01 09:00', '2026-12-01T09:00:30' in local time.
 
@@ -77,7 +93,7 @@ def parse_when(text: str, tz: tzinfo | None = None, *, end_of_day: bool = False)
     `show_until: 2026-12-07` includes all of the 7th. Raises ValueError quoting the input.
     """
     raw = str(text).strip()
-    value = raw.replace("/", "-").replace("：", ":")
+    value = _padded(raw.replace("：", ":"))
     date_only = len(value) <= 10
     try:
         parsed = datetime.fromisoformat(value.replace(" ", "T", 1) if not date_only else value)

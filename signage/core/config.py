@@ -2,21 +2,47 @@
 
 The content folder is untrusted: only `CONTENT_KEYS` are taken from it, so a file staff can
 write never names a program, a path outside the content root, or a device setting.
+
+The machine configuration is the administrator's, and a typo there must never take the
+screen off the air or make the player guess: every unknown key, bad value or syntax error is
+a problem with its line (code "machine-config"). A configuration with no problem is copied
+into the state directory (`LAST_GOOD_NAME`); when the file has problems, that copy is used
+instead and a "config-last-good" problem says so. With no good configuration at all the
+problems stand alone and `config_usable` is False: `signage run` then refuses to start.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import os
+import re
 import socket
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from signage.core.model import Problem
-from signage.core.yamlsafe import YamlError, load_yaml_file
+from signage.core.yamlsafe import (
+    MAX_YAML_BYTES,
+    YamlError,
+    compose_yaml_text,
+    node_line,
+    node_value,
+)
 
 DEFAULT_MACHINE_CONFIG = Path("/etc/signage/signage.yaml")
+DEFAULT_STATE_DIR = Path("/var/lib/signage")
+DEFAULT_CONTENT = Path("/srv/signage")
+LAST_GOOD_NAME = "last-good-config.yaml"
+"""The copy of the last machine configuration that had no problem, in the state directory."""
+MACHINE_PROBLEM = "machine-config"
+LAST_GOOD_PROBLEM = "config-last-good"
 
 
 @dataclass(frozen=True)
@@ -206,23 +232,33 @@ def _command(value: Any) -> tuple[str, ...]:
 
 
 def apply_mapping(
-    settings: Settings, data: Mapping[str, Any], *, source: str, trusted: bool
+    settings: Settings,
+    data: Mapping[str, Any],
+    *,
+    source: str,
+    trusted: bool,
+    lines: Mapping[str, int] | None = None,
 ) -> tuple[Settings, list[Problem]]:
-    """Overlay one YAML mapping onto settings; bad values become problems and are skipped."""
+    """Overlay one YAML mapping onto settings; bad values become problems and are skipped.
+
+    `lines` gives each top-level key's line, so that a problem can name it."""
     problems: list[Problem] = []
     allowed = MACHINE_KEYS if trusted else CONTENT_KEYS
     changes: dict[str, Any] = {}
+    code = MACHINE_PROBLEM if trusted else "bad-setting"
 
     def bad(key: str, err: Exception | str) -> None:
-        problems.append(Problem(source, f"{key}: {err}", code="bad-setting"))
+        top = key.split(".", 1)[0]
+        line = (lines or {}).get(top)
+        problems.append(Problem(source, f"{key}: {err}", line, code))
 
     for key, value in data.items():
         if key not in allowed:
-            hint = (
-                ""
-                if trusted or key not in MACHINE_KEYS
-                else " (only the machine configuration may set it)"
-            )
+            if not trusted and key in MACHINE_KEYS:
+                hint = " (only the machine configuration may set it)"
+            else:
+                close = difflib.get_close_matches(str(key), sorted(allowed), n=1, cutoff=0.6)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
             bad(str(key), f"unknown setting{hint}")
             continue
         try:
@@ -382,42 +418,208 @@ def _seconds(value: Any) -> float:
     return seconds
 
 
+def read_machine_config(path: Path) -> tuple[dict[str, Any] | None, list[Problem], bytes]:
+    """The machine configuration file as a mapping, every problem in it (with its line), and
+    its bytes. The mapping is None when the file cannot be read as one; it is given with its
+    problems otherwise, so that a caller can still learn, say, the state directory."""
+    source = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        return (
+            None,
+            [Problem(source, f"cannot read it: {err.strerror or err}", None, MACHINE_PROBLEM)],
+            b"",
+        )
+    if len(raw) > MAX_YAML_BYTES:
+        return None, [Problem(source, f"too large ({len(raw)} bytes)", None, MACHINE_PROBLEM)], raw
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = raw.decode("gb18030")
+        except UnicodeDecodeError:
+            return None, [Problem(source, "not UTF-8 text", None, MACHINE_PROBLEM)], raw
+    try:
+        root = compose_yaml_text(text)
+    except YamlError as err:
+        return None, [Problem(source, err.message, err.line, MACHINE_PROBLEM)], raw
+    if root is None:
+        return {}, [], raw
+    if not isinstance(root, yaml.MappingNode):
+        message = "should be settings, one `key: value` a line"
+        return None, [Problem(source, message, node_line(root), MACHINE_PROBLEM)], raw
+    data: dict[str, Any] = {}
+    lines: dict[str, int] = {}
+    problems: list[Problem] = []
+    for key_node, value_node in root.value:
+        try:
+            key = node_value(key_node)
+            value = node_value(value_node)
+        except YamlError as err:
+            problems.append(Problem(source, err.message, err.line, MACHINE_PROBLEM))
+            continue
+        key = str(key)
+        if key in data:
+            line = node_line(key_node)
+            problems.append(Problem(source, f"{key!r} is given twice", line, MACHINE_PROBLEM))
+            continue
+        data[key] = value
+        lines[key] = node_line(key_node)
+    _, more = apply_mapping(Settings(), data, source=source, trusted=True, lines=lines)
+    return data, problems + more, raw
+
+
+_STATE_DIR_LINE = re.compile(r"^state_dir:[ \t]*['\"]?(/[^'\"#\r\n]*?)['\"]?[ \t]*(?:#.*)?$", re.M)
+
+
+def _salvage_state_dir(raw: bytes) -> Path | None:
+    """`state_dir: /x` read from a file YAML cannot parse: where the last good copy is."""
+    match = _STATE_DIR_LINE.search(raw.decode("utf-8", "replace"))
+    return Path(match.group(1)) if match else None
+
+
+def config_usable(problems: Sequence[Problem]) -> bool:
+    """False when the machine configuration has problems and no last good copy stood in."""
+    codes = {p.code for p in problems}
+    return MACHINE_PROBLEM not in codes or LAST_GOOD_PROBLEM in codes
+
+
+def remember_good_config(raw: bytes, state_dir: Path) -> Path:
+    """Keep a copy of a configuration that had no problem (written atomically, and only
+    when it differs from the copy there). OSError when the state dir is not writable."""
+    copy = state_dir / LAST_GOOD_NAME
+    try:
+        if copy.read_bytes() == raw:
+            return copy
+    except OSError:
+        pass
+    state_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=state_dir, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(raw)
+        os.replace(tmp, copy)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return copy
+
+
+def _last_good(
+    directories: Sequence[Path],
+) -> tuple[dict[str, Any], Path] | None:
+    for directory in directories:
+        copy = directory / LAST_GOOD_NAME
+        if not copy.is_file():
+            continue
+        data, problems, _ = read_machine_config(copy)
+        if data is not None and not problems:
+            return data, copy
+    return None
+
+
 def load_settings(
     content: Path | None,
     machine_config: Path | None,
     overrides: Mapping[str, Any] | None = None,
+    *,
+    state_dirs: Sequence[Path] = (),
+    remember: bool = False,
 ) -> tuple[Settings, list[Problem]]:
     """Built-in defaults < machine config < command line. Missing files are fine; broken ones
     are problems, never fatal.
 
-    The content root comes from the command line, else the machine config, else the current
-    directory. The content's own signage.yaml is not read here: it is untrusted, so a worker
-    reads it (workers.jobs.ReadSettings) and `with_content` lays its values under these.
+    The content root comes from the command line, else the machine config (`content`, by
+    default /srv/signage), else (with no machine config) the current directory. The content's
+    own signage.yaml is not read here: it is untrusted, so a worker reads it
+    (workers.jobs.ReadSettings) and `with_content` lays its values under these. A machine
+    config with problems is replaced by the last good copy found in `state_dirs`, the
+    state_dir it names, or the default state directory. `remember` (the player) keeps a copy
+    of a good one in its state directory (the override's, the config's, else the first of
+    `state_dirs`).
     """
     problems: list[Problem] = []
     machine: Mapping[str, Any] = {}
-    if machine_config is not None and machine_config.is_file():
-        try:
-            data = load_yaml_file(machine_config)
-        except YamlError as err:
-            problems.append(Problem(str(machine_config), err.message, err.line, "yaml-syntax"))
+    machine_source = str(machine_config) if machine_config is not None else ""
+    broken_state_dir: Path | None = None
+    if machine_config is not None:
+        data, machine_problems, raw = read_machine_config(machine_config)
+        problems += machine_problems
+        if not machine_problems and data is not None:
+            machine = data
+            state = (
+                (overrides or {}).get("state_dir")
+                or data.get("state_dir")
+                or (state_dirs[0] if state_dirs else None)
+            )
+            if remember and state:
+                try:
+                    remember_good_config(raw, Path(str(state)))
+                except OSError as err:
+                    problems.append(
+                        Problem(
+                            machine_source,
+                            f"cannot keep a copy of the configuration in {state}: "
+                            f"{err.strerror or err}",
+                            None,
+                            "config-copy",
+                        )
+                    )
         else:
-            if isinstance(data, Mapping):
-                machine = data
-            elif data is not None:
+            search = list(state_dirs)
+            if data is not None and isinstance(data.get("state_dir"), str):
+                broken_state_dir = Path(data["state_dir"])
+            else:
+                broken_state_dir = _salvage_state_dir(raw)
+            if broken_state_dir is not None:
+                search.append(broken_state_dir)
+            search.append(DEFAULT_STATE_DIR)
+            found = _last_good(search)
+            if found is not None:
+                machine, copy = found
+                saved = datetime.fromtimestamp(copy.stat().st_mtime)
                 problems.append(
                     Problem(
-                        str(machine_config), "should be a mapping of settings", code="bad-setting"
+                        machine_source,
+                        f"the file has errors (listed with it); using the last good "
+                        f"configuration instead, saved {saved:%Y-%m-%d %H:%M} as {copy}",
+                        None,
+                        LAST_GOOD_PROBLEM,
                     )
                 )
     if content is None:
-        content = Path(str(machine.get("content", "."))) if machine.get("content") else Path(".")
+        if machine.get("content"):
+            content = Path(str(machine["content"]))
+        elif machine_config is not None and config_usable(problems):
+            content = DEFAULT_CONTENT  # documented: the installed machine's content root
+        else:
+            content = Path(".")
     settings = Settings(content=content)
     if machine:
-        settings, more = apply_mapping(settings, machine, source=str(machine_config), trusted=True)
-        problems += more
+        # Checked already (read_machine_config): its problems were counted above.
+        settings, _ = apply_mapping(settings, machine, source=machine_source, trusted=True)
+    elif broken_state_dir is not None:
+        # Unusable, but where the player would write is still worth knowing: the status
+        # page that says why it does not start goes there.
+        settings = settings.replace(state_dir=broken_state_dir)
     settings = settings.replace(content=content)
     if overrides:
         given = {k: v for k, v in overrides.items() if v is not None}
         settings = settings.replace(**given, fixed=settings.fixed | frozenset(given))
     return settings, problems
+
+
+def unusable_config_message(problems: Sequence[Problem]) -> str:
+    """What `signage run` says (console and journal) when it will not start."""
+    lines = [
+        "signage: 播放机的设置文件有错，也没有找到以前正确的设置，播放器不启动"
+        "（不会去猜内容文件夹在哪里）。请改正下面列出的错误后重新启动：",
+        "signage: the machine configuration has errors and no earlier good copy was found; "
+        "not starting (rather than guessing a content root). Fix these, then restart:",
+    ]
+    lines += [f"  {p.describe()}" for p in problems if p.code == MACHINE_PROBLEM]
+    lines.append(
+        "  检查 / check: signage check --config FILE; 重启 / restart: systemctl restart signage"
+    )
+    return "\n".join(lines)

@@ -283,3 +283,7 @@ class Plan:
     display: Literal["on", "off"] = "on"
     urgent: bool = False
     notes: tuple[str, ...] = field(default=())
+    playlists: tuple[tuple[str, str], ...] = ()
+    """(path, reason) for every valid playlist that is not the one in use now (not active,
+    outranked, for another screen, paused by an urgent notice), so that whoever wrote one
+    can see why it does not play."""

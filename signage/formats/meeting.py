@@ -119,7 +119,10 @@ def read_meeting_slide(rel: str, data: bytes, settings: Settings) -> Slide:
         else:
             fields[name] = value
     kind = str(fields.get("kind", "")).strip().lower()
-    if kind not in ("meeting", "会议"):
+    # Without a kind line, a title and a time alone make a meeting (the line is the one
+    # staff forget); any other kind is some other file.
+    unmarked = "kind" not in fields and "title" in fields and "start" in fields
+    if kind not in ("meeting", "会议") and not unmarked:
         raise ContentError(
             "expected a meeting announcement: a .yaml file in slides/ needs 'kind: meeting' "
             f"(found kind {fields.get('kind')!r})",

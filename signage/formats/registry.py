@@ -9,6 +9,7 @@ line in `FORMATS`; no reader imports this module, so there is no cycle between t
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from typing import cast
 from signage.core.config import Settings
 from signage.core.model import ContentError, Slide
 from signage.core.paths import read_bytes_limited, resolve_inside
+from signage.formats.misnamed import actual_reader
 
 MAX_TEXT_BYTES = 2_000_000
 MAX_IMAGE_BYTES = 80_000_000
@@ -94,9 +96,21 @@ def read_slide(root: Path, rel: str, settings: Settings) -> Slide:
         raise ContentError(
             f"files of type {ext or '(none)'} cannot be shown", code="unsupported-type"
         )
-    slide = fmt.read(rel, read_bytes_limited(path, fmt.max_bytes), settings)
+    data = read_bytes_limited(path, fmt.max_bytes)
     from signage.formats.mongolian import check_legacy_mongolian
 
+    # Windows hides extensions: a meeting saved as 会议.yaml.txt is still a meeting.
+    redirect = actual_reader(rel, data)
+    if redirect is None:
+        slide = fmt.read(rel, data, settings)
+    else:
+        try:
+            slide = Format(redirect.reader, "", fmt.max_bytes).read(rel, data, settings)
+            slide = dataclasses.replace(slide, warnings=(*slide.warnings, redirect.warning))
+        except ContentError:
+            if redirect.certain:
+                raise
+            slide = fmt.read(rel, data, settings)  # a notice written as "标题：… 时间：…"
     # Whatever the format, Mongolian typed in an old private code is refused by name.
     return check_legacy_mongolian(slide)
 

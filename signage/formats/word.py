@@ -102,9 +102,10 @@ def _check_container(data: bytes) -> zipfile.ZipFile:
                 "the document is protected by a password; save a copy without a password",
                 code="encrypted-document",
             )
+        # Not damaged at all: the code says what it is, so staff are told to re-save it.
         raise ContentError(
             "this is an old Word/WPS file (.doc/.wps) named .docx; save it as .docx again",
-            code="damaged-document",
+            code="old-word-format",
         )
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))

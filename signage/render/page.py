@@ -243,11 +243,130 @@ def render_idle(
     fonts: FontBook,
     theme: Theme,
     mongolian: str = "",
+    *,
+    welcome: str | None = None,
 ) -> pygame.Surface:
+    """Nothing to play: the name and the clock. With `welcome` (the share's address, or ""
+    when it is not known) a new, empty lobby also shows staff where to put files."""
     from signage.render.text import draw_lines
 
     frame = frame_for(canvas)
     surface = pygame.Surface(canvas)
     surface.fill(theme.background)
-    draw_lines(surface, idle_lines(frame, organisation, now, fonts, mongolian), fonts, theme)
+    if welcome is None:
+        draw_lines(surface, idle_lines(frame, organisation, now, fonts, mongolian), fonts, theme)
+        return surface
+    card, box = welcome_lines(frame, welcome, fonts)
+    # The name and the clock keep their own layout, in the room above the card.
+    above = Rect(frame.body.x, frame.body.y, frame.body.w, box.y - frame.body.y)
+    draw_lines(
+        surface,
+        idle_lines(dataclasses.replace(frame, body=above), organisation, now, fonts, mongolian),
+        fonts,
+        theme,
+    )
+    surface.fill(
+        _tint(theme.background, theme.muted, 0.12), pygame.Rect(box.x, box.y, box.w, box.h)
+    )
+    pygame.draw.rect(
+        surface,
+        theme.accent,
+        pygame.Rect(box.x, box.y, box.w, box.h),
+        max(2, round(4 * frame.scale)),
+    )
+    draw_lines(surface, card, fonts, theme)
     return surface
+
+
+WELCOME_TITLE = "这块屏幕还没有内容"
+WELCOME_WHERE = "工作人员：请把通知、文件、照片放进共享文件夹"
+WELCOME_UNKNOWN = "工作人员：请把通知、文件、照片放进播放机的共享文件夹"
+WELCOME_FOLDERS = "放进 slides 里的 通知、政策、会议、图片 等文件夹，几秒钟后就会显示在这里。"
+WELCOME_GUIDE = "怎么写、放在哪里，见共享文件夹里的“使用说明.txt”；共享文件夹的地址请问管理员。"
+WELCOME_GUIDE_KNOWN = "怎么写、放在哪里，见共享文件夹里的“使用说明.txt”。"
+
+
+def welcome_lines(frame: Frame, address: str, fonts: FontBook) -> tuple[list[Line], Rect]:
+    """A card for a lobby with no content yet: where staff put files (`address`, e.g.
+    \\\\lobby-pc\\signage, or "" when not known). Returns its lines and its box, in the lower
+    part of the body; sizes stay readable from the middle of the hall."""
+    body = frame.body
+    pad = round(36 * frame.scale)
+    width = body.w - 2 * pad
+    title_size = max(18, round(56 * frame.scale))
+    text_size = max(14, round(40 * frame.scale))
+    address_size = max(18, round(72 * frame.scale))
+    rows: list[tuple[str, int, str, str]] = [
+        (WELCOME_TITLE, title_size, "sans-bold", "accent"),
+        (WELCOME_WHERE if address else WELCOME_UNKNOWN, text_size, "sans", "text"),
+    ]
+    if address:
+        rows.append((address, address_size, "sans-bold", "title"))
+    rows.append((WELCOME_FOLDERS, text_size, "sans", "text"))
+    rows.append((WELCOME_GUIDE_KNOWN if address else WELCOME_GUIDE, text_size, "sans", "muted"))
+    fitted = []
+    for text, size, font, color in rows:
+        if font == "sans-bold" and text == address:
+            # The address must stay one piece: smaller, never broken.
+            while size > 12 and fonts.advance(text, font, size) > width:  # type: ignore[arg-type]
+                size -= 2
+            fitted.append((text, size, font, color))
+            continue
+        for part in _wrap(text, width, lambda t, sz=size, f=font: fonts.advance(t, f, sz)):  # type: ignore[misc]
+            fitted.append((part, size, font, color))
+    gap = round(18 * frame.scale)
+    height = sum(size for _, size, _, _ in fitted) + gap * (len(fitted) - 1) + 2 * pad
+    box = Rect(body.x, body.bottom - height, body.w, height)
+    top = box.y + pad
+    lines = []
+    for text, size, font, color in fitted:
+        w = fonts.advance(text, font, size)  # type: ignore[arg-type]
+        lines.append(
+            _line(text, body.x + (body.w - w) / 2, top, size, fonts, font=font, color=color)
+        )
+        top += size + gap
+    return lines, box
+
+
+_BREAK_AFTER = "，、；：。 "
+
+
+def _wrap(text: str, width: int, measure: Callable[[str], float]) -> list[str]:
+    """A sentence of the card in lines that fit: broken after a comma or a space where one
+    fits, else between characters (never before a closing mark)."""
+    out: list[str] = []
+    rest = text
+    while rest and measure(rest) > width:
+        fit = len(rest)
+        while fit > 1 and measure(rest[:fit]) > width:
+            fit -= 1
+        cut = max((i + 1 for i in range(fit) if rest[i] in _BREAK_AFTER), default=0)
+        if cut < fit // 2:
+            cut = fit
+            # Not before a closing mark, and not inside a name like 使用说明.txt.
+            while cut > 1 and (
+                rest[cut] in "，、；：。）”’" or (_latin(rest[cut - 1]) and _latin(rest[cut]))
+            ):
+                cut -= 1
+            while cut > 1 and rest[cut - 1] in "“‘（":
+                cut -= 1
+            # A quoted name (“使用说明.txt”) moves whole to the next line.
+            opened = rest.rfind("“", 0, cut)
+            if opened > 0 and "”" not in rest[opened:cut]:
+                cut = opened
+        out.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        out.append(rest)
+    return out
+
+
+def _latin(ch: str) -> bool:
+    return ch.isascii() and not ch.isspace()
+
+
+def _tint(
+    ground: tuple[int, int, int], ink: tuple[int, int, int], share: float
+) -> tuple[int, int, int]:
+    r, g, b = (round(a + (c - a) * share) for a, c in zip(ground, ink, strict=True))
+    return (r, g, b)

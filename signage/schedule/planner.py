@@ -1,12 +1,15 @@
 """What plays now: from slides, playlists, settings and a moment to a `Plan`.
 
 Rules, in order:
-1. A valid urgent slide (under slides/urgent/ or `urgent: true`) preempts everything, on
-   every screen: the plan is the urgent slides alone, in name order.
+1. A valid urgent slide (any file under a folder named 紧急, 紧急通知 or urgent, or a text
+   with `urgent: true`) preempts everything, on every screen: the plan is the urgent slides
+   alone, in name order. The playlist they interrupt is named in `Plan.playlists`.
 2. Playlists whose `screens` do not name this screen are not considered here. If none is
    left, every slide in slides/ plays in name order, so a fresh folder is never dark.
-3. Among the active playlists the highest `priority` wins; on a tie the file whose name
-   sorts first (natural order, "2.yaml" before "10.yaml") wins, and a note says so.
+3. Among the active playlists the highest `priority` wins. On a tie a playlist with `when`
+   beats one without (an always-on playlist is the fallback: staff who write a timed
+   playlist and leave out `priority` expect it to play in its hours), then the file whose
+   name sorts first (natural order, "2.yaml" before "10.yaml"), and a note says so.
    Playlists exist but none is active: no items (the player shows the name and clock).
 4. A slide plays when its own show_from/show_until and its item's both hold; a meeting
    from the start of the day `meeting_lead_days` before it starts until its end (a
@@ -16,6 +19,7 @@ Rules, in order:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, time, timedelta
@@ -38,6 +42,10 @@ from signage.schedule.windows import (
     validity_edges,
     window_active,
 )
+
+URGENT_FOLDERS = frozenset({"urgent", "紧急", "紧急通知"})
+"""A file anywhere below a folder of one of these names is urgent, whatever its type
+(`urgent/` from the first installs, the Chinese names from 使用说明.txt)."""
 
 UNTRUSTED_RECHECK = timedelta(seconds=60)
 """With the clock not set, look again soon: it is usually corrected by NTP after boot."""
@@ -94,6 +102,9 @@ def why_not_now(
         if show_from is not None and not slide_valid(show_from, None, now):
             return f"show_from {_fmt(show_from)} not reached{where}"
         if show_until is not None and not slide_valid(None, show_until, now):
+            if not where and isinstance(slide.body, Meeting):
+                # A meeting's own show_until is its end: to staff, the meeting is over.
+                return f"meeting of {_fmt(slide.body.start)} is over"
             return f"show_until {_fmt(show_until)} passed{where}"
     if isinstance(slide.body, Meeting):
         if not trusted:
@@ -194,26 +205,76 @@ def _file_name(path: str) -> str:
     return PurePosixPath(path).name
 
 
+def in_urgent_folder(path: str) -> bool:
+    """Whether a root-relative slide path lies below an urgent folder (any depth)."""
+    return any(part.lower() in URGENT_FOLDERS for part in PurePosixPath(path).parts[1:-1])
+
+
+def _with_urgent_folders(slides: Mapping[str, Slide]) -> Mapping[str, Slide]:
+    """The slides, those in an urgent folder marked urgent: the readers decide `urgent` for
+    text only, and a photo or a Word file dropped into 紧急 is just as urgent."""
+    marked = [p for p, s in slides.items() if not s.urgent and in_urgent_folder(p)]
+    if not marked:
+        return slides
+    return {p: dataclasses.replace(s, urgent=True) if p in marked else s for p, s in slides.items()}
+
+
+def _folders_under_slides(paths: Sequence[str], limit: int = 12) -> list[str]:
+    """The first-level folders of slides/, in name order: what a mistyped item could mean."""
+    prefix = SLIDES_DIR + "/"
+    found: list[str] = []
+    for path in paths:
+        if path.startswith(prefix) and "/" in path[len(prefix) :]:
+            name = path[len(prefix) :].split("/", 1)[0]
+            if name not in found:
+                found.append(name)
+    return sorted(found, key=natural_key)[:limit]
+
+
 def missing_items(
     playlists: Iterable[Playlist],
     paths: Sequence[str],
     problems: Iterable[Problem] = (),
     expand: Callable[[str], list[str]] | None = None,
+    is_folder: Callable[[str], bool] | None = None,
 ) -> list[Problem]:
     """A problem for each playlist item that names nothing under slides/ (for `check` and
     the status page). An item naming a file that is itself refused (in `problems`) is not
-    reported twice."""
+    reported twice, nor one naming a folder that is there but empty (no meeting this week is
+    no mistake): `is_folder` answers for an item's text whether slides/ has that folder."""
     refused = {p.path for p in problems}
+    folders: list[str] | None = None
     out = []
     for playlist in playlists:
         for item in playlist.items:
             matched = expand(item.slides) if expand else expand_item(item.slides, paths)
             if matched or (SLIDES_DIR + "/" + item.slides).rstrip("/") in refused:
                 continue
+            named = item.slides.removeprefix(SLIDES_DIR + "/").strip("/")
+            # Written as a folder ("会议/", "会议"), not as a file ("x.jpg").
+            as_folder = item.slides.endswith("/") or not PurePosixPath(named).suffix
+            if (
+                is_folder is not None
+                and as_folder
+                and not _GLOB_CHARS.search(named)
+                and is_folder(named)
+            ):
+                continue
+            if folders is None:
+                folders = _folders_under_slides(paths)
+            # A folder name that is not there (a typo, the demo's old English names): say
+            # which folders there are, so the fix is in the message.
+            named = item.slides.removeprefix(SLIDES_DIR + "/").strip("/")
+            folder = named.split("/", 1)[0] if "/" in item.slides else ""
+            there = (
+                f" (folders in slides/: {', '.join(f + '/' for f in folders)})"
+                if folders and folder and folder not in folders
+                else ""
+            )
             out.append(
                 Problem(
                     playlist.path,
-                    f"slides {item.slides!r} matches no file under slides/",
+                    f"slides {item.slides!r} matches no file under slides/{there}",
                     item.line,
                     "missing-slide",
                 )
@@ -228,10 +289,13 @@ def make_plan(
     settings: Settings,
     now: datetime,
     calendar: WorkCalendar,
+    *,
+    is_folder: Callable[[str], bool] | None = None,
 ) -> Plan:
     """The plan for `now`. `slides` maps root-relative paths to parsed slides, in name order
     (signage.core.paths.list_files order); `problems` are the catalog's (files refused),
-    carried into the plan with the planner's own."""
+    carried into the plan with the planner's own; `is_folder` as for `missing_items`."""
+    slides = _with_urgent_folders(slides)
     all_problems = list(problems)
     notes: list[str] = []
     trusted = clock_trusted(now)
@@ -278,8 +342,14 @@ def make_plan(
                 notes.append(year_note.message)
 
     # Reported for every playlist of this screen, active or not, so that the list of
-    # problems does not change with the time of day.
-    all_problems += missing_items(mine, ordered, problems, expand)
+    # problems does not change with the time of day; the folder's own list (`problems`) has
+    # them already when it comes from ContentFolder, and a problem is listed once.
+    known = {(p.path, p.message, p.line) for p in all_problems}
+    all_problems += [
+        p
+        for p in missing_items(mine, ordered, problems, expand, is_folder)
+        if (p.path, p.message, p.line) not in known
+    ]
 
     validity: dict[str, str] = {}
     for path in ordered:
@@ -292,6 +362,7 @@ def make_plan(
         items: list[PlannedItem],
         reason_for: Callable[[str], str],
         urgent: bool = False,
+        unused: Sequence[tuple[str, str]] = (),
     ) -> Plan:
         playing = {i.slide.path for i in items}
 
@@ -312,16 +383,24 @@ def make_plan(
             display=display,
             urgent=urgent,
             notes=tuple(notes),
+            playlists=tuple(unused),
         )
 
     urgent = [slides[p] for p in ordered if slides[p].urgent and p not in validity]
+    elsewhere = [
+        (p.path, "for screen " + ", ".join(p.screens))
+        for p in sorted(others, key=lambda p: path_key(p.path))
+    ]
+    chosen, unused = _choose(mine, now, calendar, notes)
     if urgent:
         notes.append("urgent notices are showing instead of the playlist")
+        paused = [(chosen.path, URGENT_PAUSES)] if chosen is not None else []
         return finish(
             None,
             [PlannedItem(s) for s in urgent],
             lambda path: validity.get(path, "an urgent notice is showing"),
             urgent=True,
+            unused=paused + unused + elsewhere,
         )
 
     if not mine:
@@ -331,18 +410,12 @@ def make_plan(
         ]
         if playlists:
             notes.append(f"no playlist is for screen {settings.screen!r}: every slide plays")
-        return finish(None, items, lambda path: validity.get(path, "urgent notice"))
-
-    active = [p for p in mine if _active(p, now, calendar)]
-    if not active:
-        return finish(None, [], lambda path: "no playlist is active now")
-    chosen = min(active, key=lambda p: (-p.priority, path_key(p.path)))
-    tied = [p.path for p in active if p.priority == chosen.priority and p is not chosen]
-    if tied:
-        notes.append(
-            f"{chosen.path} wins over {', '.join(tied)} (same priority {chosen.priority},"
-            " first by file name)"
+        return finish(
+            None, items, lambda path: validity.get(path, "urgent notice"), unused=elsewhere
         )
+
+    if chosen is None:
+        return finish(None, [], lambda path: "no playlist is active now", unused=unused + elsewhere)
 
     items = []
     in_chosen: dict[str, str] = {}
@@ -372,7 +445,50 @@ def make_plan(
             return "for screen " + ", ".join(screens_of[path])
         return not_in
 
-    return finish(chosen.path, items, reason_for)
+    return finish(chosen.path, items, reason_for, unused=unused + elsewhere)
+
+
+URGENT_PAUSES = "paused while urgent notices show"
+NOT_ACTIVE = "not active now"
+
+
+def _rank(playlist: Playlist) -> tuple[int, int, tuple[tuple[tuple[int, int | str], ...], ...]]:
+    """Highest priority first; on a tie a timed playlist before an always-on one, then name."""
+    return (-playlist.priority, 0 if playlist.when is not None else 1, path_key(playlist.path))
+
+
+def _choose(
+    mine: Sequence[Playlist], now: datetime, calendar: WorkCalendar, notes: list[str]
+) -> tuple[Playlist | None, list[tuple[str, str]]]:
+    """The playlist in use (None: none active) and, for each of the others, why not."""
+    active = [p for p in mine if _active(p, now, calendar)]
+    unused = [(p.path, NOT_ACTIVE) for p in mine if p not in active]
+    if not active:
+        return None, unused
+    chosen = min(active, key=_rank)
+    tied = [p.path for p in active if p.priority == chosen.priority and p is not chosen]
+    if tied:
+        why = (
+            "timed, before always-on"
+            if any(p.when is None for p in active if p.path in tied) and chosen.when is not None
+            else "first by file name"
+        )
+        notes.append(
+            f"{chosen.path} wins over {', '.join(tied)} (same priority {chosen.priority}, {why})"
+        )
+    outranked = []
+    for p in active:
+        if p is chosen:
+            continue
+        if p.priority < chosen.priority:
+            reason = f"priority {p.priority} is lower than {chosen.path} ({chosen.priority})"
+        elif p.when is None and chosen.when is not None:
+            reason = f"same priority {p.priority} as {chosen.path}, which has times and wins"
+        else:
+            reason = f"same priority {p.priority} as {chosen.path}, which comes first by name"
+        outranked.append((p.path, reason))
+    order = {p.path: n for n, p in enumerate(mine)}
+    return chosen, sorted(unused + outranked, key=lambda entry: order[entry[0]])
 
 
 def next_change(

@@ -67,6 +67,25 @@ _DATE_RANGE_RE = re.compile(r"\s*(?:\.\.|…|～|~|至)\s*")
 _DATE_ONLY_RE = re.compile(r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}$")
 
 
+PLAYLIST_SUFFIXES = (".yaml", ".yml", ".yaml.txt", ".yml.txt")
+"""Names a file in playlists/ may have. Notepad adds .txt unless the type is changed to 所有文件,
+and Windows hides it: `工作日.yaml.txt` shows as 工作日.yaml, and is read as what it is. Other
+files there (notes.txt) are not playlists."""
+
+
+def is_playlist_name(name: str) -> bool:
+    return name.lower().endswith(PLAYLIST_SUFFIXES)
+
+
+def playlist_stem(rel: str) -> str:
+    """'playlists/工作日.yaml.txt' -> '工作日'."""
+    name = PurePosixPath(rel).name
+    for suffix in sorted(PLAYLIST_SUFFIXES, key=len, reverse=True):
+        if name.lower().endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return PurePosixPath(rel).stem
+
+
 # --- small parsers, shared with the display windows of signage.yaml ---------------------------
 
 
@@ -236,7 +255,7 @@ def check_playlist(rel: str, text: str, tz: tzinfo | None) -> tuple[Playlist | N
         )
         return None, check.problems
     keys = check.mapping(root, TOP_KEYS, "playlist")
-    stem = PurePosixPath(rel).stem
+    stem = playlist_stem(rel)
 
     name = stem
     if "name" in keys:

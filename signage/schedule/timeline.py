@@ -80,23 +80,27 @@ def timeline(
     return segments
 
 
+_WEEKDAYS = "一二三四五六日"
+
+
 def _when(moment: datetime) -> str:
-    return f"{moment:%Y-%m-%d %H:%M:%S}"
+    return f"{moment:%Y-%m-%d} 周{_WEEKDAYS[moment.weekday()]} {moment:%H:%M:%S}"
 
 
 def format_timeline(segments: Sequence[Segment]) -> str:
-    """Readable text: one heading line per segment, then its slides indented."""
+    """Readable text for the administrator: one heading line per segment (its times, then
+    what decides it, in Chinese), then its slides indented."""
     lines: list[str] = []
     for seg in segments:
         if seg.urgent:
-            what = "URGENT notices"
+            what = "紧急通知（代替所有播放列表）"
         elif seg.playlist is not None:
-            what = seg.playlist
+            what = f"播放列表 {seg.playlist}"
         elif seg.items:
-            what = "every slide (no playlist)"
+            what = "没有播放列表：全部文件按文件名顺序"
         else:
-            what = "no playlist active: organisation name and clock"
-        display = "" if seg.display == "on" else "  [display off]"
-        lines.append(f"{_when(seg.start)} → {_when(seg.end)}  {what}{display}")
+            what = "没有在播放时间内的播放列表：只显示单位名称和时间"
+        display = "" if seg.display == "on" else "  〔关屏〕"
+        lines.append(f"{_when(seg.start)} 至 {_when(seg.end)}  {what}{display}")
         lines.extend(f"    {path}" for path in seg.items)
     return "\n".join(lines) + ("\n" if lines else "")

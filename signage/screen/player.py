@@ -145,6 +145,8 @@ class Hooks:
     """A new frame is up: the page with the header band, composed in memory (当前画面.jpg).
     The surface is the callee's; computing it costs a copy, so it is only made when set."""
     extra_problems: Callable[[], list[Problem]] = field(default=lambda: [])
+    welcome: Callable[[], str | None] = lambda: None
+    """On the idle page: where staff put files (a card for a new, empty lobby), or None."""
 
 
 class Player:
@@ -321,7 +323,9 @@ class Player:
     def _show_idle(self, fade: bool = True) -> None:
         settings = self.folder.settings
         now = self.clock.now()
-        key = ("idle", now.strftime("%Y%m%d%H%M"), settings.organisation, self._settings_version)
+        welcome = self.hooks.welcome()
+        minute = now.strftime("%Y%m%d%H%M")
+        key = ("idle", minute, settings.organisation, self._settings_version, welcome)
         if self._shown_key == key:
             return  # the same idle screen is up already
         body = render_idle(
@@ -331,6 +335,7 @@ class Player:
             self.fonts,
             settings.theme,
             settings.organisation_mn,
+            welcome=welcome,
         )
         self._present(key, self.display.texture(body), body, fade)
 
@@ -620,6 +625,8 @@ class Player:
             problem_since=self._problem_since,
             display=self._display_state,
             left_out=self.plan.left_out if self.plan else (),
+            urgent=self.plan.urgent if self.plan else False,
+            playlists=self.plan.playlists if self.plan else (),
         )
         comparable = {k: v for k, v in status.items() if k != "updated_at"}
         if not force and comparable == self._status_written and mono < self._status_due:
