@@ -409,20 +409,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if args.start or args.end:
         if not (args.start and args.end):
             raise UsageError("--from and --to go together")
-        from signage.schedule.timeline import format_timeline, timeline
+        from signage.schedule.timeline import format_timeline
 
         start, end = _moment(args.start, settings), _moment(args.end, settings)
         if end <= start:
             raise UsageError("--to must be after --from")
-        segments = timeline(
-            folder.catalog.slides,
-            folder.problems(),
-            folder.playlists,
-            folder.settings,
-            folder.calendar,
-            start,
-            end,
-        )
+        segments = folder.timeline(start, end)
         if args.json:
             print(
                 json.dumps(
@@ -665,18 +657,8 @@ def _day_items(folder: ContentFolder, at: datetime) -> list[Any]:
     """Every slide that plays on `at`'s day (each once, in the order it first comes up)."""
     from datetime import timedelta
 
-    from signage.schedule.timeline import timeline
-
     start = at.replace(hour=0, minute=0, second=0, microsecond=0)
-    segments = timeline(
-        folder.catalog.slides,
-        folder.problems(),
-        folder.playlists,
-        folder.settings,
-        folder.calendar,
-        start,
-        start + timedelta(days=1),
-    )
+    segments = folder.timeline(start, start + timedelta(days=1))
     seen: dict[str, Any] = {}
     for segment in segments:
         if segment.display != "on":

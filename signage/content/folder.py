@@ -21,6 +21,7 @@ from signage.core.model import ContentError, Plan, Playlist, Problem
 from signage.core.paths import SLIDES_DIR, display_path, resolve_inside
 from signage.schedule.calendar import WorkCalendar
 from signage.schedule.planner import make_plan, missing_items, next_change
+from signage.schedule.timeline import Segment, timeline
 from signage.workers.jobs import PlaylistResult, SettingsResult
 from signage.workers.lane import Lane, WorkerLane
 from signage.workers.limits import worker_limits
@@ -184,6 +185,18 @@ class ContentFolder:
             return resolve_inside(self.root, f"{SLIDES_DIR}/{rel}").is_dir()
         except (ContentError, OSError):
             return False
+
+    def timeline(self, start: datetime, end: datetime) -> list[Segment]:
+        """What plays when between two moments (`plan --from/--to`, the day's preview)."""
+        return timeline(
+            self.catalog.slides,
+            self.problems(),
+            self.playlists,
+            self.settings,
+            self.calendar,
+            start,
+            end,
+        )
 
     def next_change(self, now: datetime) -> datetime | None:
         """When the plan could change by time alone (a window edge, a validity edge)."""
