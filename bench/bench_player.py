@@ -213,6 +213,35 @@ def jpeg_prepare(repeats: int) -> list[float]:
     return times
 
 
+def desk_picture(repeats: int) -> list[float]:
+    """What a page change costs for 当前画面.jpg: the frame composed (on the player's thread)
+    plus scaled and written as JPEG (on its writer thread), at 1920x1080."""
+    os.environ.update({"SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"})
+    sys.path.insert(0, str(REPO))
+    import pygame
+
+    from signage.appliance.screenpicture import write_jpeg
+
+    page = pygame.Surface((1920, 1080))
+    page.fill((250, 247, 240))
+    for y in range(100, 1000, 60):
+        page.fill((28, 28, 30), (96, y, 1700, 40))  # lines of "text"
+    header = pygame.Surface((1920, 97))
+    header.fill((168, 24, 24))
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / "当前画面.jpg"
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            frame = page.copy()
+            frame.blit(header, (0, 0))
+            write_jpeg(frame, target)
+            times.append(time.perf_counter() - t0)
+        size = target.stat().st_size
+    print(f"  (当前画面.jpg is {size / 1024:.0f} kB)")
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="5 s instead of 20 s of CPU sampling")
@@ -223,6 +252,11 @@ def main() -> None:
     print(
         f"6000x4000 JPEG prepared for 1920x983: median {1000 * statistics.median(jpeg):.0f} ms "
         f"(min {1000 * min(jpeg):.0f}, max {1000 * max(jpeg):.0f}, n={len(jpeg)})"
+    )
+    desk = desk_picture(15)
+    print(
+        f"当前画面.jpg per page change (compose + scale + JPEG, 1920x1080): median "
+        f"{1000 * statistics.median(desk):.1f} ms (max {1000 * max(desk):.1f}, n={len(desk)})"
     )
     gaps = fade_frames()
     print(
