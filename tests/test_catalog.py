@@ -360,7 +360,14 @@ def test_huge_text_is_refused_by_size_unread(root: Path, monkeypatch: pytest.Mon
         opened.append(str(file))
         return real_open(file, *args, **kwargs)
 
+    real_os_open = os.open
+
+    def spy_os_open(file, *args, **kwargs):  # type: ignore[no-untyped-def]
+        opened.append(str(file))
+        return real_os_open(file, *args, **kwargs)
+
     monkeypatch.setattr("builtins.open", spy_open)
+    monkeypatch.setattr("os.open", spy_os_open)  # paths.read_regular_file opens this way
     calls: list[str] = []
 
     def reader(root_: Path, rel: str, settings: Settings) -> Slide:

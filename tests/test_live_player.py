@@ -492,9 +492,9 @@ def test_bad_input_dropped_into_a_running_player(
         "slides/loop.txt": {"symlink-loop"},
         "slides/loop-a.txt": {"symlink-loop"},
         "slides/loop-b.txt": {"symlink-loop"},
-        "slides/bomb.yaml": {"yaml-syntax"},
+        "slides/bomb.yaml": {"yaml-too-complex"},
         "playlists/syntax.yaml": {"yaml-syntax"},
-        "playlists/bomb.yaml": {"yaml-syntax"},
+        "playlists/bomb.yaml": {"yaml-too-complex"},
         "playlists/outside.yaml": {"outside-root"},
         "playlists/main.yaml": {"missing-slide"},
     }

@@ -329,7 +329,7 @@ def load_settings(
         try:
             data = load_yaml_file(machine_config)
         except YamlError as err:
-            problems.append(Problem(str(machine_config), err.message, err.line, "yaml-syntax"))
+            problems.append(Problem(str(machine_config), err.message, err.line, err.code))
         else:
             if isinstance(data, Mapping):
                 machine = data
@@ -347,7 +347,7 @@ def load_settings(
         try:
             data = load_yaml_file(content_file)
         except YamlError as err:
-            problems.append(Problem("signage.yaml", err.message, err.line, "yaml-syntax"))
+            problems.append(Problem("signage.yaml", err.message, err.line, err.code))
         else:
             if isinstance(data, Mapping):
                 settings, more = apply_mapping(settings, data, source="signage.yaml", trusted=False)
