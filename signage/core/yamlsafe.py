@@ -207,8 +207,10 @@ def load_yaml_file(path: Path) -> Any:
     try:
         raw = read_regular_file(path, MAX_YAML_BYTES)
     except ContentError as err:
-        code = YAML_TOO_COMPLEX if err.code == "too-large" else YAML_SYNTAX
-        raise YamlError(f"cannot read the file: {err.message}", code=code) from None
+        # too-large, not-a-file, permission-denied …: the reading's own problem, not YAML's.
+        raise YamlError(
+            f"cannot read the file: {err.message}", code=err.code or YAML_SYNTAX
+        ) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

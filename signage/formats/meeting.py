@@ -45,6 +45,14 @@ KEYS = {
     "duration": "duration",
     "urgent": "urgent",
 }
+_FULL_WIDTH_COLON = re.compile(
+    rf"^([ \t]*)({'|'.join(re.escape(k) for k in sorted(KEYS, key=len, reverse=True))})"
+    r"[ \t\u3000]*：[ \t\u3000]*",
+    re.MULTILINE,
+)
+"""'标题：…' with a full-width colon is a common slip in Chinese files; YAML wants ':'. Only
+spaces and tabs around the key: \\s would also take line ends, and a run of blank lines
+would then be scanned again from every line in it."""
 DEFAULT_LENGTH = timedelta(hours=2)
 """How long a meeting without an end time stays on screen after its start."""
 MAX_AGENDA_ITEMS = 60
@@ -80,13 +88,7 @@ def _text(value: Any) -> str:
 def read_meeting_slide(rel: str, data: bytes, settings: Settings) -> Slide:
     raw, encoding = decode_text(data)
     text = clean_text(raw)
-    # "标题：…" with a full-width colon is a common slip in Chinese files; YAML wants ":".
-    known = "|".join(re.escape(k) for k in sorted(KEYS, key=len, reverse=True))
-    # Only spaces and tabs around the key: \s would also take line ends, and a run of blank
-    # lines would then be scanned again from every line in it.
-    text = re.sub(
-        rf"^([ \t]*)({known})[ \t\u3000]*：[ \t\u3000]*", r"\1\2: ", text, flags=re.MULTILINE
-    )
+    text = _FULL_WIDTH_COLON.sub(r"\1\2: ", text)
     try:
         loaded = load_yaml_text(text)
     except YamlError as err:

@@ -200,7 +200,11 @@ def clean_text(text: str) -> str:
 
 # --- dates as staff write them ---------------------------------------------------------------
 
-_WEEKDAY = re.compile(r"[（(]?\s*(?:星期|周|礼拜)[一二三四五六日天]\s*[）)]?")
+_WEEKDAY = re.compile(r"(?:星期|周|礼拜)[一二三四五六日天]")
+_EMPTY_BRACKETS = re.compile(r"[（(]\s*[）)]")
+"""What a weekday taken out of '（星期四）' leaves. Two patterns, each starting at a
+character that cannot be a space: one '[（(]?\\s*(?:星期…)' would rescan a run of spaces
+from every position in it."""
 _CN_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?\s*(.*)$")
 _CN_TIME = re.compile(
     r"^(上午|下午|晚上|中午|早上|凌晨)?\s*(\d{1,2})\s*(?:[:：点时]\s*(?:(\d{1,2}|半)\s*)?分?)$"
@@ -231,7 +235,7 @@ def iso_when(text: str) -> str:
     """'2026年12月3日（星期四）下午2:30' -> '2026-12-03 14:30'; other text unchanged."""
     if len(text) > MAX_WHEN_CHARS:
         return text
-    raw = _WEEKDAY.sub(" ", str(text)).strip()
+    raw = _EMPTY_BRACKETS.sub(" ", _WEEKDAY.sub("", str(text))).strip()
     m = _CN_DATE.match(raw)
     if not m:
         return str(text)
