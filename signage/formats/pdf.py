@@ -156,9 +156,14 @@ def _inflated_size(data: memoryview, start: int, cap: int) -> int | None:
     return total
 
 
+_WIDTH = re.compile(rb"/Width\s+(\d{1,12})(?![\d.])(?!\s+\d+\s+R)")
+_HEIGHT = re.compile(rb"/Height\s+(\d{1,12})(?![\d.])(?!\s+\d+\s+R)")
+"""A size given as a number (not as a reference to one, "12 0 R")."""
+
+
 def _declared_pixels(head: bytes) -> int:
-    width = re.search(rb"/Width\s+(\d{1,12})(?![\d.])(?!\s+\d+\s+R)", head)
-    height = re.search(rb"/Height\s+(\d{1,12})(?![\d.])(?!\s+\d+\s+R)", head)
+    width = _WIDTH.search(head)
+    height = _HEIGHT.search(head)
     if width is None or height is None:
         return 0
     return int(width.group(1)) * int(height.group(1))
