@@ -120,27 +120,39 @@ class _BoundedLoader(yaml.SafeLoader):
 def _plain_resolvers(
     resolvers: dict[Any, list[tuple[str, Any]]],
 ) -> dict[Any, list[tuple[str, Any]]]:
-    """PyYAML's implicit types, less two surprises for staff-written files.
+    """PyYAML's implicit types, less the surprises of YAML 1.1 in staff-written files.
 
     Dates stay strings: "2026-12-01" and "2026-12-01 09:00" are read by our own parser in
     local time, instead of PyYAML's mix of date objects and naive/UTC datetimes. Booleans
     are only true/false (as in YAML 1.2): `on:` in `display: {on: …}` must stay the word "on",
-    and a notice titled "No" must not become False.
+    and a notice titled "No" must not become False. Numbers are only plain decimals (as in
+    YAML 1.2's core schema): `结束时间: 16:30` is the text "16:30", not 990 (base 60), and
+    `编号: 010` is "010", not 8 (octal).
     """
+    replaced = (
+        "tag:yaml.org,2002:timestamp",
+        "tag:yaml.org,2002:bool",
+        "tag:yaml.org,2002:int",
+        "tag:yaml.org,2002:float",
+    )
     out: dict[Any, list[tuple[str, Any]]] = {}
     for first, entries in resolvers.items():
-        kept = [
-            (tag, regexp)
-            for tag, regexp in entries
-            if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")
-        ]
+        kept = [(tag, regexp) for tag, regexp in entries if tag not in replaced]
         if first is not None and first in "tTfF":
             kept.append(("tag:yaml.org,2002:bool", _BOOL))
+        if first is not None and first in "-+0123456789":
+            kept.append(("tag:yaml.org,2002:int", _INT))
+        if first is not None and first in "-+0123456789.":
+            kept.append(("tag:yaml.org,2002:float", _FLOAT))
         out[first] = kept
     return out
 
 
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
+_FLOAT = re.compile(
+    r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$|^[-+]?\.(?:inf|Inf|INF)$"
+)
 _BoundedLoader.yaml_implicit_resolvers = _plain_resolvers(
     dict(yaml.SafeLoader.yaml_implicit_resolvers)
 )

@@ -17,11 +17,13 @@ are kept for the whole picture at any scale (two bytes a sample). An ordinary ph
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import struct
 import warnings
-from typing import Literal
+from collections.abc import Callable
+from typing import Literal, ParamSpec, TypeVar
 
 from PIL import Image, UnidentifiedImageError
 
@@ -48,14 +50,30 @@ _TRANSPOSE = {
 _FORMATS = {"JPEG", "PNG", "WEBP", "BMP", "GIF", "MPO"}
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _quietly(fn: Callable[P, R]) -> Callable[P, R]:
+    """Pillow warns about what it tolerates (corrupt EXIF, large images, palette transparency)
+    on every read of a hostile file; the reader decides for itself, so the warnings are noise
+    in the log (and errors under pytest's -W error)."""
+
+    @functools.wraps(fn)
+    def quiet(*args: P.args, **kwargs: P.kwargs) -> R:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return fn(*args, **kwargs)
+
+    return quiet
+
+
 def _open(data: bytes) -> Image.Image:
     if not data:
         raise ContentError("the file is empty (0 bytes)", code="empty-file")
     try:
         # Our own limit is checked below with a clear message; PIL's warning would be noise.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            im = Image.open(io.BytesIO(data))
+        im = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError:
         raise ContentError(
             f"the image is too large (more than {MAX_PIXELS // 1_000_000} megapixels)",
@@ -132,9 +150,7 @@ def _decode(im: Image.Image, min_size: tuple[int, int]) -> Image.Image:
     if im.format in ("JPEG", "MPO"):
         im.draft("RGB", min_size)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            im.load()
+        im.load()
     except MemoryError:
         # Past the estimate (a decoder's own buffers): under the reader's memory limit.
         raise ContentError(
@@ -154,6 +170,7 @@ def _decode(im: Image.Image, min_size: tuple[int, int]) -> Image.Image:
     return im
 
 
+@_quietly
 def read_image_slide(rel: str, data: bytes, settings: Settings) -> Slide:
     """Validate an image file fully (cheaply) and describe it; the pixels are decoded later."""
 
@@ -181,9 +198,7 @@ def _verify_png(data: bytes) -> None:
     """Every chunk of a PNG read and its checksum checked, to the end: a copy cut short (no
     IEND) or damaged is refused, without decoding a pixel."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            Image.open(io.BytesIO(data)).verify()
+        Image.open(io.BytesIO(data)).verify()
     except (OSError, SyntaxError, ValueError, EOFError, struct.error) as err:
         text = str(err)
         if "truncated" in text.lower() or "eof" in text.lower() or isinstance(err, EOFError):
@@ -194,6 +209,7 @@ def _verify_png(data: bytes) -> None:
         raise ContentError(f"the image is damaged: {text}", code="damaged-image") from None
 
 
+@_quietly
 def probe_image(data: bytes) -> tuple[int, int, str]:
     """(width, height, format) from an image's header, with the checks every picture gets
     (a format shown, the pixel and decoding limits); ContentError otherwise. Nothing is
@@ -212,6 +228,7 @@ def fit_box(
     return max(1, round(w * scale)), max(1, round(h * scale))
 
 
+@_quietly
 def prepare_image(
     data: bytes,
     box: tuple[int, int],

@@ -30,6 +30,7 @@ import io
 import posixpath
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -192,7 +193,14 @@ class _Package:
                             f"{min(limit, MAX_UNCOMPRESSED_BYTES) // 1_000_000} MB; refused"
                         )
                     chunks.append(chunk)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as err:
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            OSError,
+            ValueError,
+            EOFError,
+            NotImplementedError,
+        ) as err:
             # A CRC mismatch lands here too: a member that inflates past its declared size.
             raise _damaged(f"{name}: {err}") from None
         return b"".join(chunks)
