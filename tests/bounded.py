@@ -31,6 +31,7 @@ class Bounded:
     error: str = ""
     """For "raised": the traceback; for "killed": the signal's name."""
     seconds: float = 0.0
+    """Time in the function (for "killed" and "timeout": since the fork, seen from outside)."""
     peak_mb: float = 0.0
     """Peak resident memory above the child's start, in MiB."""
 
@@ -95,7 +96,8 @@ def run_bounded(
         finally:
             os._exit(code)
     os.close(write_fd)
-    deadline = time.monotonic() + wall_s
+    started = time.monotonic()
+    deadline = started + wall_s
     chunks: list[bytes] = []
     os.set_blocking(read_fd, False)
     status = None
@@ -126,9 +128,10 @@ def run_bounded(
             chunks.append(chunk)
     finally:
         os.close(read_fd)
+    elapsed = time.monotonic() - started
     if os.WIFSIGNALED(status):
-        return Bounded("killed", error=signal.Signals(os.WTERMSIG(status)).name)
+        return Bounded("killed", error=signal.Signals(os.WTERMSIG(status)).name, seconds=elapsed)
     if not chunks:
-        return Bounded("killed", error=f"exit status {os.WEXITSTATUS(status)}")
+        return Bounded("killed", error=f"exit status {os.WEXITSTATUS(status)}", seconds=elapsed)
     kind, value, error, seconds, peak = pickle.loads(b"".join(chunks))
     return Bounded(kind, value, error, seconds, peak)

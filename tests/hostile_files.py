@@ -50,6 +50,10 @@ class Hostile:
     needs: Literal["", "root", "non-root"] = ""
     """"root": only root can make it (a device node); "non-root": only an unprivileged
     reader meets the problem (root reads a folder of mode 000)."""
+    worker_limit: bool = False
+    """The reader cannot bound this one in-process: it must die under the worker's memory
+    limit (PDFium aborts on a failed allocation), and `code` is what the worker boundary
+    reports then."""
 
 
 # --- building blocks ----------------------------------------------------------------------------
@@ -496,6 +500,27 @@ def _pdf_operators(times: int) -> bytes:
 def _pdf_objects_under_stream_cap() -> bytes:
     # 400,000 rectangles: 5 MB of content, under the stream cap, over the object cap.
     return _pdf_page(repeated_flate(b"1 1 1 1 re f\n", 400_000))
+
+
+def _pdf_many_content_streams(streams: int = 12) -> bytes:
+    """One page drawn from twelve content streams, each under the scan's limit for one
+    stream: about 6.8 million objects, over 2 GB in PDFium."""
+    content = repeated_flate(b"1 1 1 1 re f\n", 570_000)
+    refs = b" ".join(b"%d 0 R" % (5 + i) for i in range(streams))
+    return pdf_from_objects(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents [" + refs + b"] >>",
+            *(
+                b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(content)
+                + content
+                + b"\nendstream"
+                for _ in range(streams)
+            ),
+        ]
+    )
 
 
 def _pdf_flate_bomb() -> bytes:
@@ -1035,6 +1060,16 @@ CASES: tuple[Hostile, ...] = (
         _writer("slides/文件/方块.pdf", _pdf_objects_under_stream_cap),
         "400,000 rectangles: under the stream limit, over the object limit",
         hole=2,
+    ),
+    Hostile(
+        "pdf-12-content-streams",
+        "slides/文件/分段.pdf",
+        "reader-memory",
+        _writer("slides/文件/分段.pdf", _pdf_many_content_streams),
+        "one page drawn from 12 content streams, each under the scan's limit: PDFium parses "
+        "them all when the page loads (left to the worker's memory limit)",
+        hole=2,
+        worker_limit=True,
     ),
     Hostile(
         "pdf-flate-bomb",
