@@ -1205,6 +1205,21 @@ CASES: tuple[Hostile, ...] = (
         "a BMP header claiming 50000x50000",
     ),
     Hostile(
+        "image-png-without-pixels",
+        "slides/图片/无像素.png",
+        "damaged-image",
+        _writer(
+            "slides/图片/无像素.png",
+            lambda: (
+                b"\x89PNG\r\n\x1a\n"
+                + _chunk(b"IHDR", struct.pack(">IIBBBBB", 64, 64, 8, 2, 0, 0, 0))
+                + _chunk(b"IEND", b"")
+            ),
+        ),
+        "a PNG with a header and no pixel data (Pillow's verify raised IndexError; found by "
+        "the fuzzer)",
+    ),
+    Hostile(
         "image-png-truncated",
         "slides/图片/半张.png",
         "image-truncated",

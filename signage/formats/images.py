@@ -20,7 +20,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
-import struct
 import warnings
 from collections.abc import Callable
 from typing import Literal, ParamSpec, TypeVar
@@ -84,8 +83,14 @@ def _open(data: bytes) -> Image.Image:
             "this is not an image Pillow can read (damaged, or another format renamed)",
             code="not-an-image",
         ) from None
-    except (OSError, ValueError, SyntaxError) as err:
-        raise ContentError(f"the image cannot be read: {err}", code="damaged-image") from None
+    except MemoryError:
+        raise _too_much_memory() from None
+    except Exception as err:
+        # Pillow's plugins raise whatever their parsing trips on (OSError, SyntaxError, but
+        # also IndexError, KeyError, struct.error …): for a hostile file each means damaged.
+        raise ContentError(
+            f"the image cannot be read: {_brief(err)}", code="damaged-image"
+        ) from None
     if im.format not in _FORMATS:
         raise ContentError(
             f"image format {im.format} is not supported (use JPEG, PNG, WebP, BMP or GIF)",
@@ -153,10 +158,7 @@ def _decode(im: Image.Image, min_size: tuple[int, int]) -> Image.Image:
         im.load()
     except MemoryError:
         # Past the estimate (a decoder's own buffers): under the reader's memory limit.
-        raise ContentError(
-            "the image needs more memory to decode than the player allows",
-            code="decompression-bomb",
-        ) from None
+        raise _too_much_memory() from None
     except OSError as err:
         text = str(err)
         if "truncated" in text or "broken data stream" in text or "unexpected end" in text.lower():
@@ -164,10 +166,22 @@ def _decode(im: Image.Image, min_size: tuple[int, int]) -> Image.Image:
                 "the image is incomplete (truncated: copied only part way?)",
                 code="image-truncated",
             ) from None
-        raise ContentError(f"the image is damaged: {text}", code="damaged-image") from None
-    except (ValueError, SyntaxError, EOFError) as err:
-        raise ContentError(f"the image is damaged: {err}", code="damaged-image") from None
+        raise ContentError(f"the image is damaged: {_brief(err)}", code="damaged-image") from None
+    except Exception as err:  # as in _open: any of Pillow's parsing errors means damaged
+        raise ContentError(f"the image is damaged: {_brief(err)}", code="damaged-image") from None
     return im
+
+
+def _too_much_memory() -> ContentError:
+    return ContentError(
+        "the image needs more memory to decode than the player allows",
+        code="decompression-bomb",
+    )
+
+
+def _brief(err: Exception) -> str:
+    text = str(err) or type(err).__name__
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 @_quietly
@@ -199,8 +213,10 @@ def _verify_png(data: bytes) -> None:
     IEND) or damaged is refused, without decoding a pixel."""
     try:
         Image.open(io.BytesIO(data)).verify()
-    except (OSError, SyntaxError, ValueError, EOFError, struct.error) as err:
-        text = str(err)
+    except MemoryError:
+        raise _too_much_memory() from None
+    except Exception as err:  # as in _open: any of Pillow's parsing errors means damaged
+        text = _brief(err)
         if "truncated" in text.lower() or "eof" in text.lower() or isinstance(err, EOFError):
             raise ContentError(
                 "the image is incomplete (truncated: copied only part way?)",
