@@ -893,6 +893,20 @@ CASES: tuple[Hostile, ...] = (
         "binary data named .txt",
     ),
     Hostile(
+        "text-1900000-blank-lines",
+        "slides/通知/空行.txt",
+        None,
+        _writer("slides/通知/空行.txt", lambda: ("通知\n" + "\n" * 1_900_000 + "完").encode()),
+        "1.9 million blank lines (8 s of line structure before they were cut to two)",
+    ),
+    Hostile(
+        "text-million-lines",
+        "slides/通知/百万行.txt",
+        "document-too-large",
+        _writer("slides/通知/百万行.txt", lambda: b"a\n" * 990_000),
+        "990,000 lines of one letter each",
+    ),
+    Hostile(
         "text-markdown-unclosed-bold",
         "slides/通知/粗体.md",
         None,

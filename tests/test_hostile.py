@@ -189,3 +189,21 @@ def test_generators_write_small_files(tmp_path: Path) -> None:
                 if not path.is_symlink():
                     path.chmod(0o755)
         shutil.rmtree(root)
+
+
+def test_an_opendocument_manifest_is_inflated_through_a_counter() -> None:
+    # office.py looks for encryption in META-INF/manifest.xml before starting LibreOffice:
+    # one declared as 1 KB that inflates to a gigabyte must not be inflated whole.
+    from signage.formats.office import _check_not_encrypted
+    from tests.hostile_files import deflate_zeros, raw_zip
+
+    bomb = deflate_zeros(1 << 30, raw=True)
+    odt = raw_zip(
+        [
+            ("mimetype", b"application/vnd.oasis.opendocument.text", 0, 0, 39, 39),
+            ("META-INF/manifest.xml", bomb, 8, 0, len(bomb), 1024),
+        ]
+    )
+    result = run_bounded(lambda: _check_not_encrypted(odt), memory_mb=LIMIT_MB, wall_s=30)
+    assert result.status == "ok", result.error
+    assert result.peak_mb < 50 and result.seconds < 2

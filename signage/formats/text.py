@@ -25,6 +25,10 @@ from signage.formats.structure import structure_text
 
 NOTICE_MAX_CHARS = 400
 """Texts up to this many visible characters are notices unless they say otherwise."""
+MAX_LINES = 100_000
+"""Lines of text (after runs of blank lines are cut to two): a 2 MB report has a few
+thousand; each costs the structure pass microseconds, so a million would cost seconds."""
+_BLANK_RUN = re.compile(r"\n(?:[ \t\u3000]*\n){3,}")
 
 _FRONT_KEYS = {
     "title": "title",
@@ -397,6 +401,16 @@ def read_text_slide(rel: str, data: bytes, settings: Settings) -> Slide:
     fm = parse_front_matter(front, settings) if front is not None else FrontMatter()
     if not body.strip():
         raise ContentError("the file has no text to show", code="empty-file")
+    # Two blank lines say all that more can; a file of a million of them would otherwise
+    # cost a million lines of structure.
+    body = _BLANK_RUN.sub("\n\n\n", body)
+    lines = body.count("\n") + 1
+    if lines > MAX_LINES:
+        raise ContentError(
+            f"the text has {lines:,} lines; more than {MAX_LINES:,} is refused "
+            "(split it into several files)",
+            code="document-too-large",
+        )
     is_md = PurePosixPath(rel).suffix.lower() == ".md"
     doc: Document
     if is_md:

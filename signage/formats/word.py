@@ -120,6 +120,46 @@ def _damaged(detail: str) -> ContentError:
     )
 
 
+def inflate_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    """A zip member's bytes, inflated in pieces and counted: never more than `limit`,
+    whatever the zip directory declares. ContentError "document-too-large" past the limit,
+    "damaged-document" for a member that does not inflate to what it says (a CRC mismatch:
+    also what a member declared small that inflates large ends in)."""
+    name = info.filename
+    if info.file_size > limit:
+        raise _too_large(
+            f"the document's {name} is {info.file_size // 1_000_000} MB; "
+            f"more than {limit // 1_000_000} MB is refused"
+        )
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        with archive.open(info) as stream:
+            while True:
+                # read(n) inflates at most n bytes; read() would inflate the whole compressed
+                # stream in one call before looking at its size.
+                chunk = stream.read(1 << 16)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > limit:
+                    raise _too_large(
+                        f"the document's {name} unpacks to more than {limit // 1_000_000} MB; "
+                        "refused"
+                    )
+                chunks.append(chunk)
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        OSError,
+        ValueError,
+        EOFError,
+        NotImplementedError,
+    ) as err:
+        raise _damaged(f"{name}: {err}") from None
+    return b"".join(chunks)
+
+
 @dataclass(frozen=True)
 class _Rel:
     type: str
@@ -167,43 +207,12 @@ class _Package:
         self._types: tuple[dict[str, str], dict[str, str]] | None = None
 
     def read(self, name: str, limit: int) -> bytes:
-        """A part's bytes, inflated in pieces and counted: at most `limit` for this part and
-        MAX_UNCOMPRESSED_BYTES for the whole reading, whatever the zip directory declares."""
-        info = self.parts[name]
-        if info.file_size > limit:
-            raise _too_large(
-                f"the document's {name} is {info.file_size // 1_000_000} MB; "
-                f"more than {limit // 1_000_000} MB is refused"
-            )
-        chunks: list[bytes] = []
-        size = 0
-        try:
-            with self.zip.open(info) as stream:
-                while True:
-                    # read(n) inflates at most n bytes; read() would inflate the whole
-                    # compressed stream in one call before looking at its size.
-                    chunk = stream.read(1 << 16)
-                    if not chunk:
-                        break
-                    size += len(chunk)
-                    self.inflated += len(chunk)
-                    if size > limit or self.inflated > MAX_UNCOMPRESSED_BYTES:
-                        raise _too_large(
-                            f"the document's {name} unpacks to more than "
-                            f"{min(limit, MAX_UNCOMPRESSED_BYTES) // 1_000_000} MB; refused"
-                        )
-                    chunks.append(chunk)
-        except (
-            zipfile.BadZipFile,
-            zlib.error,
-            OSError,
-            ValueError,
-            EOFError,
-            NotImplementedError,
-        ) as err:
-            # A CRC mismatch lands here too: a member that inflates past its declared size.
-            raise _damaged(f"{name}: {err}") from None
-        return b"".join(chunks)
+        """A part's bytes: at most `limit` for this part and MAX_UNCOMPRESSED_BYTES for the
+        whole reading, counted as they are inflated (see `inflate_member`)."""
+        left = MAX_UNCOMPRESSED_BYTES - self.inflated
+        data = inflate_member(self.zip, self.parts[name], min(limit, left))
+        self.inflated += len(data)
+        return data
 
     def xml(self, name: str, *, body: bool = False) -> Any:
         """The root element of an XML part, parsed without DTDs, entities or the network and
