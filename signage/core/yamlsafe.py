@@ -272,8 +272,9 @@ _REPR.maxlist = _REPR.maxtuple = _REPR.maxset = _REPR.maxdict = 4
 
 def brief(value: object) -> str:
     """A value from a file, quoted for a message: repr cut short without expanding it whole
-    (a list of a thousand aliased lists is shown as its first few items)."""
-    return _REPR.repr(value)
+    (a list of a thousand aliased lists is shown as its first few items), at most 120
+    characters."""
+    return _brief_text(_REPR.repr(value), 120)
 
 
 def _brief_text(text: str, limit: int = 200) -> str:
