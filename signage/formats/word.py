@@ -214,6 +214,29 @@ class _Package:
         self.inflated += len(data)
         return data
 
+    def read_head(self, name: str, size: int) -> bytes:
+        """The first `size` bytes of a part (all of it if shorter), inflating no more."""
+        info = self.parts[name]
+        try:
+            with self.zip.open(info) as stream:
+                head = stream.read(size)
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            OSError,
+            ValueError,
+            EOFError,
+            NotImplementedError,
+        ) as err:
+            raise _damaged(f"{name}: {err}") from None
+        self.inflated += len(head)
+        if self.inflated > MAX_UNCOMPRESSED_BYTES:
+            raise _too_large(
+                f"the document unpacks to more than {MAX_UNCOMPRESSED_BYTES // 1_000_000} MB; "
+                "refused"
+            )
+        return head
+
     def xml(self, name: str, *, body: bool = False) -> Any:
         """The root element of an XML part, parsed without DTDs, entities or the network and
         counted as it is parsed (the work budget: see the module docstring)."""
@@ -1151,10 +1174,14 @@ class _Pictures:
         return out
 
 
-def _pictures(doc: _Opened, *, check: bool) -> _Pictures:
-    """The pictures of an opened document. With `check`, each one is inflated whole (its
-    size and checksum verified, so the pages planned can be drawn) and its header read."""
-    from signage.formats.images import _open as open_image
+def _pictures(doc: _Opened, *, verify: bool) -> _Pictures:
+    """The pictures of an opened document: those embedded in it whose header passes the
+    checks every picture gets (`images.probe_image`, on the first `_PICTURE_HEAD_BYTES`).
+    Reading and drawing both decide this way, so picture n is the same picture for both.
+
+    With `verify` (when reading), each picture kept is also inflated whole, so that a
+    damaged or oversized one refuses the document now rather than failing a page later."""
+    from signage.formats.images import probe_image
 
     names: list[str] = []
     seen: set[str] = set()
@@ -1170,18 +1197,16 @@ def _pictures(doc: _Opened, *, check: bool) -> _Pictures:
         if name in seen:
             continue  # the same picture inserted twice is one picture page
         seen.add(name)
-        if check:
-            try:
-                head = doc.package.read(name, MAX_PICTURE_BYTES)[:_PICTURE_HEAD_BYTES]
-                open_image(head)
-            except ContentError as err:
-                if err.code == "document-too-large":
-                    raise
-                unshowable += 1
-                continue
         if len(names) >= MAX_IMAGES:
             more += 1
             continue
+        try:
+            probe_image(doc.package.read_head(name, _PICTURE_HEAD_BYTES))
+        except ContentError:
+            unshowable += 1
+            continue
+        if verify:
+            doc.package.read(name, MAX_PICTURE_BYTES)
         names.append(name)
     return _Pictures(tuple(names), missing, unshowable, more)
 
@@ -1195,7 +1220,7 @@ def read_docx_document(data: bytes) -> tuple[Document, int, tuple[str, ...]]:
     doc = _open_docx(data)
     walk = _walk(doc)
     blocks = _blocks(_lines(walk))
-    pictures = _pictures(doc, check=True)
+    pictures = _pictures(doc, verify=True)
     warnings = pictures.warnings()
     if walk.textboxes:
         warnings.append(
@@ -1236,7 +1261,7 @@ def docx_picture(data: bytes, index: int) -> bytes:
     order, as `read_docx_slide` counted in `Slide.pictures`. Only that one is inflated.
     ContentError as for reading, and "damaged-document" for an index it does not have."""
     doc = _open_docx(data)
-    names = _pictures(doc, check=False).names
+    names = _pictures(doc, verify=False).names
     if not 0 <= index < len(names):
         raise ContentError(
             f"the document has no picture {index + 1} (it has {len(names)})",
@@ -1249,4 +1274,4 @@ def docx_images(data: bytes) -> list[bytes]:
     """The bytes of every picture `docx_picture` gives, in order (at most MAX_IMAGES, and
     MAX_UNCOMPRESSED_BYTES in all)."""
     doc = _open_docx(data)
-    return [doc.package.read(n, MAX_PICTURE_BYTES) for n in _pictures(doc, check=False).names]
+    return [doc.package.read(n, MAX_PICTURE_BYTES) for n in _pictures(doc, verify=False).names]
