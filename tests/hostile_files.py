@@ -800,9 +800,9 @@ CASES: tuple[Hostile, ...] = (
     Hostile(
         "yaml-settings-fifo",
         "signage.yaml",
-        None,
+        "not-a-file",
         _fifo("signage.yaml"),
-        "signage.yaml as a FIFO: skipped without blocking (load_settings looks at is_file())",
+        "signage.yaml as a FIFO (reading it would block for ever)",
         kind="settings",
     ),
     # text
