@@ -7,7 +7,8 @@ cannot interrupt it. Every compiled pattern at module level in `signage.formats`
 over adversarial strings built from its own literal characters: long runs of one character
 or a pair, after and before short prefixes and suffixes that make a match fail late. The
 worst string is then timed at two lengths; linear time grows eightfold, quadratic
-sixty-four-fold.
+sixty-four-fold. Memory too: a repeated group keeps the engine's state for every repetition,
+so a pattern must not take memory in proportion to a long run it matches.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import itertools
 import pkgutil
 import re
 import time
+import tracemalloc
 from collections.abc import Iterator
 from typing import Any
 
@@ -124,3 +126,30 @@ def test_no_pattern_backtracks(name: str, pattern: re.Pattern[Any]) -> None:
     large = _seconds(pattern, _subject(pattern, worst, 8000), 3)
     # Linear: about 8x. Quadratic: 64x. Tiny times are noise, whatever their ratio.
     assert large < 0.02 or large < 24 * small, (name, worst, small, large)
+
+
+def _peak_bytes(pattern: re.Pattern[Any], subject: Any) -> int:
+    tracemalloc.start()
+    try:
+        pattern.search(subject)
+        for _match in pattern.finditer(subject):
+            pass
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_the_audit_catches_a_pattern_that_keeps_state_per_repetition() -> None:
+    bad = re.compile(r"\n(?:[ \t\u3000]*\n){3,}")  # blank-line runs, before issue 15
+    assert _peak_bytes(bad, "\n" * 5000) > 250_000
+
+
+@pytest.mark.parametrize(("name", "pattern"), PATTERNS, ids=[n for n, _ in PATTERNS])
+def test_no_pattern_keeps_state_per_repetition(name: str, pattern: re.Pattern[Any]) -> None:
+    # A repeated group makes the engine save state at every repetition: over two million
+    # blank lines that was 230 MB. Runs of every character the pattern knows, 5,000 long.
+    runs = sorted(set(_literals(pattern)) | set(_BASE))
+    for run in runs:
+        for parts in (("", run, ""), ("a", run, "!")):
+            peak = _peak_bytes(pattern, _subject(pattern, parts, 5000))
+            assert peak < 250_000, (name, parts, peak)
