@@ -659,6 +659,17 @@ def _many_entries(root: Path) -> None:
         (folder / f"{i}.tmp.txt").touch()
 
 
+GLOB_BOMB = "*a" * 12 + "*b"
+"""A playlist glob whose stars a backtracking matcher tries in every split of a long name."""
+
+
+def _glob_bomb(root: Path) -> None:
+    _target(root, "playlists/通配.yaml").write_text(
+        f'items:\n  - slides: "{GLOB_BOMB}"\n', encoding="utf-8"
+    )
+    _target(root, "slides/" + "a" * 60 + ".txt").write_text("通知", encoding="utf-8")
+
+
 def _playlist(text: str) -> Callable[[], bytes]:
     return lambda: text.encode()
 
@@ -787,6 +798,15 @@ CASES: tuple[Hostile, ...] = (
         ),
         "a start time with 300,000 spaces (the weekday pattern rescanned them)",
         hole=4,
+    ),
+    Hostile(
+        "playlist-glob-backtracking",
+        "playlists/通配.yaml",
+        None,
+        _glob_bomb,
+        "a valid playlist whose glob (12 stars) meets a file named with 60 letters: the "
+        "planner's glob regex backtracks for hours (schedule/planner.py, not a reader)",
+        kind="playlist",
     ),
     Hostile(
         "yaml-settings-sparse-50gb",

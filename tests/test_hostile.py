@@ -98,6 +98,9 @@ def test_a_hostile_playlist_is_a_problem(case: Hostile, tmp_path: Path) -> None:
     result = run_bounded(lambda: read_playlist(tmp_path, case.rel, None), wall_s=30)
     assert result.status == "ok", result.error
     playlist, problems = result.value
+    if case.code is None:
+        assert playlist is not None and not problems, problems
+        return
     assert playlist is None
     assert [p.code for p in problems] == [case.code], problems
     assert all(len(p.message) < MAX_MESSAGE for p in problems)
@@ -217,3 +220,16 @@ def test_an_opendocument_manifest_is_inflated_through_a_counter() -> None:
     result = run_bounded(lambda: _check_not_encrypted(odt), memory_mb=LIMIT_MB, wall_s=30)
     assert result.status == "ok", result.error
     assert result.peak_mb < 50 and result.seconds < 2
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="schedule/planner.py's _glob_regex backtracks exponentially on a playlist glob of "
+    "many stars; it runs in the player process (reported to the lead, not a reader's)",
+)
+def test_a_playlist_glob_is_matched_in_linear_time() -> None:
+    from signage.schedule.planner import expand_item
+
+    paths = ["slides/" + "a" * 36 + ".txt"]
+    result = run_bounded(lambda: expand_item("*a" * 8 + "*b", paths), wall_s=3)
+    assert result.status == "ok" and result.seconds < 0.5, result
