@@ -334,6 +334,15 @@ def _docx_many_entries() -> bytes:
     return out.getvalue()
 
 
+def _zip_directory_bomb(entries: int) -> bytes:
+    """A central directory of `entries` entries, every one pointing at the same local header."""
+    local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 0, 0, 0, 0, 1, 0) + b"a"
+    fields = (0x02014B50, 20, 20, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0)
+    directory = (struct.pack("<IHHHHHHIIIHHHHHII", *fields) + b"a") * entries
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, len(directory), len(local), 0)
+    return local + directory + end
+
+
 def _docx_picture_bomb_inside() -> bytes:
     return docx(
         document_xml(para("图片像素大得不正常：") + picture("rId4")),
@@ -1069,6 +1078,13 @@ CASES: tuple[Hostile, ...] = (
         "document-too-large",
         _writer("slides/文件/条目.docx", _docx_many_entries),
         "a zip of 6,000 parts",
+    ),
+    Hostile(
+        "docx-60000-entry-directory",
+        "slides/文件/目录.docx",
+        "document-too-large",
+        _writer("slides/文件/目录.docx", lambda: _zip_directory_bomb(60_000)),
+        "a zip directory of 60,000 entries (a million took zipfile 5 s and 400 MB to list)",
     ),
     Hostile(
         "docx-picture-bomb-inside",

@@ -29,6 +29,7 @@ import hashlib
 import io
 import posixpath
 import re
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -120,6 +121,33 @@ def _damaged(detail: str) -> ContentError:
     )
 
 
+MAX_ZIP_DIRECTORY_BYTES = MAX_ZIP_ENTRIES * 1024
+"""The zip's central directory: an entry is 46 bytes and its name; zipfile builds an object
+for every entry before anything can count them (a million entries: 5 s and 400 MB)."""
+
+
+def check_zip_directory(data: bytes) -> None:
+    """Refuse a zip whose central directory (as its end record says) is larger than
+    MAX_ZIP_DIRECTORY_BYTES, before zipfile reads it. A zip without an end record is left to
+    zipfile, which refuses it as damaged."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+    if end < 0 or end + 22 > len(data):
+        return
+    entries, size = struct.unpack_from("<HI", data, end + 10)
+    zip64 = entries == 0xFFFF or size == 0xFFFFFFFF
+    if zip64 and end >= 20 and data[end - 20 : end - 16] == b"PK\x06\x07":
+        # ZIP64: the real numbers are in the ZIP64 end record the locator points at.
+        (record,) = struct.unpack_from("<Q", data, end - 12)
+        if record + 56 <= len(data) and data[record : record + 4] == b"PK\x06\x06":
+            entries, size = struct.unpack_from("<QQ", data, record + 32)
+            zip64 = False
+    if size > MAX_ZIP_DIRECTORY_BYTES or (entries > MAX_ZIP_ENTRIES and not zip64):
+        raise _too_large(
+            f"the document's zip directory lists {entries:,} parts in {size:,} bytes; "
+            f"more than {MAX_ZIP_ENTRIES:,} parts is refused"
+        )
+
+
 def inflate_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
     """A zip member's bytes, inflated in pieces and counted: never more than `limit`,
     whatever the zip directory declares. ContentError "document-too-large" past the limit,
@@ -183,6 +211,7 @@ class _Package:
                 "this is an old Word/WPS file (.doc/.wps) named .docx; save it as .docx again",
                 code="damaged-document",
             )
+        check_zip_directory(data)
         try:
             self.zip = zipfile.ZipFile(io.BytesIO(data))
             infos = self.zip.infolist()
