@@ -361,7 +361,14 @@ def test_huge_text_is_refused_by_size_unread(root: Path, monkeypatch: pytest.Mon
         opened.append(str(file))
         return real_open(file, *args, **kwargs)
 
+    real_os_open = os.open
+
+    def spy_os_open(file, *args, **kwargs):  # type: ignore[no-untyped-def]
+        opened.append(str(file))
+        return real_os_open(file, *args, **kwargs)
+
     monkeypatch.setattr("builtins.open", spy_open)
+    monkeypatch.setattr("os.open", spy_os_open)  # paths.read_regular_file opens this way
     calls: list[str] = []
 
     def reader(root_: Path, rel: str, settings: Settings) -> Slide:
@@ -417,6 +424,7 @@ def test_symlink_loop_and_link_out_of_the_root(root: Path, tmp_path: Path) -> No
     catalog.scan(0.0)
     codes = {path: p.code for path, p in catalog.problems.items()}
     assert codes == {
+        "slides/again": "link-loop",  # walked once, and said so
         "slides/dangling.txt": "broken-link",
         "slides/escape-dir": "outside-root",
         "slides/escape.txt": "outside-root",

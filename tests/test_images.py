@@ -34,8 +34,8 @@ STORE = {
 }
 
 
-def jpeg_with_orientation(orientation: int) -> bytes:
-    stored = STORE[orientation](marker_image())
+def jpeg_with_orientation(orientation: int, size: tuple[int, int] = (120, 80)) -> bytes:
+    stored = STORE[orientation](marker_image(*size))
     exif = Image.Exif()
     exif[0x0112] = orientation
     buf = io.BytesIO()
@@ -142,3 +142,34 @@ def test_large_jpeg_is_decoded_at_reduced_scale() -> None:
     assert im.size[0] <= 2000  # the decoder really does scale down
     out = prepare_image(buf.getvalue(), (1000, 750), "contain", BG)
     assert out.size == (1000, 750)
+
+
+# --- memory: what decoding will take is known before decoding ---------------------------------
+
+
+def test_decoding_memory_is_estimated_from_the_header() -> None:
+    from signage.formats.images import MAX_DECODE_BYTES, decode_bytes
+
+    def opened(fmt: str, size: tuple[int, int], **save: object) -> Image.Image:
+        buf = io.BytesIO()
+        Image.new("RGB", size).save(buf, fmt, **save)
+        return Image.open(io.BytesIO(buf.getvalue()))
+
+    assert decode_bytes(opened("JPEG", (400, 300))) == 0  # baseline: decoded by rows, at scale
+    progressive = decode_bytes(opened("JPEG", (400, 300), progressive=True))
+    assert 400 * 300 * 3 <= progressive <= 400 * 300 * 7  # 4:2:0: 1.5 samples, 2 bytes each
+    assert decode_bytes(opened("PNG", (400, 300))) == 400 * 300 * 3
+    assert decode_bytes(opened("WEBP", (400, 300))) >= 2 * 400 * 300 * 3
+    assert MAX_DECODE_BYTES >= 6000 * 4000 * 3  # a 24 MP PNG photo still reads
+
+
+@pytest.mark.parametrize("orientation", [1, 3, 6, 8])
+def test_a_large_picture_is_shrunk_first_and_still_comes_out_upright(orientation: int) -> None:
+    data = jpeg_with_orientation(orientation, (1200, 800))
+    out = prepare_image(data, (120, 80), "contain", BG)
+    r, g, b = out.getpixel((20, 15))
+    assert r > 200 and g < 60 and b < 60, (orientation, (r, g, b))
+    png = io.BytesIO()
+    marker_image(1200, 800).save(png, "PNG")
+    out = prepare_image(png.getvalue(), (120, 80), "contain", BG)
+    assert out.getpixel((20, 15))[0] > 200 and min(out.getpixel((100, 65))) > 200

@@ -180,3 +180,20 @@ def test_socket_that_comes_back(tmp_path: Path) -> None:
     finally:
         sock.close()
         n.close()
+
+
+def test_a_reader_that_stops_reading_never_blocks_the_sender(tmp_path: Path) -> None:
+    import time
+
+    path = str(tmp_path / "n")
+    reader = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    reader.bind(path)
+    try:
+        notifier = Notifier({"NOTIFY_SOCKET": path}, monotonic=time.monotonic)
+        started = time.monotonic()
+        for _ in range(200):  # far more than the queue holds; nothing reads them
+            notifier.notify("WATCHDOG=1")
+        assert time.monotonic() - started < 1.0
+        notifier.close()
+    finally:
+        reader.close()

@@ -5,8 +5,16 @@ from pathlib import Path
 
 import pytest
 
+from signage.core import paths
 from signage.core.model import ContentError
-from signage.core.paths import is_ignored, list_files, natural_key, resolve_inside
+from signage.core.paths import (
+    is_ignored,
+    list_files,
+    natural_key,
+    read_regular_file,
+    resolve_inside,
+    walk_files,
+)
 from signage.core.yamlsafe import YamlError, load_yaml_text
 
 
@@ -75,3 +83,110 @@ def test_yaml_alias_bomb_and_timestamps() -> None:
     )
     with pytest.raises(YamlError, match="alias"):
         load_yaml_text(bomb)
+
+
+# --- the walk: one set of rules for the whole tree and for a folder inside it ------------------
+
+
+def _tree(root: Path) -> Path:
+    slides = root / "slides"
+    (slides / "a" / "b").mkdir(parents=True)
+    (slides / "a" / "b" / "x.txt").write_text("x")
+    (slides / "1.txt").write_text("1")
+    return slides
+
+
+def test_a_link_back_into_the_tree_is_refused_the_same_from_the_top_and_from_inside(
+    tmp_path: Path,
+) -> None:
+    slides = _tree(tmp_path)
+    (slides / "again").symlink_to(".")
+    (slides / "a" / "up").symlink_to("..")
+    (slides / "copy").symlink_to("a")
+    whole = walk_files(tmp_path, "slides")
+    assert whole.files == ("slides/1.txt", "slides/a/b/x.txt")
+    problems = {p.path: p.code for p in whole.problems}
+    assert problems == {
+        "slides/a/up": "link-loop",
+        "slides/again": "link-loop",
+        "slides/copy": "duplicate-folder",
+    }
+    for rel, code in problems.items():  # an event naming the folder walks it the same way
+        inside = walk_files(tmp_path, rel)
+        assert inside.files == () and [(p.path, p.code) for p in inside.problems] == [(rel, code)]
+    assert walk_files(tmp_path, "slides/a").files == ("slides/a/b/x.txt",)
+
+
+def test_slides_may_be_a_link_inside_the_root_never_out_of_it(tmp_path: Path) -> None:
+    (tmp_path / "2026").mkdir()
+    (tmp_path / "2026" / "n.txt").write_text("n")
+    (tmp_path / "slides").symlink_to("2026")
+    assert walk_files(tmp_path, "slides").files == ("slides/n.txt",)
+    (tmp_path / "slides").unlink()
+    (tmp_path / "slides").symlink_to("/")
+    out = walk_files(tmp_path, "slides")
+    assert out.files == () and [(p.path, p.code) for p in out.problems] == [
+        ("slides", "outside-root")
+    ]
+    # The content root itself may be a link the administrator made.
+    real = tmp_path / "real"
+    _tree(real)
+    (tmp_path / "content").symlink_to("real")
+    assert walk_files(tmp_path / "content", "slides").files == ("slides/1.txt", "slides/a/b/x.txt")
+
+
+def test_a_folder_link_out_of_the_root_is_listed_for_the_reader_to_refuse(tmp_path: Path) -> None:
+    slides = _tree(tmp_path)
+    (slides / "etc").symlink_to("/etc")
+    assert "slides/etc" in walk_files(tmp_path, "slides").files
+    assert walk_files(tmp_path, "slides/etc").files == ("slides/etc",)
+
+
+def test_one_depth_rule_for_the_walk_and_for_a_single_path(tmp_path: Path) -> None:
+    folder = tmp_path / "slides"
+    for i in range(paths.MAX_DEPTH + 3):
+        folder = folder / str(i)
+    folder.mkdir(parents=True)
+    deepest_ok = "slides/" + "/".join(str(i) for i in range(paths.MAX_DEPTH)) + "/ok.txt"
+    (tmp_path / deepest_ok).write_text("ok")
+    too_deep = "slides/" + "/".join(str(i) for i in range(paths.MAX_DEPTH + 1)) + "/no.txt"
+    (tmp_path / too_deep).write_text("no")
+    out = walk_files(tmp_path, "slides")
+    assert out.files == (deepest_ok,)
+    assert [p.code for p in out.problems] == ["too-deep"]
+    assert out.problems[0].path == too_deep.rsplit("/", 1)[0]
+    resolve_inside(tmp_path, deepest_ok)
+    with pytest.raises(ContentError) as err:
+        resolve_inside(tmp_path, too_deep)
+    assert err.value.code == "too-deep"
+
+
+def test_the_walk_stops_at_its_entry_limit_with_a_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(paths, "MAX_ENTRIES", 10)
+    slides = tmp_path / "slides"
+    slides.mkdir()
+    for i in range(25):
+        (slides / f"{i}.txt").write_text("x")
+    out = walk_files(tmp_path, "slides")
+    assert len(out.files) <= 10
+    assert [(p.path, p.code) for p in out.problems] == [("slides", "too-many-files")]
+
+
+def test_read_regular_file_never_blocks_and_reads_no_more_than_the_limit(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    with pytest.raises(ContentError) as err:
+        read_regular_file(fifo, 100)  # a blocking open() would wait for a writer for ever
+    assert err.value.code == "not-a-file"
+    sparse = tmp_path / "huge.txt"
+    with sparse.open("wb") as fh:
+        fh.truncate(10**12)
+    with pytest.raises(ContentError) as err:
+        read_regular_file(sparse, 100)
+    assert err.value.code == "too-large"
+    (tmp_path / "ok.txt").write_bytes(b"12345")
+    assert read_regular_file(tmp_path / "ok.txt", 5) == b"12345"
+    with pytest.raises(ContentError):
+        read_regular_file(tmp_path / "ok.txt", 4)

@@ -228,3 +228,39 @@ def test_dispatch_reads_pdf_and_docx_from_the_content_folder(tmp_path: Path) -> 
     settings = Settings(content=tmp_path)
     assert read_slide(tmp_path, "slides/a.pdf", settings).kind == "pdf"
     assert read_slide(tmp_path, "slides/b.docx", settings).kind == "notice"
+
+
+# --- hostile PDFs: the scan before PDFium, the object count after loading ---------------------
+
+
+def test_the_stream_scan_measures_what_streams_inflate_to() -> None:
+    from tests.hostile_files import deflate_zeros, repeated_flate
+
+    pdf_module.scan_streams(text_pdf(["an ordinary page"] * 3))  # nothing to refuse
+    # A compressed ordinary page is measured and let through.
+    page = repeated_flate(b"0 0 m 1 1 l S\n", 1000)
+    pdf_module.scan_streams(
+        b"1 0 obj << /Length %d /Filter /FlateDecode >>\nstream\n" % len(page)
+        + page
+        + b"\nendstream endobj"
+    )
+    bomb = deflate_zeros(100_000_000)
+    with pytest.raises(ContentError) as err:
+        pdf_module.scan_streams(
+            b"5 0 obj << /Length %d /Filter /FlateDecode >>\nstream\n" % len(bomb) + bomb
+        )
+    assert err.value.code == "pdf-too-complex"
+
+
+def test_a_declared_giant_picture_is_refused_but_a_reference_is_not_read_as_a_size() -> None:
+    giant = b"6 0 obj << /Subtype /Image /Width 60000 /Height 60000 /Length 1 >>\nstream\n"
+    with pytest.raises(ContentError, match="3600 megapixels"):
+        pdf_module.scan_streams(giant)
+    pdf_module.scan_streams(b"6 0 obj << /Subtype /Image /Width 60000 0 R /Height 9 >>\nstream\n")
+
+
+def test_a_page_over_the_object_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pdf_module, "MAX_PAGE_OBJECTS", 1)  # a bar and a line of text
+    with pytest.raises(ContentError) as err:
+        read_pdf_slide("slides/x.pdf", text_pdf(["one"]), Settings())
+    assert err.value.code == "pdf-too-complex" and "page 1" in err.value.message

@@ -6,6 +6,7 @@ import dataclasses
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -596,3 +597,23 @@ def test_a_file_item_naming_a_folder_is_still_missing() -> None:
     lobby = playlist("playlists/lobby.yaml", "x.jpg")
     found = missing_items([lobby], list(SLIDES), is_folder={"x.jpg"}.__contains__)
     assert len(found) == 1
+
+
+@pytest.mark.parametrize(
+    ("pattern", "name", "matches"),
+    [
+        ("*.txt", "slides/a.txt", True),
+        ("*a*b", "slides/xaab", True),
+        ("*a*a*b", "slides/aab", True),
+        ("*a*a*b", "slides/ab", False),
+        ("**x*/y", "slides/x1/x2/y", True),
+        ("**/*.jpg", "slides/a/b/c.jpg", True),
+        ("*/c.jpg", "slides/a/b/c.jpg", False),
+        ("a*/b*", "slides/a1/b2", True),
+        ("[!x]*.txt", "slides/y.txt", True),
+    ],
+)
+def test_globs_keep_their_meaning(pattern: str, name: str, matches: bool) -> None:
+    from signage.schedule.planner import expand_item
+
+    assert (expand_item(pattern, [name]) == [name]) is matches

@@ -449,3 +449,82 @@ def test_text_box_text_follows_its_anchor_once() -> None:
     assert isinstance(slide.body, Document)
     assert [b.text for b in slide.body.blocks] == ["第一段。", "框内文字", "第二段。"]
     assert any("1 text box" in w for w in slide.warnings)
+
+
+# --- hostile .docx: pictures counted one way, work bounded by what the file does -------------
+
+
+def test_pictures_planned_are_the_pictures_there_are() -> None:
+    from tests.hostile_files import case
+
+    for name, count in (
+        ("docx-5000-missing-pictures", 0),
+        ("docx-same-picture-twice", 1),
+        ("docx-external-picture", 0),
+        ("docx-path-traversal", 0),
+        ("docx-picture-bomb-inside", 0),
+    ):
+        built = case(name)
+        import tempfile
+        from pathlib import Path
+
+        with tempfile.TemporaryDirectory() as tmp:
+            built.make(Path(tmp))
+            data = (Path(tmp) / built.rel).read_bytes()
+        slide = read_docx_slide("slides/x.docx", data, SETTINGS)
+        assert slide.pictures == count == len(docx_images(data)), name
+        assert isinstance(slide.body, Document) and slide.body.blocks, name  # the text shows
+        with pytest.raises(ContentError) as err:
+            word.docx_picture(data, count)
+        assert err.value.code == "damaged-document"
+
+
+def test_a_picture_in_deleted_or_hidden_text_is_not_a_page() -> None:
+    from tests.hostile_files import document_xml, docx, para, picture, small_png
+
+    shown = picture("rId5")
+    deleted = f"<w:del>{shown}</w:del>".replace("<w:p>", "").replace("</w:p>", "")
+    hidden = shown.replace("<w:r>", "<w:r><w:rPr><w:vanish/></w:rPr>")
+    data = docx(
+        document_xml(para("图：") + hidden + f"<w:p>{deleted}</w:p>" + picture("rId6")),
+        rels=[("rId5", "image", "media/a.png", ""), ("rId6", "image", "media/b.png", "")],
+        parts=[
+            ("word/media/a.png", small_png((255, 0, 0))),
+            ("word/media/b.png", small_png((0, 0, 255))),
+        ],
+    )
+    slide = read_docx_slide("slides/x.docx", data, SETTINGS)
+    assert slide.pictures == 1
+    assert Image.open(io.BytesIO(word.docx_picture(data, 0))).getpixel((0, 0)) == (0, 0, 255)
+
+
+def test_the_work_budget_refuses_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.hostile_files import document_xml, docx, para
+
+    monkeypatch.setattr(word, "MAX_PARAGRAPHS", 50)
+    with pytest.raises(ContentError) as err:
+        read_docx_slide("slides/x.docx", docx(document_xml(para("段") * 51)), SETTINGS)
+    assert err.value.code == "document-too-large" and "50 paragraphs" in err.value.message
+    monkeypatch.setattr(word, "MAX_TEXT_CHARS", 100)
+    with pytest.raises(ContentError) as err:
+        read_docx_slide("slides/x.docx", docx(document_xml(para("字" * 101))), SETTINGS)
+    assert "100 characters" in err.value.message
+
+
+def test_a_member_is_inflated_no_further_than_its_limit() -> None:
+    from tests.hostile_files import deflate_zeros, raw_zip
+
+    bomb = deflate_zeros(50_000_000, raw=True)
+    archive = zipfile.ZipFile(io.BytesIO(raw_zip([("big", bomb, 8, 0, len(bomb), 1000)])))
+    with pytest.raises(ContentError) as err:  # stops at the declared 1,000 bytes: bad CRC
+        word.inflate_member(archive, archive.getinfo("big"), 10_000_000)
+    assert err.value.code == "damaged-document"
+    honest = zipfile.ZipFile(io.BytesIO(raw_zip([("big", bomb, 8, 0, len(bomb), 50_000_000)])))
+    with pytest.raises(ContentError) as err:  # says 50 MB: refused before inflating
+        word.inflate_member(honest, honest.getinfo("big"), 10_000_000)
+    assert err.value.code == "document-too-large"
+
+
+def test_numbers_and_markers_stay_small() -> None:
+    assert word._format_number(10**12, "lowerLetter") == str(10**12)
+    assert word._format_number(28, "lowerLetter") == "bb"

@@ -147,7 +147,9 @@ class Notifier:
         try:
             if self._sock is None:
                 self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
-            self._sock.sendto(message, self._address)
+            # Never wait: a reader that stopped reading (its queue holds only ten datagrams
+            # by default) must not stop the render loop; a beat that does not fit is lost.
+            self._sock.sendto(message, socket.MSG_DONTWAIT, self._address)
         except OSError as err:
             # systemd gone (shutdown), socket path hidden by a sandbox…: the show goes on.
             # Said once, so a broken socket does not fill the journal from the render loop.

@@ -102,7 +102,8 @@ def run_player(
     limits = worker_limits(settings)
     # Two readers: a file that holds one up (until its time limit) does not hold up the rest.
     read_lane = WorkerLane("read", limits, processes=2, wake=wake, idle_exit_s=30.0)
-    screen_lane = WorkerLane("screen", limits, wake=wake, idle_exit_s=60.0)
+    # Two for the screen too: a slide slow to lay out holds one, the next pages use the other.
+    screen_lane = WorkerLane("screen", limits, processes=2, wake=wake, idle_exit_s=60.0)
     folder = ContentFolder(load, clock.monotonic, wake, lane=read_lane)
 
     from signage.appliance.notify import Notifier

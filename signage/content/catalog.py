@@ -67,8 +67,8 @@ from signage.core.paths import (
     SLIDES_DIR,
     display_path,
     is_ignored,
-    list_files,
     natural_key,
+    walk_files,
 )
 from signage.formats.registry import MAX_TEXT_BYTES, read_slide, read_timeout, size_limit
 from signage.schedule.playlist import is_playlist_name
@@ -83,6 +83,11 @@ Signature = tuple[int, int, int]
 """(size, mtime_ns, inode) of a file: if it is unchanged, the file is not read again."""
 
 ROOT_MISSING = "root-missing"
+MANY_CHANGES = 2000
+"""A batch of more changed paths than this is taken as "look at everything"."""
+CROWDED_FOLDER = 200
+"""So many changed files in one folder in one batch: the folder is walked (and its limits
+checked) rather than each file taken on its own."""
 RENAME_WINDOW_S = 10.0
 """How long a vanished file's signature is remembered, to recognise it under a new name."""
 COPY_GRACE_S = 15.0
@@ -207,6 +212,7 @@ class Catalog:
         self._pending: dict[str, _Pending] = {}
         self._holds: dict[str, _Hold] = {}
         self._root_problem: Problem | None = None
+        self._walk_problems: dict[str, Problem] = {}
         self._scanned = False
         self._dirty = False
         self._real_dirs: dict[str, bool] = {}
@@ -333,6 +339,8 @@ class Catalog:
         self._begin_pass(now)
         was_missing = self._root_problem is not None or not self._scanned
         paths = set(changed)
+        if len(paths) > MANY_CHANGES:
+            paths = {""}  # one walk, with its limits, is quicker than this many looks
         present = self._check_root()
         self._collect(now, keep=present)
         if present:
@@ -398,8 +406,11 @@ class Catalog:
     def _scan_all(self, now: float) -> None:
         first = not self._scanned
         self._scanned = True
-        on_disk: list[str] = list_files(self.root, SLIDES_DIR)
-        on_disk += [r for r in list_files(self.root, PLAYLISTS_DIR) if file_kind(r) == "playlist"]
+        slides = walk_files(self.root, SLIDES_DIR)
+        playlists = walk_files(self.root, PLAYLISTS_DIR)
+        self._set_walk_problems("", (*slides.problems, *playlists.problems))
+        on_disk: list[str] = list(slides.files)
+        on_disk += [r for r in playlists.files if file_kind(r) == "playlist"]
         if os.path.lexists(self.root / SETTINGS_FILE):
             on_disk.append(SETTINGS_FILE)
         present = set(on_disk)
@@ -416,7 +427,15 @@ class Catalog:
         """
         known = sorted(self._known())
         out: set[str] = set()
-        for raw in paths:
+        paths = {raw.strip("/") for raw in paths}
+        # Thousands of files appearing in one folder (a copy of a whole archive): walk that
+        # folder, so its limits hold even for files reported one event at a time.
+        crowded: dict[str, int] = {}
+        for rel in paths:
+            parent = rel.rpartition("/")[0]
+            crowded[parent] = crowded.get(parent, 0) + 1
+        paths |= {folder for folder, n in crowded.items() if n >= CROWDED_FOLDER and folder}
+        for raw in sorted(paths):
             rel = raw.strip("/")
             out.add(rel)
             prefix = rel + "/"
@@ -425,16 +444,41 @@ class Catalog:
             end = bisect.bisect_left(known, prefix + "\U0010ffff")
             out.update(known[start:end])
             full = self.root / rel
-            if file_kind(rel) in ("slide", None) and os.path.isdir(full) and self._walkable(rel):
-                out.update(list_files(self.root, rel))
+            top = rel.split("/", 1)[0]
+            ours = top in (SLIDES_DIR, PLAYLISTS_DIR) and file_kind(rel) in ("slide", None)
+            if ours and os.path.isdir(full):
+                try:
+                    walk = walk_files(self.root, rel)
+                except ValueError:
+                    continue  # not under slides/ or playlists/
+                self._set_walk_problems(rel, walk.problems)
+                out.update(walk.files)
         known_set = set(known)
         return sorted(out, key=lambda rel: (rel not in known_set, order_key(rel)))
 
-    def _walkable(self, rel: str) -> bool:
-        """A folder to walk: it must not be a link out of the root (to "/", say)."""
-        real_root = self._real_root
-        real = os.path.realpath(self.root / rel)
-        return real == real_root or real.startswith(real_root.rstrip("/") + "/")
+    def _in_refused_folder(self, rel: str) -> bool:
+        """Is the file inside a folder the walk refused (too many files, a link loop …)? An
+        event for a file in one must not bring in what the walk left out."""
+        return any(rel.startswith(folder + "/") for folder in self._walk_problems if folder)
+
+    def _set_walk_problems(self, under: str, problems: Iterable[Problem]) -> None:
+        """Folders not walked (a link out of the root or back into the tree, too deep, too
+        many files, unreadable), as found by the latest walk of `under` ("" for all)."""
+        prefix = under.rstrip("/") + "/" if under else ""
+        kept = {
+            rel: p
+            for rel, p in self._walk_problems.items()
+            if prefix and not (rel == under or rel.startswith(prefix))
+        }
+        for problem in problems:
+            kept[problem.path] = problem
+        if kept != self._walk_problems:
+            for rel in kept.keys() - self._walk_problems.keys():
+                log.warning("%s", kept[rel].describe())
+            self._walk_problems = kept
+            self._dirty = True
+            for rel in [r for r in self._known() if self._in_refused_folder(r)]:
+                self._forget(rel)
 
     # --- one file -----------------------------------------------------------------------------
 
@@ -498,7 +542,7 @@ class Catalog:
     def _note(self, rel: str, now: float, *, first: bool) -> None:
         """A file may have changed: forget it, refuse it, or start settling its new version."""
         kind = file_kind(rel)
-        if kind is None:
+        if kind is None or self._in_refused_folder(rel):
             self._forget(rel)
             return
         look = self._look(rel)
@@ -764,8 +808,9 @@ class Catalog:
         problems: dict[str, Problem] = {}
         if self._root_problem is not None:
             problems[""] = self._root_problem
-        for rel in sorted(self._problems, key=order_key):
-            problems[rel] = self._problems[rel][0]
+        for rel in sorted({*self._problems, *self._walk_problems}, key=order_key):
+            entry = self._problems.get(rel)
+            problems[rel] = entry[0] if entry is not None else self._walk_problems[rel]
         self._problems_view = MappingProxyType(problems)
         playlists = sorted((r for r in self._raw if r != SETTINGS_FILE), key=order_key)
         self._playlists_view = MappingProxyType({rel: self._raw[rel] for rel in playlists})

@@ -32,7 +32,9 @@ SettingsLoader = Callable[[], tuple[Settings, list[Problem]]]
 """The trusted layers (defaults, machine configuration, command line); the content's own
 signage.yaml is read by a worker and laid under them here."""
 
-KEEP_LAST_GOOD = frozenset({"yaml-syntax", "not-text", "too-large", "read-timeout"})
+KEEP_LAST_GOOD = frozenset(
+    {"yaml-syntax", "yaml-too-complex", "not-text", "too-large", "read-timeout", "reader-memory"}
+)
 """A signage.yaml refused whole for one of these keeps the values of its last good version."""
 
 

@@ -1,16 +1,24 @@
 """The content folder: which names count, and paths that never leave the root.
 
-Nothing here writes to the folder. Symlinks are followed only while they stay inside the
-root; loops and escapes are refused with a message.
+Nothing here writes to the folder. The content root itself may be a symbolic link (the
+administrator may have made it one); inside it, links are followed only while they stay
+inside the root, and the walk of a folder is bounded: one depth rule (`MAX_DEPTH` folders
+below `slides/` or `playlists/`) for the whole walk, a single path and a partial walk alike,
+at most `MAX_ENTRIES` entries, and a folder link that leads back into the tree it is in
+(`slides/again -> .`, or to a sibling folder whose files are shown already) is refused
+instead of being walked twice. Every folder that is not walked is a Problem that says why.
 """
 
 from __future__ import annotations
 
-import fnmatch
+import errno
 import os
+import re
+import stat as stat_mod
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from signage.core.model import ContentError
+from signage.core.model import ContentError, Problem
 
 IGNORED_PATTERNS = (
     ".*",
@@ -31,12 +39,36 @@ YAML_EXTENSIONS = frozenset({".yaml", ".yml"})
 SLIDES_DIR = "slides"
 PLAYLISTS_DIR = "playlists"
 MAX_DEPTH = 12
+"""Folders below slides/ (or playlists/): slides/1/2/…/12/x.jpg is the deepest file read."""
+MAX_ENTRIES = 20_000
+"""Names looked at in one walk (files and folders); a lobby's slides are a few hundred."""
+
+
+_IGNORED_PARTS = tuple(tuple(pattern.split("*")) for pattern in IGNORED_PATTERNS)
+"""Each pattern as the literal runs between its stars (they have no `?` or `[`)."""
+
+
+def _star_match(name: str, parts: tuple[str, ...]) -> bool:
+    """fnmatch for patterns made of literals and `*`, in one pass: the first run must start
+    the name, the last end it, and the others come in order between them."""
+    if len(parts) == 1:
+        return name == parts[0]
+    head, *middle, tail = parts
+    if len(name) < len(head) + len(tail) or not name.startswith(head) or not name.endswith(tail):
+        return False
+    at, end = len(head), len(name) - len(tail)
+    for run in middle:
+        found = name.find(run, at, end)
+        if found < 0:
+            return False
+        at = found + len(run)
+    return True
 
 
 def is_ignored(name: str) -> bool:
     """Temporary and hidden names that editors, copiers and Windows leave behind."""
     lowered = name.lower()
-    return any(fnmatch.fnmatchcase(lowered, pattern) for pattern in IGNORED_PATTERNS)
+    return any(_star_match(lowered, parts) for parts in _IGNORED_PARTS)
 
 
 def display_path(rel: str) -> str:
@@ -44,8 +76,15 @@ def display_path(rel: str) -> str:
     return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
+def folder_depth(rel: str) -> int:
+    """Folders between the tree (slides/, playlists/) and the file: 1 for slides/a/x.jpg."""
+    return max(0, len(PurePosixPath(rel).parts) - 2)
+
+
 def resolve_inside(root: Path, rel: str) -> Path:
-    """The real path of `rel` under root; ContentError if it leaves the root or loops."""
+    """The real path of `rel` under root; ContentError if it leaves the root, loops, or lies
+    deeper than the walk goes (so that a path named by an event or a playlist is held to
+    the same depth as the folder walk)."""
     if "\x00" in rel:
         raise ContentError("the path contains a NUL character")
     pure = PurePosixPath(rel.replace("\\", "/"))
@@ -57,6 +96,11 @@ def resolve_inside(root: Path, rel: str) -> Path:
         raise ContentError(
             f"path {rel!r} goes outside the content folder ('..' is not allowed)",
             code="outside-root",
+        )
+    if folder_depth(str(pure)) > MAX_DEPTH:
+        raise ContentError(
+            f"path {display_path(rel)!r} is inside more than {MAX_DEPTH} levels of folders",
+            code="too-deep",
         )
     real_root = root.resolve()
     candidate = real_root.joinpath(*pure.parts)
@@ -73,66 +117,206 @@ def resolve_inside(root: Path, rel: str) -> Path:
     return real
 
 
-def list_files(root: Path, sub: str) -> list[str]:
-    """Every non-ignored file under root/sub, as root-relative posix paths in name order.
+@dataclass(frozen=True)
+class FolderWalk:
+    """What a walk of a folder found: the files to read, and the folders it did not enter."""
 
-    Directories are walked in name order; symlinked directories are entered only if they
-    stay inside the root and were not seen before (so a loop ends).
-    """
-    real_root = root.resolve()
-    start = real_root / sub
-    out: list[str] = []
-    seen: set[tuple[int, int]] = set()
+    files: tuple[str, ...]
+    """Root-relative posix paths in name order. Links that lead outside the root, broken
+    links and links that loop are listed too: reading them gives the problem that names them."""
+    problems: tuple[Problem, ...]
+    """Folders not walked, and why: too deep, unreadable, a link back into the tree, too many
+    entries."""
 
-    def walk(directory: Path, rel: PurePosixPath, depth: int) -> None:
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+class _Walker:
+    """One walk; see `walk_files`."""
+
+    def __init__(self, root: Path, tree: str) -> None:
+        self.real_root = os.path.realpath(root)
+        self.real_tree = os.path.realpath(os.path.join(self.real_root, tree))
+        self.files: list[str] = []
+        self.problems: list[Problem] = []
+        self.entries = 0
+        self.seen: set[tuple[int, int]] = set()
+        self.stopped = False
+
+    def refuse(self, rel: str, message: str, code: str) -> None:
+        self.problems.append(Problem(display_path(rel), message, code=code))
+
+    def enter(self, path: str, rel: str, chain: tuple[str, ...]) -> str | None:
+        """The real path of folder `path` if the walk may go in (`chain`: the real paths of
+        the folders it is in); None (and a problem where one is due) if not."""
+        if folder_depth(rel + "/x") > MAX_DEPTH:
+            self.refuse(
+                rel,
+                f"the folder is inside more than {MAX_DEPTH} levels of folders; "
+                "what is in it is not shown",
+                "too-deep",
+            )
+            return None
+        real = os.path.realpath(path)
+        if not _inside(real, self.real_root):
+            # Listed as a file: reading it says "outside-root", as for a file link.
+            self.files.append(rel)
+            return None
+        here = chain[-1] if chain else self.real_root
+        if real in chain or _inside(here, real):
+            self.refuse(
+                rel,
+                "the folder is a link back to a folder it is in (a loop); it is not walked",
+                "link-loop",
+            )
+            return None
+        if os.path.islink(path) and _inside(real, self.real_tree):
+            shown = display_path(os.path.relpath(real, self.real_root).replace(os.sep, "/"))
+            self.refuse(
+                rel,
+                f"the folder is a link to {shown}, which is shown already; it is not walked",
+                "duplicate-folder",
+            )
+            return None
         try:
-            st = directory.stat()
+            st = os.stat(real)
         except OSError:
-            return
+            return None
         key = (st.st_dev, st.st_ino)
-        if key in seen or depth > MAX_DEPTH:
-            return
-        seen.add(key)
-        try:
-            entries = sorted(os.scandir(directory), key=lambda e: natural_key(e.name))
-        except OSError:
-            return
-        for entry in entries:
-            if is_ignored(entry.name):
-                continue
-            child_rel = rel / entry.name
-            try:
-                if entry.is_symlink():
-                    target = Path(entry.path).resolve()
-                    if target != real_root and real_root not in target.parents:
-                        out.append(str(child_rel))  # refused later with a clear message
-                        continue
-                if entry.is_dir():
-                    walk(Path(entry.path), child_rel, depth + 1)
-                else:
-                    out.append(str(child_rel))
-            except (OSError, RuntimeError):
-                out.append(str(child_rel))  # a loop or unreadable entry: reported by the reader
+        if key in self.seen:
+            # The same folder reached twice without a link (a bind mount): a loop or a copy.
+            self.refuse(
+                rel, "the folder was reached twice (a loop); it is not walked again", "link-loop"
+            )
+            return None
+        self.seen.add(key)
+        return real
 
-    if start.is_dir():
-        walk(start, PurePosixPath(sub), 0)
-    return out
+    def walk(self, path: str, rel: str, chain: tuple[str, ...]) -> None:
+        names: list[tuple[str, bool]] = []
+        try:
+            with os.scandir(path) as it:
+                for entry in it:
+                    self.entries += 1
+                    if self.entries > MAX_ENTRIES:
+                        self.refuse(
+                            rel,
+                            f"the folders hold more than {MAX_ENTRIES:,} files and folders; "
+                            "the rest are not shown",
+                            "too-many-files",
+                        )
+                        self.stopped = True
+                        break
+                    if is_ignored(entry.name):
+                        continue
+                    try:
+                        is_dir = entry.is_dir()
+                    except OSError:
+                        is_dir = False
+                    names.append((entry.name, is_dir))
+        except PermissionError:
+            self.refuse(rel, "the folder cannot be read (permission denied)", "permission-denied")
+            return
+        except OSError as err:
+            self.refuse(rel, f"the folder cannot be read: {err.strerror or err}", "unreadable")
+            return
+        for name, is_dir in sorted(names, key=lambda n: natural_key(n[0])):
+            if self.stopped:
+                return
+            child, child_rel = os.path.join(path, name), f"{rel}/{name}"
+            if not is_dir:
+                self.files.append(child_rel)
+                continue
+            real = self.enter(child, child_rel, chain)
+            if real is not None:
+                self.walk(child, child_rel, (*chain, real))
+
+
+def walk_files(root: Path, sub: str) -> FolderWalk:
+    """Every non-ignored file under root/sub (sub: "slides", "playlists", or a folder inside
+    one of them), and the folders that were not walked.
+
+    The same rules hold whether the walk starts at the top or at a folder inside: each part
+    of `sub` is checked as the walk from the top would check it, so `slides/again -> .` is
+    refused the same way when an event names it. The top (`slides/` itself) may be a link
+    to a folder inside the root, never to one outside it.
+    """
+    pure = PurePosixPath(sub.strip("/"))
+    parts = pure.parts
+    if not parts or pure.is_absolute() or ".." in parts:
+        raise ValueError(f"not a folder inside the content root: {sub!r}")
+    walker = _Walker(root, parts[0])
+    top = os.path.join(walker.real_root, parts[0])
+    if not os.path.isdir(top):
+        return FolderWalk((), ())
+    if not _inside(walker.real_tree, walker.real_root) or walker.real_tree == walker.real_root:
+        walker.refuse(
+            parts[0],
+            f"the {parts[0]} folder is a link that leads outside the content folder; "
+            "nothing in it is shown",
+            "outside-root",
+        )
+        return FolderWalk((), tuple(walker.problems))
+    try:
+        st = os.stat(walker.real_tree)
+    except OSError:
+        return FolderWalk((), ())
+    walker.seen.add((st.st_dev, st.st_ino))
+    chain: tuple[str, ...] = (walker.real_tree,)
+    path, rel = top, parts[0]
+    for name in parts[1:]:
+        if is_ignored(name):
+            return FolderWalk((), ())
+        path, rel = os.path.join(path, name), f"{rel}/{name}"
+        if not os.path.isdir(path):
+            return FolderWalk((), ())
+        real = walker.enter(path, rel, chain)
+        if real is None:
+            return FolderWalk(tuple(walker.files), tuple(walker.problems))
+        chain = (*chain, real)
+    walker.walk(path, rel, chain)
+    return FolderWalk(tuple(walker.files), tuple(walker.problems))
+
+
+def list_files(root: Path, sub: str) -> list[str]:
+    """The files of `walk_files` (its problems dropped): root-relative posix paths in name
+    order."""
+    return list(walk_files(root, sub).files)
 
 
 def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
     """Sort '2.jpg' before '10.jpg', as staff numbering files expect."""
-    import re
-
-    parts = re.split(r"(\d+)", name.lower())
+    parts = _DIGITS.split(name.lower())
     return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts if p != "")
 
 
-def read_bytes_limited(path: Path, limit: int) -> bytes:
-    """Read a regular file of at most `limit` bytes; ContentError in plain words otherwise."""
-    import stat as stat_mod
+_DIGITS = re.compile(r"(\d+)")
 
+
+def read_regular_file(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes, read no further than that.
+
+    The file is opened without blocking and checked on the open descriptor, so a FIFO or a
+    device swapped in after a stat() neither blocks nor streams for ever, and a sparse file
+    of 50 GB is refused by its size before anything is read. ContentError in plain words."""
     try:
-        st = path.stat()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise ContentError("the file has disappeared", code="missing") from None
+    except PermissionError:
+        raise ContentError(
+            "the file cannot be read (permission denied)", code="permission-denied"
+        ) from None
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise ContentError("the file is a symbolic link loop", code="symlink-loop") from None
+        if err.errno in (errno.ENXIO, errno.EISDIR):
+            raise ContentError("this is not a regular file", code="not-a-file") from None
+        raise ContentError(f"the file cannot be read: {err.strerror or err}") from None
+    try:
+        st = os.fstat(fd)
         if stat_mod.S_ISDIR(st.st_mode):
             raise ContentError("this is a folder, not a file", code="not-a-file")
         if not stat_mod.S_ISREG(st.st_mode):
@@ -143,15 +327,29 @@ def read_bytes_limited(path: Path, limit: int) -> bytes:
                 f"the limit is {limit / 1e6:.0f} MB)",
                 code="too-large",
             )
-        if st.st_size == 0:
-            raise ContentError("the file is empty (0 bytes)", code="empty-file")
-        with open(path, "rb") as fh:
-            return fh.read(limit + 1)
-    except FileNotFoundError:
-        raise ContentError("the file has disappeared", code="missing") from None
-    except PermissionError:
-        raise ContentError(
-            "the file cannot be read (permission denied)", code="permission-denied"
-        ) from None
+        chunks: list[bytes] = []
+        left = limit + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        data = b"".join(chunks)
     except OSError as err:
         raise ContentError(f"the file cannot be read: {err.strerror or err}") from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        # It grew between the size check and the read (still being copied).
+        raise ContentError(f"the file is too large (over {limit / 1e6:.0f} MB)", code="too-large")
+    return data
+
+
+def read_bytes_limited(path: Path, limit: int) -> bytes:
+    """Read a regular, non-empty file of at most `limit` bytes; ContentError in plain words
+    otherwise (see `read_regular_file`)."""
+    data = read_regular_file(path, limit)
+    if not data:
+        raise ContentError("the file is empty (0 bytes)", code="empty-file")
+    return data

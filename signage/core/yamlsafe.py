@@ -1,13 +1,28 @@
-"""YAML from untrusted files: the safe loader, a size cap, and a cap on aliases.
+"""YAML from untrusted files: the safe loader with bounds on size, depth and expansion.
 
-PyYAML's safe loader shares aliased nodes instead of copying them, but anything that walks
-the result (validation, json.dumps) still pays for every expansion, so a "billion laughs"
-file is refused before it is constructed.
+Every file a member of staff can write (playlists, meetings, front matter, the content's
+`signage.yaml`) goes through here, and every way such a file can fail comes out as a
+`YamlError` with a plain message and, where there is one, the line:
+
+- the text is at most `MAX_YAML_BYTES`;
+- nesting is at most `MAX_DEPTH` levels (PyYAML composes recursively: a few hundred `[`
+  would otherwise end in RecursionError);
+- at most `MAX_NODES` nodes are composed, so a file of 100,000 list items is refused after
+  a fraction of a second instead of being built;
+- the *expanded* size is bounded: PyYAML shares aliased nodes instead of copying them, but
+  anything that walks the result (validation, a message quoting a value, json.dumps) pays
+  for every expansion. Each node costs one, each scalar its length too, and an alias costs
+  what the node it names costs, so a "billion laughs" kept under any alias count is refused
+  before it is constructed. An alias inside the node it names (a recursive structure) is
+  refused too: nothing staff write needs one, and a walk over it never ends;
+- anything else the parser or the constructors raise (a 5,000-digit integer is a
+  ValueError) becomes a YamlError as well.
 """
 
 from __future__ import annotations
 
 import re
+import reprlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,55 +31,129 @@ import yaml
 
 MAX_YAML_BYTES = 1_000_000
 MAX_ALIASES = 100
+MAX_DEPTH = 40
+"""Levels of nesting; a playlist needs five."""
+MAX_NODES = 20_000
+"""Lists, mappings and values in one file; a long playlist has a few thousand. Composing
+costs about 20 µs a node in pure Python, so this bounds the time too."""
+MAX_EXPANDED = 1_000_000
+"""Nodes plus characters of the document with every alias expanded."""
+
+YAML_SYNTAX = "yaml-syntax"
+YAML_TOO_COMPLEX = "yaml-too-complex"
 
 
 class YamlError(Exception):
-    def __init__(self, message: str, line: int | None = None) -> None:
+    def __init__(self, message: str, line: int | None = None, code: str = YAML_SYNTAX) -> None:
         super().__init__(message)
         self.message = message
         self.line = line
+        self.code = code
+        """"yaml-syntax" for a mistake in the writing, "yaml-too-complex" for a file refused
+        by the bounds above."""
 
 
-class _CountingLoader(yaml.SafeLoader):
-    aliases = 0
+def _too_complex(message: str, mark: Any) -> YamlError:
+    line = int(mark.line) + 1 if mark is not None else None
+    return YamlError(message, line, YAML_TOO_COMPLEX)
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """The safe loader, counting as it composes (see the module docstring)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.aliases = 0
+        self.depth = 0
+        self.nodes = 0
+        self.expanded = 0
+        self.cost: dict[int, int] = {}
+        """id(node) -> its expanded cost, for every anchored node composed so far."""
+
+    def _spend(self, amount: int, mark: Any) -> None:
+        self.expanded += amount
+        if self.expanded > MAX_EXPANDED:
+            raise _too_complex(
+                f"the file expands to more than {MAX_EXPANDED:,} values and characters "
+                "(through & and * references): refused as a possible alias bomb",
+                mark,
+            )
 
     def compose_node(self, parent: Any, index: Any) -> Any:
+        mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
         if self.check_event(yaml.AliasEvent):
             self.aliases += 1
             if self.aliases > MAX_ALIASES:
-                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
-                raise YamlError(
+                raise _too_complex(
                     f"too many aliases (more than {MAX_ALIASES}): refused as a possible alias bomb",
-                    mark.line + 1,
+                    mark,
                 )
-        return super().compose_node(parent, index)
+            node = super().compose_node(parent, index)
+            cost = self.cost.get(id(node))
+            if cost is None:
+                raise _too_complex(
+                    "an alias (*) refers to the list or mapping it is inside: "
+                    "a structure that never ends is refused",
+                    mark,
+                )
+            self._spend(cost, mark)
+            return node
+        self.depth += 1
+        self.nodes += 1
+        if self.depth > MAX_DEPTH:
+            raise _too_complex(f"the file is nested more than {MAX_DEPTH} levels deep", mark)
+        if self.nodes > MAX_NODES:
+            raise _too_complex(f"the file has more than {MAX_NODES:,} items and values", mark)
+        before = self.expanded
+        anchored = self.peek_event().anchor  # type: ignore[no-untyped-call]
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+        own = 1 + (len(node.value) if isinstance(node, yaml.ScalarNode) else 0)
+        self._spend(own, mark)
+        if anchored is not None:
+            self.cost[id(node)] = self.expanded - before
+        return node
 
 
 def _plain_resolvers(
     resolvers: dict[Any, list[tuple[str, Any]]],
 ) -> dict[Any, list[tuple[str, Any]]]:
-    """PyYAML's implicit types, less two surprises for staff-written files.
+    """PyYAML's implicit types, less the surprises of YAML 1.1 in staff-written files.
 
     Dates stay strings: "2026-12-01" and "2026-12-01 09:00" are read by our own parser in
     local time, instead of PyYAML's mix of date objects and naive/UTC datetimes. Booleans
     are only true/false (as in YAML 1.2): `on:` in `display: {on: …}` must stay the word "on",
-    and a notice titled "No" must not become False.
+    and a notice titled "No" must not become False. Numbers are only plain decimals (as in
+    YAML 1.2's core schema): `结束时间: 16:30` is the text "16:30", not 990 (base 60), and
+    `编号: 010` is "010", not 8 (octal).
     """
+    replaced = (
+        "tag:yaml.org,2002:timestamp",
+        "tag:yaml.org,2002:bool",
+        "tag:yaml.org,2002:int",
+        "tag:yaml.org,2002:float",
+    )
     out: dict[Any, list[tuple[str, Any]]] = {}
     for first, entries in resolvers.items():
-        kept = [
-            (tag, regexp)
-            for tag, regexp in entries
-            if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")
-        ]
+        kept = [(tag, regexp) for tag, regexp in entries if tag not in replaced]
         if first is not None and first in "tTfF":
             kept.append(("tag:yaml.org,2002:bool", _BOOL))
+        if first is not None and first in "-+0123456789":
+            kept.append(("tag:yaml.org,2002:int", _INT))
+        if first is not None and first in "-+0123456789.":
+            kept.append(("tag:yaml.org,2002:float", _FLOAT))
         out[first] = kept
     return out
 
 
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
-_CountingLoader.yaml_implicit_resolvers = _plain_resolvers(
+_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
+_FLOAT = re.compile(
+    r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$|^[-+]?\.(?:inf|Inf|INF)$"
+)
+_BoundedLoader.yaml_implicit_resolvers = _plain_resolvers(
     dict(yaml.SafeLoader.yaml_implicit_resolvers)
 )
 
@@ -91,11 +180,14 @@ def _opened(context: str | None) -> str:
     return text
 
 
-def _parse(text: str, step: Callable[[_CountingLoader], Any]) -> Any:
-    """Run one loader step with the size cap; every YAML error becomes a YamlError."""
+def _parse(text: str, step: Callable[[_BoundedLoader], Any]) -> Any:
+    """Run one loader step with the bounds; every failure becomes a YamlError."""
     if len(text) > MAX_YAML_BYTES:
-        raise YamlError(f"the file is too large for a settings file ({len(text)} characters)")
-    loader = _CountingLoader(text)
+        raise YamlError(
+            f"the file is too large for a settings file ({len(text)} characters)",
+            code=YAML_TOO_COMPLEX,
+        )
+    loader = _BoundedLoader(text)
     try:
         return step(loader)
     except YamlError:
@@ -104,6 +196,11 @@ def _parse(text: str, step: Callable[[_CountingLoader], Any]) -> Any:
         raise _syntax_error(err) from None
     except yaml.YAMLError as err:
         raise YamlError(f"YAML error: {err}") from None
+    except RecursionError:
+        raise YamlError("the file is nested too deeply", code=YAML_TOO_COMPLEX) from None
+    except (ValueError, TypeError, OverflowError, UnicodeError) as err:
+        # A constructor's own limits (int() of 5,000 digits) or a value it cannot take.
+        raise YamlError(f"YAML error: {_brief_text(str(err))}") from None
     finally:
         loader.dispose()
 
@@ -114,12 +211,18 @@ def load_yaml_text(text: str) -> Any:
 
 
 def load_yaml_file(path: Path) -> Any:
+    """A YAML file: a regular file (not a FIFO or a device) of at most MAX_YAML_BYTES, read
+    no further than that, in UTF-8 or GBK. None for an empty file."""
+    from signage.core.model import ContentError
+    from signage.core.paths import read_regular_file
+
     try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise YamlError(f"cannot read the file: {err.strerror or err}") from None
-    if len(raw) > MAX_YAML_BYTES:
-        raise YamlError(f"the file is too large for a settings file ({len(raw)} bytes)")
+        raw = read_regular_file(path, MAX_YAML_BYTES)
+    except ContentError as err:
+        # too-large, not-a-file, permission-denied …: the reading's own problem, not YAML's.
+        raise YamlError(
+            f"cannot read the file: {err.message}", code=err.code or YAML_SYNTAX
+        ) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -134,7 +237,9 @@ def compose_yaml_text(text: str) -> yaml.Node | None:
     """Parse one YAML document into nodes, which keep their line marks (`node.start_mark`).
 
     Validators walk the nodes so that every problem can name its line; `node_value` turns a
-    node into plain Python. None for an empty document. Errors as in `load_yaml_text`.
+    node into plain Python. None for an empty document. Errors as in `load_yaml_text`; the
+    bounds on depth and expansion hold for the nodes, so `node_value` of any of them is
+    bounded too.
     """
     node: yaml.Node | None = _parse(text, lambda loader: loader.get_single_node())
     return node
@@ -146,14 +251,31 @@ def node_line(node: yaml.Node) -> int:
 
 
 def node_value(node: yaml.Node) -> Any:
-    """The plain Python value of a composed node, built by the same safe constructor.
-
-    Meant for scalars and small collections: an aliased structure is expanded here.
-    """
-    loader = _CountingLoader("")
+    """The plain Python value of a composed node, built by the same safe constructor."""
+    loader = _BoundedLoader("")
     try:
         return loader.construct_document(node)
     except yaml.YAMLError as err:
         raise YamlError(f"YAML error: {err}", node_line(node)) from None
+    except (ValueError, TypeError, OverflowError, RecursionError) as err:
+        raise YamlError(f"YAML error: {_brief_text(str(err))}", node_line(node)) from None
     finally:
         loader.dispose()
+
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel = 2
+_REPR.maxstring = 60
+_REPR.maxother = 60
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxset = _REPR.maxdict = 4
+
+
+def brief(value: object) -> str:
+    """A value from a file, quoted for a message: repr cut short without expanding it whole
+    (a list of a thousand aliased lists is shown as its first few items), at most 120
+    characters."""
+    return _brief_text(_REPR.repr(value), 120)
+
+
+def _brief_text(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,27 +1,70 @@
 """Image slides: validate on read, decode and fit for a screen when a page is prepared.
 
-Reading checks the whole file once (a half-copied JPEG is refused, not shown half-grey) but
-at a reduced DCT scale, so a 24-megapixel photo costs a fraction of a full decode. Preparing
-decodes again at the smallest scale that still covers the target box.
+Reading checks the whole file once (a half-copied JPEG is refused, not shown half-grey): a
+JPEG at a reduced DCT scale, so a 24-megapixel photo costs a fraction of a full decode; a
+PNG by walking its chunks and their checksums to the end (`verify`), without decoding
+pixels at all; other formats by decoding them. Preparing decodes again, a JPEG at the
+smallest scale that still covers the target box, and shrinks by whole factors before any
+conversion, so that no copy of a large picture is made at full size.
+
+Memory is checked before anything is decoded (`decode_bytes`): what the decoder will
+allocate follows from the header, and a picture that needs more than `MAX_DECODE_BYTES` is
+refused ("decompression-bomb") whatever its pixel count. That covers an 80-megapixel PNG or
+WebP (decoded whole: 240-320 MB, then copied) and a progressive JPEG, whose DCT coefficients
+are kept for the whole picture at any scale (two bytes a sample). An ordinary photo (a
+24-megapixel JPEG, a 30-megapixel PNG screenshot) is well inside.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import warnings
-from typing import Literal
+from collections.abc import Callable
+from typing import Literal, ParamSpec, TypeVar
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from signage.core.config import Settings
 from signage.core.model import ContentError, ImageBody, Slide
 
 MAX_PIXELS = 80_000_000
 """Refuse images above this many pixels: a 'decompression bomb' could take gigabytes."""
+MAX_DECODE_BYTES = 200_000_000
+"""What decoding one picture may allocate (see `decode_bytes`)."""
+_BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "LA": 2, "PA": 2, "I;16": 2, "RGB": 3, "YCbCr": 3}
 
 _ROTATING_ORIENTATIONS = {5, 6, 7, 8}
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+"""EXIF orientation -> the transposition that makes the picture upright."""
 _FORMATS = {"JPEG", "PNG", "WEBP", "BMP", "GIF", "MPO"}
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _quietly(fn: Callable[P, R]) -> Callable[P, R]:
+    """Pillow warns about what it tolerates (corrupt EXIF, large images, palette transparency)
+    on every read of a hostile file; the reader decides for itself, so the warnings are noise
+    in the log (and errors under pytest's -W error)."""
+
+    @functools.wraps(fn)
+    def quiet(*args: P.args, **kwargs: P.kwargs) -> R:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return fn(*args, **kwargs)
+
+    return quiet
 
 
 def _open(data: bytes) -> Image.Image:
@@ -29,9 +72,7 @@ def _open(data: bytes) -> Image.Image:
         raise ContentError("the file is empty (0 bytes)", code="empty-file")
     try:
         # Our own limit is checked below with a clear message; PIL's warning would be noise.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            im = Image.open(io.BytesIO(data))
+        im = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError:
         raise ContentError(
             f"the image is too large (more than {MAX_PIXELS // 1_000_000} megapixels)",
@@ -42,8 +83,14 @@ def _open(data: bytes) -> Image.Image:
             "this is not an image Pillow can read (damaged, or another format renamed)",
             code="not-an-image",
         ) from None
-    except (OSError, ValueError, SyntaxError) as err:
-        raise ContentError(f"the image cannot be read: {err}", code="damaged-image") from None
+    except MemoryError:
+        raise _too_much_memory() from None
+    except Exception as err:
+        # Pillow's plugins raise whatever their parsing trips on (OSError, SyntaxError, but
+        # also IndexError, KeyError, struct.error …): for a hostile file each means damaged.
+        raise ContentError(
+            f"the image cannot be read: {_brief(err)}", code="damaged-image"
+        ) from None
     if im.format not in _FORMATS:
         raise ContentError(
             f"image format {im.format} is not supported (use JPEG, PNG, WebP, BMP or GIF)",
@@ -57,10 +104,45 @@ def _open(data: bytes) -> Image.Image:
         )
     if w < 1 or h < 1:
         raise ContentError("the image has no pixels", code="damaged-image")
+    need = decode_bytes(im)
+    if need > MAX_DECODE_BYTES:
+        raise ContentError(
+            f"the image would take {need / 1e6:.0f} MB to decode ({w}x{h} {im.format}"
+            f"{', progressive' if _progressive(im) else ''}); more than "
+            f"{MAX_DECODE_BYTES / 1e6:.0f} MB is refused: save it as an ordinary JPEG, or smaller",
+            code="decompression-bomb",
+        )
     return im
 
 
+def _progressive(im: Image.Image) -> bool:
+    return bool(im.info.get("progressive") or im.info.get("progression"))
+
+
+def decode_bytes(im: Image.Image) -> int:
+    """What decoding `im` (opened, not loaded) will allocate at least, from its header.
+
+    A baseline JPEG is decoded a few rows at a time at the draft scale; a progressive one
+    keeps every DCT coefficient of the whole picture (2 bytes a sample, per component at its
+    own sampling) whatever the scale. Other formats are decoded whole, WebP twice (libwebp's
+    buffer, then Pillow's)."""
+    w, h = im.size
+    if im.format in ("JPEG", "MPO"):
+        if not _progressive(im):
+            return 0
+        layers = getattr(im, "layer", None) or [("", 1, 1, 0)] * max(1, len(im.getbands()))
+        hmax = max(layer[1] for layer in layers) or 1
+        vmax = max(layer[2] for layer in layers) or 1
+        return sum(2 * (w * layer[1] // hmax + 8) * (h * layer[2] // vmax + 8) for layer in layers)
+    per_pixel = _BYTES_PER_PIXEL.get(im.mode, 4)
+    return w * h * per_pixel * (2 if im.format == "WEBP" else 1)
+
+
 def _orientation(im: Image.Image) -> int:
+    if im.format == "PNG" and "exif" not in im.info:
+        # Pillow would decode the whole PNG to look for an eXIf chunk after the pixels;
+        # cameras and phones put it first, where opening has already found it.
+        return 1
     try:
         value = im.getexif().get(0x0112, 1)
     except Exception:  # a corrupt EXIF block must not cost the picture
@@ -73,9 +155,10 @@ def _decode(im: Image.Image, min_size: tuple[int, int]) -> Image.Image:
     if im.format in ("JPEG", "MPO"):
         im.draft("RGB", min_size)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            im.load()
+        im.load()
+    except MemoryError:
+        # Past the estimate (a decoder's own buffers): under the reader's memory limit.
+        raise _too_much_memory() from None
     except OSError as err:
         text = str(err)
         if "truncated" in text or "broken data stream" in text or "unexpected end" in text.lower():
@@ -83,12 +166,25 @@ def _decode(im: Image.Image, min_size: tuple[int, int]) -> Image.Image:
                 "the image is incomplete (truncated: copied only part way?)",
                 code="image-truncated",
             ) from None
-        raise ContentError(f"the image is damaged: {text}", code="damaged-image") from None
-    except (ValueError, SyntaxError, EOFError) as err:
-        raise ContentError(f"the image is damaged: {err}", code="damaged-image") from None
+        raise ContentError(f"the image is damaged: {_brief(err)}", code="damaged-image") from None
+    except Exception as err:  # as in _open: any of Pillow's parsing errors means damaged
+        raise ContentError(f"the image is damaged: {_brief(err)}", code="damaged-image") from None
     return im
 
 
+def _too_much_memory() -> ContentError:
+    return ContentError(
+        "the image needs more memory to decode than the player allows",
+        code="decompression-bomb",
+    )
+
+
+def _brief(err: Exception) -> str:
+    text = str(err) or type(err).__name__
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+@_quietly
 def read_image_slide(rel: str, data: bytes, settings: Settings) -> Slide:
     """Validate an image file fully (cheaply) and describe it; the pixels are decoded later."""
 
@@ -96,8 +192,11 @@ def read_image_slide(rel: str, data: bytes, settings: Settings) -> Slide:
     stored_w, stored_h = im.size
     orientation = _orientation(im)
     fmt = str(im.format)
-    # Decode at about 1/8 scale: libjpeg still walks the whole stream, so truncation shows.
-    _decode(im, (max(1, stored_w // 8), max(1, stored_h // 8)))
+    if fmt == "PNG":
+        _verify_png(data)
+    else:
+        # Decode at about 1/8 scale: libjpeg still walks the whole stream, so truncation shows.
+        _decode(im, (max(1, stored_w // 8), max(1, stored_h // 8)))
     w, h = (stored_h, stored_w) if orientation in _ROTATING_ORIENTATIONS else (stored_w, stored_h)
     title = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     return Slide(
@@ -107,6 +206,32 @@ def read_image_slide(rel: str, data: bytes, settings: Settings) -> Slide:
         body=ImageBody(width=w, height=h, format=fmt),
         digest=hashlib.sha256(data).hexdigest(),
     )
+
+
+def _verify_png(data: bytes) -> None:
+    """Every chunk of a PNG read and its checksum checked, to the end: a copy cut short (no
+    IEND) or damaged is refused, without decoding a pixel."""
+    try:
+        Image.open(io.BytesIO(data)).verify()
+    except MemoryError:
+        raise _too_much_memory() from None
+    except Exception as err:  # as in _open: any of Pillow's parsing errors means damaged
+        text = _brief(err)
+        if "truncated" in text.lower() or "eof" in text.lower() or isinstance(err, EOFError):
+            raise ContentError(
+                "the image is incomplete (truncated: copied only part way?)",
+                code="image-truncated",
+            ) from None
+        raise ContentError(f"the image is damaged: {text}", code="damaged-image") from None
+
+
+@_quietly
+def probe_image(data: bytes) -> tuple[int, int, str]:
+    """(width, height, format) from an image's header, with the checks every picture gets
+    (a format shown, the pixel and decoding limits); ContentError otherwise. Nothing is
+    decoded: for a picture inside a document, whose pages are planned from this."""
+    im = _open(data)
+    return im.size[0], im.size[1], str(im.format)
 
 
 def fit_box(
@@ -119,6 +244,7 @@ def fit_box(
     return max(1, round(w * scale)), max(1, round(h * scale))
 
 
+@_quietly
 def prepare_image(
     data: bytes,
     box: tuple[int, int],
@@ -135,8 +261,18 @@ def prepare_image(
     im = _decode(im, need)
     if getattr(im, "is_animated", False):
         im.seek(0)
+    # Shrink by a whole factor first (cheap, and the result still covers the target), so
+    # that the conversions below never copy a large picture at full size.
+    factor = min(im.width // max(1, need[0]), im.height // max(1, need[1]))
+    if factor >= 2:
+        if im.mode in ("P", "PA", "1"):
+            reduced = (max(1, im.width // factor), max(1, im.height // factor))
+            im = im.resize(reduced, Image.Resampling.NEAREST)
+        else:
+            im = im.reduce(factor)
     if orientation != 1:
-        im = ImageOps.exif_transpose(im)
+        # From the tag read at open: the reduced copy above need not carry the EXIF block.
+        im = im.transpose(_TRANSPOSE[orientation])
     if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
         rgba = im.convert("RGBA")
         ground = Image.new("RGBA", rgba.size, (*background, 255))

@@ -20,7 +20,6 @@ from signage.formats.structure import (
     structure_lines,
 )
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _BULLET = re.compile(r"^[-*+]\s+(.*)$")
 _NUMBERED = re.compile(r"^(\d{1,3}[.)、])\s*(.*)$")
 _BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
@@ -43,13 +42,34 @@ def spans_of(text: str) -> tuple[str, tuple[Span, ...]]:
     return "".join(s.text for s in spans), tuple(spans)
 
 
+def heading_of(line: str) -> tuple[int, str] | None:
+    """An ATX heading ('## 一、总则', '# 标题 #') -> (depth, text); None for other lines.
+
+    Plain string work rather than a pattern: the obvious one, `#+\\s+(.*?)\\s*#*\\s*$`, has
+    three quantifiers that can each take the same spaces, and a heading with a few thousand
+    spaces in it then takes minutes."""
+    depth = len(line) - len(line.lstrip("#"))
+    rest = line[depth:]
+    if not 1 <= depth <= 6 or not rest[:1].isspace():
+        return None
+    text = rest.strip()
+    closed = text.rstrip("#")
+    if not closed:
+        return depth, ""
+    if closed[-1].isspace():  # a closing run of # is set off by a space ('# C#' keeps its #)
+        text = closed.rstrip()
+    return depth, text
+
+
 def _join(parts: Sequence[str]) -> str:
-    out = ""
+    out: list[str] = []
+    last = ""
     for p in parts:
-        if out and out[-1].isascii() and out[-1].isalnum() and p[:1].isascii() and p[:1].isalnum():
-            out += " "
-        out += p
-    return out
+        if last.isascii() and last.isalnum() and p[:1].isascii() and p[:1].isalnum():
+            out.append(" ")
+        out.append(p)
+        last = p[-1:] or last
+    return "".join(out)
 
 
 def parse_markdown(text: str, *, known_title: str | None = None) -> Document:
@@ -77,10 +97,10 @@ def parse_markdown(text: str, *, known_title: str | None = None) -> Document:
         if not line or _RULE.match(line):
             flush()
             continue
-        m = _HEADING.match(line)
-        if m:
+        heading = heading_of(line)
+        if heading is not None:
             flush()
-            depth, body = len(m.group(1)), m.group(2)
+            depth, body = heading
             plain, _ = spans_of(body)
             if title is None and not blocks:
                 title = plain

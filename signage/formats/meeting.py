@@ -1,4 +1,9 @@
-"""Meeting announcements from a .yaml file with `kind: meeting` (English or Chinese keys)."""
+"""Meeting announcements from a .yaml file with `kind: meeting` (English or Chinese keys).
+
+What one announcement may hold is bounded (`MAX_AGENDA_ITEMS`, `MAX_FIELD_CHARS`) on top of
+the YAML bounds, so that a file of a hundred thousand agenda items or a megabyte of notes is
+refused with a message instead of being laid out.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,11 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from signage.core.clock import local_zone, parse_when
+from signage.core.clock import local_zone
 from signage.core.config import Settings
 from signage.core.model import ContentError, Meeting, Slide
-from signage.core.yamlsafe import YamlError, load_yaml_text
-from signage.formats.text import clean_text, decode_text, iso_when, parse_clock
+from signage.core.yamlsafe import YamlError, brief, load_yaml_text
+from signage.formats.text import clean_text, decode_text, parse_clock, parse_staff_when
 
 KEYS = {
     "kind": "kind",
@@ -44,8 +49,28 @@ KEYS = {
     "蒙文": "mongolian",
 }
 MONGOLIAN_FIELDS = ("title", "place", "host", "attendees", "agenda", "notes")
+_FULL_WIDTH_COLON = re.compile(
+    rf"^([ \t]*)({'|'.join(re.escape(k) for k in sorted(KEYS, key=len, reverse=True))})"
+    r"[ \t\u3000]*：[ \t\u3000]*",
+    re.MULTILINE,
+)
+"""'标题：…' with a full-width colon is a common slip in Chinese files; YAML wants ':'. Only
+spaces and tabs around the key: \\s would also take line ends, and a run of blank lines
+would then be scanned again from every line in it."""
+
+
+def forgive_full_width_colons(text: str) -> str:
+    """'标题：…' → '标题: …' for every meeting key that starts a line (linear in the text)."""
+    return _FULL_WIDTH_COLON.sub(r"\1\2: ", text)
+
+
 DEFAULT_LENGTH = timedelta(hours=2)
 """How long a meeting without an end time stays on screen after its start."""
+MAX_AGENDA_ITEMS = 60
+"""More than fits a screen many times over: a list this long is a mistake (a pasted table)."""
+MAX_FIELD_CHARS = 2_000
+"""Title, place, host, attendees, notes and each agenda item; a meeting page shows a few
+hundred characters at a size readable from the door."""
 
 
 def _line_of(text: str, key: str) -> int | None:
@@ -56,6 +81,9 @@ def _line_of(text: str, key: str) -> int | None:
         ):
             return n + 1
     return None
+
+
+_TEXT_FIELDS = ("title", "place", "host", "attendees", "notes")
 
 
 def _text(value: Any) -> str:
@@ -97,13 +125,11 @@ def _mongolian(value: Any, bad: Any) -> tuple[tuple[str, str], ...]:
 def read_meeting_slide(rel: str, data: bytes, settings: Settings) -> Slide:
     raw, encoding = decode_text(data)
     text = clean_text(raw)
-    # "标题：…" with a full-width colon is a common slip in Chinese files; YAML wants ":".
-    known = "|".join(re.escape(k) for k in sorted(KEYS, key=len, reverse=True))
-    text = re.sub(rf"^(\s*)({known})\s*：\s*", r"\1\2: ", text, flags=re.MULTILINE)
+    text = forgive_full_width_colons(text)
     try:
         loaded = load_yaml_text(text)
     except YamlError as err:
-        raise ContentError(err.message, err.line, code="yaml-syntax") from None
+        raise ContentError(err.message, err.line, code=err.code) from None
     if not isinstance(loaded, Mapping):
         raise ContentError(
             "expected a meeting announcement (kind: meeting with title, start, place …); "
@@ -125,7 +151,7 @@ def read_meeting_slide(rel: str, data: bytes, settings: Settings) -> Slide:
     if kind not in ("meeting", "会议") and not unmarked:
         raise ContentError(
             "expected a meeting announcement: a .yaml file in slides/ needs 'kind: meeting' "
-            f"(found kind {fields.get('kind')!r})",
+            f"(found kind {brief(fields.get('kind'))})",
             _line_of(text, "kind"),
             code="not-a-slide",
         )
@@ -144,7 +170,7 @@ def read_meeting_slide(rel: str, data: bytes, settings: Settings) -> Slide:
     if fields.get("start") in (None, ""):
         raise bad("start", "the meeting has no start time (start: 2026-12-03 14:30 / 时间:)")
     try:
-        start = parse_when(iso_when(str(fields["start"])), tz)
+        start = parse_staff_when(fields["start"], tz)
     except ValueError as err:
         raise bad("start", f"start: {err}") from None
     end = None
@@ -155,13 +181,13 @@ def read_meeting_slide(rel: str, data: bytes, settings: Settings) -> Slide:
             if clock is not None:
                 end = start.replace(hour=clock[0], minute=clock[1])
             else:
-                end = parse_when(iso_when(end_text), tz)
+                end = parse_staff_when(fields["end"], tz)
         except ValueError:
             raise bad(
-                "end", f"end {end_text!r} is not a time like 16:00 or 2026-12-03 16:00"
+                "end", f"end {brief(end_text)} is not a time like 16:00 or 2026-12-03 16:00"
             ) from None
         if end < start:
-            raise bad("end", f"end {end_text!r} is before the start")
+            raise bad("end", f"end {brief(end_text)} is before the start")
     agenda_raw = fields.get("agenda")
     if agenda_raw is None:
         agenda: tuple[str, ...] = ()
@@ -169,27 +195,45 @@ def read_meeting_slide(rel: str, data: bytes, settings: Settings) -> Slide:
         agenda = tuple(_text(a) for a in agenda_raw if _text(a))
     else:
         agenda = tuple(s.strip() for s in str(agenda_raw).split("\n") if s.strip())
+    if len(agenda) > MAX_AGENDA_ITEMS:
+        raise bad(
+            "agenda",
+            f"the agenda has {len(agenda)} items; a meeting announcement shows at most "
+            f"{MAX_AGENDA_ITEMS} (make a long programme a notice or a document)",
+        )
+    texts = {name: _text(fields.get(name)) for name in _TEXT_FIELDS}
+    for name, value in [*texts.items(), *(("agenda", a) for a in agenda)]:
+        if len(value) > MAX_FIELD_CHARS:
+            raise bad(
+                name,
+                f"{name} is {len(value):,} characters long; a meeting announcement takes at "
+                f"most {MAX_FIELD_CHARS:,} (make a long text a notice or a document)",
+            )
     duration = None
     if fields.get("duration") is not None:
         try:
             duration = float(fields["duration"])
-        except (TypeError, ValueError):
-            raise bad("duration", f"duration {fields['duration']!r} should be seconds") from None
+        except (TypeError, ValueError, OverflowError):
+            raise bad(
+                "duration", f"duration {brief(fields['duration'])} should be seconds"
+            ) from None
         if not 1 <= duration <= 3600:
-            raise bad("duration", f"duration {fields['duration']!r} is outside 1..3600 seconds")
+            raise bad(
+                "duration", f"duration {brief(fields['duration'])} is outside 1..3600 seconds"
+            )
     mongolian = _mongolian(fields.get("mongolian"), bad)
     meeting = Meeting(
         title=title,
         start=start,
         end=end,
-        place=_text(fields.get("place")),
-        host=_text(fields.get("host")),
-        attendees=_text(fields.get("attendees")),
+        place=texts["place"],
+        host=texts["host"],
+        attendees=texts["attendees"],
         agenda=agenda,
-        notes=_text(fields.get("notes")),
+        notes=texts["notes"],
         mongolian=mongolian,
     )
-    warnings = tuple(f"unknown key {k!r} ignored" for k in unknown)
+    warnings = tuple(f"unknown key {brief(k)} ignored" for k in unknown[:20])
     return Slide(
         path=rel,
         kind="meeting",

@@ -17,7 +17,7 @@ from pathlib import PurePosixPath
 
 from signage.core.model import ContentError
 from signage.core.yamlsafe import YamlError, load_yaml_text
-from signage.formats.meeting import KEYS
+from signage.formats.meeting import KEYS, forgive_full_width_colons
 
 TEXT_EXTENSIONS = frozenset({".txt", ".md"})
 YAML_EXTENSIONS = frozenset({".yaml", ".yml"})
@@ -42,12 +42,6 @@ _KEY_LINE = re.compile(r"^['\"]?[A-Za-z_\u4e00-\u9fff][\w\u4e00-\u9fff -]{0,30}[
 
 _KIND_LINE = re.compile(
     r"^\s*(?:kind|类型)\s*[:：]\s*['\"]?(?:meeting|会议)['\"]?\s*(?:#.*)?$", re.I
-)
-# A text made of meeting keys alone (formats/meeting.py's, English or Chinese), a title and
-# a time among them, is a meeting even without `kind: meeting`.
-_MEETING_KEY_LINE = re.compile(
-    r"^\s*(" + "|".join(sorted(map(re.escape, KEYS), key=len, reverse=True)) + r")\s*：\s*",
-    re.MULTILINE,
 )
 
 
@@ -160,7 +154,7 @@ def _first_line(text: str) -> str | None:
 
 def _yaml_mapping(text: str) -> Mapping[object, object] | None:
     # A full-width colon after a meeting key is a slip the meeting reader forgives too.
-    fixed = _MEETING_KEY_LINE.sub(lambda m: m.group(0).replace("：", ": ", 1), text)
+    fixed = forgive_full_width_colons(text)
     try:
         loaded = load_yaml_text(fixed)
     except YamlError:

@@ -104,7 +104,7 @@ def _check_not_encrypted(data: bytes) -> None:
     Office 2007+ files with a password are OLE containers holding an EncryptedPackage
     stream; OpenDocument files list encryption data in their manifest. (Old binary .doc
     encryption is only noticed by LibreOffice failing.)"""
-    from signage.formats.word import OLE_MAGIC
+    from signage.formats.word import OLE_MAGIC, check_zip_directory, inflate_member
 
     protected = data.startswith(OLE_MAGIC) and "EncryptedPackage".encode("utf-16-le") in data
     if not protected and data.startswith(b"PK"):
@@ -112,11 +112,12 @@ def _check_not_encrypted(data: bytes) -> None:
         import zipfile
 
         try:
+            check_zip_directory(data)
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 info = archive.getinfo("META-INF/manifest.xml")
-                if info.file_size <= 10_000_000:
-                    protected = b"encryption-data" in archive.read(info)
-        except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError):
+                # Inflated through a counter: a manifest that says 1 KB may inflate to 2 GB.
+                protected = b"encryption-data" in inflate_member(archive, info, 10_000_000)
+        except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError, ContentError):
             pass  # not OpenDocument, or damaged: LibreOffice will say
     if protected:
         raise ContentError(

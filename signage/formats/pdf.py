@@ -9,17 +9,37 @@ mutable object in the project, deliberately: the catalog (reading) and the page 
 (rendering) may run on different threads, and a lock owned by a caller could not cover
 both. Other modules must not call pypdfium2 themselves; they go through this module.
 
-Bounds: memory is bounded by the box (the bitmap is never larger than the box, whatever
-size the page claims), by `MAX_PAGES` and `MAX_PAGE_TEXT_CHARS`; time by a progressive
-render that gives up after `RENDER_TIME_LIMIT_S` and by a deadline on text extraction.
+Bounds. PDFium has no budget of its own: loading a page parses its whole content into
+objects (about 300 bytes each, so a 30 KB file of a million operators takes 300 MB), and
+every compressed stream is inflated whole, however large. What can be bounded here is:
+
+- before PDFium sees the file, `scan_streams` walks the raw bytes for Flate streams and
+  inflates each through a counter, never keeping the output: a drawing stream (page content
+  or form) over `MAX_DRAWING_STREAM_BYTES`, any other over `MAX_STREAM_BYTES`, all of them
+  over `MAX_ALL_STREAMS_BYTES`, or an image that declares more than `MAX_IMAGE_PIXELS`
+  (JBIG2, JPEG and Flate images are decoded whole to be drawn) refuses the PDF as
+  "pdf-too-complex" before anything is decoded for real;
+- after a page is loaded, more than `MAX_PAGE_OBJECTS` objects refuses it before its text
+  is extracted or it is drawn; the text is read up to `MAX_PAGE_TEXT_CHARS`; at most
+  `MAX_PAGES` pages; text extraction stops at a deadline;
+- drawing is bounded by the box (the bitmap is never larger, whatever size the page claims)
+  and by a progressive render that gives up after `RENDER_TIME_LIMIT_S`.
+
+What is left unbounded in-process is the parsing of one page whose content escapes the scan
+(streams with filters other than Flate, or encrypted streams, which the scan cannot
+measure) and the decoding of images PDFium does while drawing. Those fail fast under the
+worker's address-space limit: PDFium aborts on a failed allocation (SIGABRT), which the
+reader's worker reports as a file that broke it, and under its CPU-time limit.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import re
 import threading
 import time
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -37,6 +57,17 @@ PDFIUM_LOCK = threading.RLock()
 MAX_PAGES = 200
 """Pages after this are not shown; a warning says so."""
 MAX_PAGE_TEXT_CHARS = 20_000
+MAX_PAGE_OBJECTS = 300_000
+"""Objects on one page (paths, text runs, images): a detailed map has tens of thousands; at
+about 300 bytes each this keeps a page under 100 MB in PDFium."""
+MAX_DRAWING_STREAM_BYTES = 16_000_000
+"""One page's content (or a form's) inflated: roughly a million drawing operators."""
+MAX_STREAM_BYTES = 64_000_000
+"""Any other compressed stream (fonts, object streams) inflated."""
+MAX_ALL_STREAMS_BYTES = 400_000_000
+"""Every compressed stream but images, inflated, together: the work of the scan itself."""
+MAX_IMAGE_PIXELS = 150_000_000
+"""Pixels an image may declare (PDFium decodes an image whole to draw it: 4 bytes each)."""
 TEXT_TIME_LIMIT_S = 20.0
 """Extracting text is only for timing: past this, the remaining pages get the default time."""
 RENDER_TIME_LIMIT_S = 20.0
@@ -84,10 +115,120 @@ def _open(data: bytes) -> Iterator[Any]:
             pdf.close()
 
 
+def _too_complex(message: str) -> ContentError:
+    return ContentError(message, code="pdf-too-complex")
+
+
+_STREAM_START = re.compile(rb">>[ \t\r\n\f\x00]{0,64}stream(?:\r\n|\n|\r)")
+"""The keyword that starts a stream's data, right after its dictionary."""
+_DICT_WINDOW = 4096
+"""How far back from `stream` its dictionary is looked for."""
+_NOT_DRAWING = (
+    b"/Image", b"/ObjStm", b"/XRef", b"/Metadata", b"/EmbeddedFile", b"/Length1",
+    b"/Length2", b"/Length3", b"/Type1C", b"/CIDFontType0C", b"/OpenType", b"/N ",
+)  # fmt: skip
+"""Markers of streams that are not page content: images, object and xref streams, metadata,
+attachments, fonts (FontFile's /Length1-3, FontFile3's subtypes), ICC profiles (/N)."""
+
+
+def _inflated_size(data: memoryview, start: int, cap: int) -> int | None:
+    """Bytes a Flate stream starting at `start` inflates to, counted up to just past `cap`
+    and never kept; None if the data there is not a Flate stream (another filter first,
+    encrypted, or no stream at all)."""
+    inflater = zlib.decompressobj()
+    total = 0
+    pos = start
+    pending = b""
+    while not inflater.eof:
+        if not pending:
+            if pos >= len(data):
+                break
+            pending = bytes(data[pos : pos + 65536])
+            pos += 65536
+        try:
+            out = inflater.decompress(pending, 1 << 20)
+        except zlib.error:
+            return None if total == 0 else total
+        pending = inflater.unconsumed_tail
+        total += len(out)
+        if total > cap:
+            return total
+    return total
+
+
+_WIDTH = re.compile(rb"/Width\s+(\d{1,12})(?![\d.])(?!\s+\d+\s+R)")
+_HEIGHT = re.compile(rb"/Height\s+(\d{1,12})(?![\d.])(?!\s+\d+\s+R)")
+"""A size given as a number (not as a reference to one, "12 0 R")."""
+
+
+def _declared_pixels(head: bytes) -> int:
+    width = _WIDTH.search(head)
+    height = _HEIGHT.search(head)
+    if width is None or height is None:
+        return 0
+    return int(width.group(1)) * int(height.group(1))
+
+
+def scan_streams(data: bytes) -> None:
+    """Refuse, as "pdf-too-complex", a PDF whose compressed streams inflate past the limits
+    or whose images declare more pixels than can be decoded (see the module docstring).
+
+    The raw bytes are scanned for stream keywords rather than parsed: every stream of a PDF
+    sits in the file as it is (object streams hold objects, never streams), so nothing can
+    hide from the scan but data it cannot inflate, which it leaves to PDFium."""
+    view = memoryview(data)
+    total = 0
+    for match in _STREAM_START.finditer(data):
+        head_start = max(0, match.start() - _DICT_WINDOW)
+        obj = data.rfind(b"obj", head_start, match.start())
+        head = data[obj if obj >= 0 else head_start : match.start() + 2]
+        if b"/Image" in head:
+            pixels = _declared_pixels(head)
+            if pixels > MAX_IMAGE_PIXELS:
+                raise _too_complex(
+                    f"the PDF holds a picture of {pixels / 1e6:.0f} megapixels; more than "
+                    f"{MAX_IMAGE_PIXELS // 1_000_000} is refused"
+                )
+            continue
+        if b"/FlateDecode" not in head:
+            continue
+        drawing = not any(marker in head for marker in _NOT_DRAWING)
+        cap = MAX_DRAWING_STREAM_BYTES if drawing else MAX_STREAM_BYTES
+        size = _inflated_size(view, match.end(), cap)
+        if size is None:
+            continue
+        if size > cap:
+            what = "a page's drawing" if drawing else "a compressed part"
+            raise _too_complex(
+                f"{what} in the PDF unpacks to more than {cap // 1_000_000} MB; refused"
+            )
+        total += size
+        if total > MAX_ALL_STREAMS_BYTES:
+            raise _too_complex(
+                f"the PDF's compressed parts unpack to more than "
+                f"{MAX_ALL_STREAMS_BYTES // 1_000_000} MB; refused"
+            )
+
+
+def _check_objects(page: Any, index: int) -> None:
+    import pypdfium2.raw as pdfium_c
+
+    objects = int(pdfium_c.FPDFPage_CountObjects(page.raw))
+    if objects > MAX_PAGE_OBJECTS:
+        raise _too_complex(
+            f"page {index + 1} of the PDF has {objects:,} drawing objects; more than "
+            f"{MAX_PAGE_OBJECTS:,} is refused (export the page as a picture)"
+        )
+
+
 def _page_text(page: Any) -> str:
     textpage = page.get_textpage()
     try:
-        return str(textpage.get_text_bounded())[:MAX_PAGE_TEXT_CHARS]
+        count = int(textpage.count_chars())
+        if count <= MAX_PAGE_TEXT_CHARS:
+            return str(textpage.get_text_bounded())[:MAX_PAGE_TEXT_CHARS]
+        # Only the start: the text sets the page's time on screen, which is capped anyway.
+        return str(textpage.get_text_range(0, MAX_PAGE_TEXT_CHARS))
     finally:
         textpage.close()
 
@@ -100,6 +241,7 @@ def read_pdf_text(
     The count is capped at MAX_PAGES. `clock` bounds the time spent extracting text."""
     import pypdfium2 as pdfium
 
+    scan_streams(data)
     warnings: list[str] = []
     with _open(data) as pdf:
         with PDFIUM_LOCK:
@@ -128,8 +270,10 @@ def read_pdf_text(
                     texts.append("")
                     continue
                 try:
+                    _check_objects(page, index)
                     texts.append(_page_text(page))
-                except pdfium.PdfiumError:
+                except (pdfium.PdfiumError, AssertionError, IndexError, ValueError):
+                    # pypdfium2 checks its buffers with assert; the text is only for timing.
                     unreadable += 1
                     texts.append("")
                 finally:
@@ -196,6 +340,7 @@ def render_pdf_page(
             ) from None
         bitmap = None
         try:
+            _check_objects(page, index)
             page_w, page_h = page.get_size()
             scale, width, height = _fit(page_w, page_h, box)
             bitmap = pdfium.PdfBitmap.new_native(width, height, pdfium_c.FPDFBitmap_BGR)

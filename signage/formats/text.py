@@ -13,18 +13,30 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import PurePosixPath
 from typing import Any
 
 from signage.core.clock import local_zone, parse_when
 from signage.core.config import Settings
 from signage.core.model import ContentError, Document, Slide, SlideKind
-from signage.core.yamlsafe import YamlError, load_yaml_text
+from signage.core.yamlsafe import YamlError, brief, load_yaml_text
 from signage.formats.structure import structure_text
 
 NOTICE_MAX_CHARS = 400
 """Texts up to this many visible characters are notices unless they say otherwise."""
+MAX_LINES = 100_000
+"""Lines of text (after runs of blank lines are cut to two): a 2 MB report has a few
+thousand; each costs the structure pass microseconds, so a million would cost seconds."""
+_BLANK_RUN = re.compile(r"\n[ \t\u3000\n]*\n")
+"""Line ends with only blank lines between them. One character class rather than a repeated
+group: the regex engine keeps state for every repetition of a group (230 MB for two million
+blank lines), none for a class."""
+
+
+def _two_blank_lines_at_most(run: re.Match[str]) -> str:
+    return "\n\n\n" if run.group().count("\n") > 3 else run.group()
+
 
 _FRONT_KEYS = {
     "title": "title",
@@ -173,29 +185,66 @@ def decode_text(data: bytes) -> tuple[str, str]:
 
 
 _CONTROL = re.compile(
-    r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060\ufeff]"
+    r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060"
+    r"\u2066-\u2069\ufeff]"
 )
+"""Controls, zero-width characters and bidi overrides and isolates: invisible, or turning
+the text around on screen."""
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_UNCOMMON_RUN = re.compile(r"[^\x00-\u02ff\u3000-\u9fff\uac00-\ud7ff\uff00-\uffef]{5,}")
+"""Runs of characters outside Latin, CJK and Hangul: where stacked combining marks can be."""
+MAX_COMBINING = 4
+"""Combining marks kept on one character: Mongolian needs one variation selector, Tibetan
+and Vietnamese two or three; a thousand stacked marks are an attack on the typesetter."""
+
+
+def _cap_combining(run: re.Match[str]) -> str:
+    out: list[str] = []
+    marks = 0
+    for ch in run.group(0):
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me"):
+            marks += 1
+            if marks > MAX_COMBINING:
+                continue
+        else:
+            marks = 0
+        out.append(ch)
+    return "".join(out)
 
 
 def clean_text(text: str) -> str:
-    """Normalise line ends, drop stray control characters, keep full-width spaces."""
+    """Normalise line ends, drop stray control characters, keep full-width spaces.
+
+    Lone surrogates (which no encoder accepts: they would fail the status file and the
+    screen later) become U+FFFD, and stacks of combining marks are cut to MAX_COMBINING."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0c", "\n")
     text = _CONTROL.sub("", text)
+    text = _SURROGATE.sub("\ufffd", text)
+    text = _UNCOMMON_RUN.sub(_cap_combining, text)
     text = text.replace("\u00a0", " ")
     return text
 
 
 # --- dates as staff write them ---------------------------------------------------------------
 
-_WEEKDAY = re.compile(r"[（(]?\s*(?:星期|周|礼拜)[一二三四五六日天]\s*[）)]?")
+_WEEKDAY = re.compile(r"(?:星期|周|礼拜)[一二三四五六日天]")
+_EMPTY_BRACKETS = re.compile(r"[（(]\s*[）)]")
+"""What a weekday taken out of '（星期四）' leaves. Two patterns, each starting at a
+character that cannot be a space: one '[（(]?\\s*(?:星期…)' would rescan a run of spaces
+from every position in it."""
 _CN_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?\s*(.*)$")
 _CN_TIME = re.compile(
-    r"^(上午|下午|晚上|中午|早上|凌晨)?\s*(\d{1,2})\s*(?:[:：点时]\s*(\d{1,2}|半)?\s*分?)$"
+    r"^(上午|下午|晚上|中午|早上|凌晨)?\s*(\d{1,2})\s*(?:[:：点时]\s*(?:(\d{1,2}|半)\s*)?分?)$"
 )
+MAX_WHEN_CHARS = 60
+"""A date and time as staff write it ('2026年12月3日（星期四）下午2:30') is far shorter; a
+longer value is not a date, and the patterns here are never run over one."""
 
 
 def parse_clock(text: str) -> tuple[int, int] | None:
     """'14:30', '下午2:30', '上午9点', '下午3点半' -> (hour, minute); None if not a time."""
+    if len(text) > MAX_WHEN_CHARS:
+        return None
     m = _CN_TIME.match(text.strip())
     if not m:
         return None
@@ -211,7 +260,9 @@ def parse_clock(text: str) -> tuple[int, int] | None:
 
 def iso_when(text: str) -> str:
     """'2026年12月3日（星期四）下午2:30' -> '2026-12-03 14:30'; other text unchanged."""
-    raw = _WEEKDAY.sub(" ", str(text)).strip()
+    if len(text) > MAX_WHEN_CHARS:
+        return text
+    raw = _EMPTY_BRACKETS.sub(" ", _WEEKDAY.sub("", str(text))).strip()
     m = _CN_DATE.match(raw)
     if not m:
         return str(text)
@@ -223,6 +274,17 @@ def iso_when(text: str) -> str:
     if clock is None:
         return str(text)
     return f"{date} {clock[0]:02d}:{clock[1]:02d}"
+
+
+def parse_staff_when(value: object, tz: tzinfo | None, *, end_of_day: bool = False) -> datetime:
+    """A date (and time) from a file, in any way `iso_when` knows; ValueError quoting it
+    briefly. A list or a long text is refused before any pattern or message sees it whole."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError(f"{brief(value)} is not a date like 2026-12-01 or 2026-12-01 09:00")
+    text = str(value)
+    if len(text) > MAX_WHEN_CHARS:
+        raise ValueError(f"{brief(text)} is not a date like 2026-12-01 or 2026-12-01 09:00")
+    return parse_when(iso_when(text), tz, end_of_day=end_of_day)
 
 
 # --- front matter ---------------------------------------------------------------------------
@@ -260,7 +322,13 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
 
 def _key_line(front: str, key: str) -> int:
     for n, raw in enumerate(front.split("\n")):
-        if re.match(rf"^\s*['\"]?{re.escape(key)}['\"]?\s*:", raw):
+        rest = raw.lstrip()
+        rest = rest[1:] if rest[:1] in ("'", '"') else rest
+        if not rest.startswith(key):
+            continue
+        rest = rest[len(key) :]
+        rest = rest[1:] if rest[:1] in ("'", '"') else rest
+        if rest.lstrip().startswith(":"):
             return n + 2  # +1 for 1-based, +1 for the opening ---
     return 1
 
@@ -270,7 +338,7 @@ def parse_front_matter(front: str, settings: Settings) -> FrontMatter:
         data = load_yaml_text(front)
     except YamlError as err:
         line = err.line + 1 if err.line else 1
-        raise ContentError(f"front matter: {err.message}", line, code="yaml-syntax") from None
+        raise ContentError(f"front matter: {err.message}", line, code=err.code) from None
     if data is None:
         return FrontMatter()
     if not isinstance(data, Mapping):
@@ -286,7 +354,7 @@ def parse_front_matter(front: str, settings: Settings) -> FrontMatter:
         key = _FRONT_KEYS.get(str(raw_key).strip().lower(), _FRONT_KEYS.get(str(raw_key)))
         line = _key_line(front, str(raw_key))
         if key is None:
-            warnings.append(f"front matter: unknown key {raw_key!r} ignored (line {line})")
+            warnings.append(f"front matter: unknown key {brief(raw_key)} ignored (line {line})")
             continue
 
         def bad(message: str, line: int = line) -> ContentError:
@@ -294,27 +362,27 @@ def parse_front_matter(front: str, settings: Settings) -> FrontMatter:
 
         if key == "title":
             if value is None or isinstance(value, Mapping | list):
-                raise bad(f"title {value!r} should be text")
+                raise bad(f"title {brief(value)} should be text")
             values["title"] = str(value).strip()
         elif key == "kind":
             kind = {"通知": "notice", "文件": "document", "公告": "notice"}.get(str(value), value)
             if kind not in ("notice", "document"):
-                raise bad(f"kind {value!r} should be notice or document")
+                raise bad(f"kind {brief(value)} should be notice or document")
             values["kind"] = kind
         elif key in ("show_from", "show_until"):
             try:
-                values[key] = parse_when(iso_when(str(value)), tz, end_of_day=key == "show_until")
+                values[key] = parse_staff_when(value, tz, end_of_day=key == "show_until")
             except ValueError as err:
-                raise bad(f"{raw_key}: {err}") from None
+                raise bad(f"{brief(raw_key)}: {err}") from None
         elif key == "duration":
             if isinstance(value, bool) or not isinstance(value, int | float | str):
-                raise bad(f"duration {value!r} should be a number of seconds")
+                raise bad(f"duration {brief(value)} should be a number of seconds")
             try:
                 seconds = float(str(value).strip().rstrip("s秒"))
             except ValueError:
-                raise bad(f"duration {value!r} should be a number of seconds") from None
+                raise bad(f"duration {brief(value)} should be a number of seconds") from None
             if not 1 <= seconds <= 3600:
-                raise bad(f"duration {value!r} is outside 1..3600 seconds")
+                raise bad(f"duration {brief(value)} is outside 1..3600 seconds")
             values["duration"] = seconds
         elif key == "lang":
             lang = _LANGS.get(str(value).strip().lower())
@@ -329,7 +397,7 @@ def parse_front_matter(front: str, settings: Settings) -> FrontMatter:
             elif str(value).strip().lower() in ("no", "false", "否", "0"):
                 values["urgent"] = False
             else:
-                raise bad(f"urgent {value!r} should be true or false")
+                raise bad(f"urgent {brief(value)} should be true or false")
     fm = FrontMatter(**values, warnings=tuple(warnings))
     if fm.show_from and fm.show_until and fm.show_until < fm.show_from:
         raise ContentError(
@@ -362,6 +430,16 @@ def read_text_slide(rel: str, data: bytes, settings: Settings) -> Slide:
     fm = parse_front_matter(front, settings) if front is not None else FrontMatter()
     if not body.strip():
         raise ContentError("the file has no text to show", code="empty-file")
+    # Two blank lines say all that more can; a file of a million of them would otherwise
+    # cost a million lines of structure.
+    body = _BLANK_RUN.sub(_two_blank_lines_at_most, body)
+    lines = body.count("\n") + 1
+    if lines > MAX_LINES:
+        raise ContentError(
+            f"the text has {lines:,} lines; more than {MAX_LINES:,} is refused "
+            "(split it into several files)",
+            code="document-too-large",
+        )
     is_md = PurePosixPath(rel).suffix.lower() == ".md"
     from signage.formats.mongolian import structure_versions
 

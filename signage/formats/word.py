@@ -5,22 +5,36 @@ What a notice looks like in Word: a centred title, headings marked 一、/（一
 right at the end. Those become blocks with roles title / heading / body / signature / date;
 layout does the rest, exactly as for a `.txt`.
 
-The document XML is walked directly (through python-docx's parsed tree) rather than through
-the python-docx object model, so that tracked insertions count, deletions and hidden text
-do not, merged table cells appear once, and an odd attribute value never raises.
+The package is opened here, not by python-docx: a `.docx` is a zip of XML parts, and every
+byte of it is hostile. So:
 
-A `.docx` is a zip: its declared sizes are checked before anything is decompressed, so a
-zip bomb is refused instead of filling memory.
+- parts are inflated through a stream that counts the bytes that actually come out, never
+  trusting the sizes the zip directory declares (a member that says 2 KB and inflates to
+  2 GB stops at the first megabyte over the limit), with limits per part and in total;
+- XML is parsed without DTDs, entity expansion or network access, and counted while it is
+  parsed: past `MAX_PARAGRAPHS`, `MAX_RUNS`, `MAX_TEXT_CHARS` or `MAX_ELEMENTS` the document
+  is refused at once ("document-too-large") instead of being built in memory;
+- relationships are resolved inside the zip only; an external target (a linked picture, a
+  URL) is never fetched, and counts as a picture that is not in the document.
+
+The document XML is then walked directly, so that tracked insertions count, deletions and
+hidden text do not, merged table cells appear once, and an odd attribute value never raises.
+Pictures are found by one function (`_picture_refs`) for reading and for drawing, so the
+number of picture pages planned is the number of pictures there are.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import posixpath
 import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from itertools import groupby
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -37,12 +51,23 @@ from signage.core.model import (
 )
 
 MAX_UNCOMPRESSED_BYTES = 200_000_000
-"""Sum of the declared sizes of all zip entries; python-docx reads them all into memory."""
-MAX_XML_PART_BYTES = 40_000_000
-"""One XML part (the text itself is word/document.xml): lxml needs several times this in
-memory. A 500-page document is about 5 MB."""
+"""Bytes inflated from the zip in one reading, counted as they come out (and the declared
+sizes, checked first, so an honest bomb is refused without inflating anything)."""
+MAX_XML_PART_BYTES = 16_000_000
+"""One XML part (the text itself is word/document.xml). A 500-page document is about 5 MB;
+the parsed tree takes several times this."""
+MAX_PICTURE_BYTES = 40_000_000
 MAX_ZIP_ENTRIES = 5_000
 MAX_IMAGES = 60
+MAX_PARAGRAPHS = 30_000
+"""Paragraphs in document.xml, table cells' included: a 500-page report has about 10,000."""
+MAX_RUNS = 300_000
+MAX_TEXT_CHARS = 500_000
+"""Characters of text (w:t): a 2 MB .txt holds about as many Chinese characters."""
+MAX_ELEMENTS = 3_000_000
+"""XML elements in one part, whatever they are (drawings are verbose, but not this much)."""
+MAX_MARKER_CHARS = 16
+"""A generated list marker ('（一）', '1.1.2.'); a level text of thousands of %1 is not one."""
 MAX_TABLE_DEPTH = 4
 NOTICE_MAX_CHARS = 300
 """A shorter text is a notice (one page if it fits); longer is a paginated document."""
@@ -52,12 +77,16 @@ _R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 _V = "urn:schemas-microsoft-com:vml"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
+_PR = "http://schemas.openxmlformats.org/package/2006/relationships"
+_REL_TYPES = (
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/",
+    "http://purl.oclc.org/ooxml/officeDocument/relationships/",
+)
+"""Transitional and Strict OOXML relationship types: the same names under two prefixes."""
 MAX_TEXTBOX_DEPTH = 3
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-SHOWABLE_IMAGE_TYPES = frozenset(
-    {"image/png", "image/jpeg", "image/jpg", "image/gif", "image/bmp", "image/webp", "image/tiff"}
-)
 ROW_SEPARATOR = "　|　"
 """Between the cells of a table row of three or more columns; two columns read as key：value."""
 
@@ -93,82 +122,297 @@ def _w(tag: str) -> str:
 # --- opening the file safely ----------------------------------------------------------------
 
 
-def _check_container(data: bytes) -> zipfile.ZipFile:
-    """The zip inside a .docx, after the checks that need no decompression."""
-    if data.startswith(OLE_MAGIC):
-        # An OLE compound file: either Office's encryption wrapper or an old binary .doc/.wps.
-        if "EncryptedPackage".encode("utf-16-le") in data:
-            raise ContentError(
-                "the document is protected by a password; save a copy without a password",
-                code="encrypted-document",
-            )
-        # Not damaged at all: the code says what it is, so staff are told to re-save it.
-        raise ContentError(
-            "this is an old Word/WPS file (.doc/.wps) named .docx; save it as .docx again",
-            code="old-word-format",
-        )
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as err:
-        raise ContentError(
-            f"the file is not a readable Word document (damaged or incomplete copy: {err})",
-            code="damaged-document",
-        ) from None
-    infos = archive.infolist()
-    if len(infos) > MAX_ZIP_ENTRIES:
-        raise ContentError(
-            f"the document has {len(infos)} parts inside; more than {MAX_ZIP_ENTRIES} is refused",
-            code="document-too-large",
-        )
-    total = sum(info.file_size for info in infos)
-    if total > MAX_UNCOMPRESSED_BYTES:
-        raise ContentError(
-            f"the document unpacks to {total // 1_000_000} MB; "
-            f"more than {MAX_UNCOMPRESSED_BYTES // 1_000_000} MB is refused",
-            code="document-too-large",
-        )
-    big_xml = next(
-        (i for i in infos if i.filename.endswith(".xml") and i.file_size > MAX_XML_PART_BYTES),
-        None,
+def _too_large(message: str) -> ContentError:
+    return ContentError(message, code="document-too-large")
+
+
+def _damaged(detail: str) -> ContentError:
+    return ContentError(
+        f"the Word document is damaged and cannot be read ({detail})", code="damaged-document"
     )
-    if big_xml is not None:
-        raise ContentError(
-            f"the document's {big_xml.filename} is {big_xml.file_size // 1_000_000} MB; "
-            f"more than {MAX_XML_PART_BYTES // 1_000_000} MB is refused",
-            code="document-too-large",
+
+
+MAX_ZIP_DIRECTORY_BYTES = MAX_ZIP_ENTRIES * 1024
+"""The zip's central directory: an entry is 46 bytes and its name; zipfile builds an object
+for every entry before anything can count them (a million entries: 5 s and 400 MB)."""
+
+
+def check_zip_directory(data: bytes) -> None:
+    """Refuse a zip whose central directory (as its end record says) is larger than
+    MAX_ZIP_DIRECTORY_BYTES, before zipfile reads it. A zip without an end record is left to
+    zipfile, which refuses it as damaged."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+    if end < 0 or end + 22 > len(data):
+        return
+    entries, size = struct.unpack_from("<HI", data, end + 10)
+    zip64 = entries == 0xFFFF or size == 0xFFFFFFFF
+    if zip64 and end >= 20 and data[end - 20 : end - 16] == b"PK\x06\x07":
+        # ZIP64: the real numbers are in the ZIP64 end record the locator points at.
+        (record,) = struct.unpack_from("<Q", data, end - 12)
+        if record + 56 <= len(data) and data[record : record + 4] == b"PK\x06\x06":
+            entries, size = struct.unpack_from("<QQ", data, record + 32)
+            zip64 = False
+    if size > MAX_ZIP_DIRECTORY_BYTES or (entries > MAX_ZIP_ENTRIES and not zip64):
+        raise _too_large(
+            f"the document's zip directory lists {entries:,} parts in {size:,} bytes; "
+            f"more than {MAX_ZIP_ENTRIES:,} parts is refused"
         )
-    if "word/document.xml" not in {info.filename for info in infos} and not any(
-        info.filename.endswith("document.xml") for info in infos
-    ):
+
+
+def inflate_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    """A zip member's bytes, inflated in pieces and counted: never more than `limit`,
+    whatever the zip directory declares. ContentError "document-too-large" past the limit,
+    "damaged-document" for a member that does not inflate to what it says (a CRC mismatch:
+    also what a member declared small that inflates large ends in)."""
+    name = info.filename
+    if info.file_size > limit:
+        raise _too_large(
+            f"the document's {name} is {info.file_size // 1_000_000} MB; "
+            f"more than {limit // 1_000_000} MB is refused"
+        )
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        with archive.open(info) as stream:
+            while True:
+                # read(n) inflates at most n bytes; read() would inflate the whole compressed
+                # stream in one call before looking at its size.
+                chunk = stream.read(1 << 16)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > limit:
+                    raise _too_large(
+                        f"the document's {name} unpacks to more than {limit // 1_000_000} MB; "
+                        "refused"
+                    )
+                chunks.append(chunk)
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        OSError,
+        ValueError,
+        EOFError,
+        NotImplementedError,
+    ) as err:
+        raise _damaged(f"{name}: {err}") from None
+    return b"".join(chunks)
+
+
+@dataclass(frozen=True)
+class _Rel:
+    type: str
+    """The last part of the relationship type: "officeDocument", "styles", "image" …"""
+    target: str | None
+    """The part name inside the zip, or None for an external target or one outside it."""
+
+
+class _Package:
+    """The zip inside a .docx: parts read through counted streams, XML parsed safely."""
+
+    def __init__(self, data: bytes) -> None:
+        if data.startswith(OLE_MAGIC):
+            # An OLE compound file: Office's encryption wrapper or an old binary .doc/.wps.
+            if "EncryptedPackage".encode("utf-16-le") in data:
+                raise ContentError(
+                    "the document is protected by a password; save a copy without a password",
+                    code="encrypted-document",
+                )
+            # Not damaged at all: the code says what it is, so staff are told to re-save it.
+            raise ContentError(
+                "this is an old Word/WPS file (.doc/.wps) named .docx; save it as .docx again",
+                code="old-word-format",
+            )
+        check_zip_directory(data)
+        try:
+            self.zip = zipfile.ZipFile(io.BytesIO(data))
+            infos = self.zip.infolist()
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError) as err:
+            raise ContentError(
+                f"the file is not a readable Word document (damaged or incomplete copy: {err})",
+                code="damaged-document",
+            ) from None
+        if len(infos) > MAX_ZIP_ENTRIES:
+            raise _too_large(
+                f"the document has {len(infos)} parts inside; more than {MAX_ZIP_ENTRIES} "
+                "is refused"
+            )
+        declared = sum(info.file_size for info in infos)
+        if declared > MAX_UNCOMPRESSED_BYTES:
+            raise _too_large(
+                f"the document unpacks to {declared // 1_000_000} MB; "
+                f"more than {MAX_UNCOMPRESSED_BYTES // 1_000_000} MB is refused"
+            )
+        self.parts = {info.filename.lstrip("/"): info for info in infos}
+        self.inflated = 0
+        self._types: tuple[dict[str, str], dict[str, str]] | None = None
+
+    def read(self, name: str, limit: int) -> bytes:
+        """A part's bytes: at most `limit` for this part and MAX_UNCOMPRESSED_BYTES for the
+        whole reading, counted as they are inflated (see `inflate_member`)."""
+        left = MAX_UNCOMPRESSED_BYTES - self.inflated
+        data = inflate_member(self.zip, self.parts[name], min(limit, left))
+        self.inflated += len(data)
+        return data
+
+    def read_head(self, name: str, size: int) -> bytes:
+        """The first `size` bytes of a part (all of it if shorter), inflating no more."""
+        info = self.parts[name]
+        try:
+            with self.zip.open(info) as stream:
+                head = stream.read(size)
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            OSError,
+            ValueError,
+            EOFError,
+            NotImplementedError,
+        ) as err:
+            raise _damaged(f"{name}: {err}") from None
+        self.inflated += len(head)
+        if self.inflated > MAX_UNCOMPRESSED_BYTES:
+            raise _too_large(
+                f"the document unpacks to more than {MAX_UNCOMPRESSED_BYTES // 1_000_000} MB; "
+                "refused"
+            )
+        return head
+
+    def xml(self, name: str, *, body: bool = False) -> Any:
+        """The root element of an XML part, parsed without DTDs, entities or the network and
+        counted as it is parsed (the work budget: see the module docstring)."""
+        from lxml import etree  # type: ignore[import-untyped]
+
+        data = self.read(name, MAX_XML_PART_BYTES)
+        elements = paragraphs = runs = chars = 0
+        p_tag, r_tag, t_tag = _w("p"), _w("r"), _w("t")
+        events = etree.iterparse(
+            io.BytesIO(data),
+            events=("end",),
+            resolve_entities=False,
+            load_dtd=False,
+            no_network=True,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+        )
+        try:
+            for _, el in events:
+                elements += 1
+                if elements > MAX_ELEMENTS:
+                    raise _too_large(
+                        f"the document's {name} has more than {MAX_ELEMENTS:,} XML elements; "
+                        "refused"
+                    )
+                if not body:
+                    continue
+                tag = el.tag
+                if tag == p_tag:
+                    paragraphs += 1
+                    if paragraphs > MAX_PARAGRAPHS:
+                        raise _too_large(
+                            f"the document has more than {MAX_PARAGRAPHS:,} paragraphs; "
+                            "split it into several files"
+                        )
+                elif tag == r_tag:
+                    runs += 1
+                    if runs > MAX_RUNS:
+                        raise _too_large(
+                            f"the document has more than {MAX_RUNS:,} runs of text; "
+                            "split it into several files"
+                        )
+                elif tag == t_tag and el.text:
+                    chars += len(el.text)
+                    if chars > MAX_TEXT_CHARS:
+                        raise _too_large(
+                            f"the document has more than {MAX_TEXT_CHARS:,} characters of text; "
+                            "split it into several files"
+                        )
+            root = events.root
+        except etree.XMLSyntaxError as err:
+            raise _damaged(f"{name}: {err}") from None
+        if root is None:
+            raise _damaged(f"{name} is empty")
+        if root.getroottree().docinfo.internalDTD is not None:
+            raise _damaged(f"{name} declares a DTD, which Word never writes")
+        return root
+
+    def content_type(self, name: str) -> str:
+        if self._types is None:
+            defaults: dict[str, str] = {}
+            overrides: dict[str, str] = {}
+            if "[Content_Types].xml" in self.parts:
+                root = self.xml("[Content_Types].xml")
+                for el in root.iter(f"{{{_CT}}}Default"):
+                    defaults[(el.get("Extension") or "").lower()] = el.get("ContentType") or ""
+                for el in root.iter(f"{{{_CT}}}Override"):
+                    overrides[(el.get("PartName") or "").lstrip("/")] = el.get("ContentType") or ""
+            self._types = (defaults, overrides)
+        defaults, overrides = self._types
+        ext = posixpath.splitext(name)[1].lstrip(".").lower()
+        return (overrides.get(name) or defaults.get(ext) or "").lower()
+
+    def rels(self, source: str) -> dict[str, _Rel]:
+        """The relationships of part `source` ("" for the package), by id. Targets are
+        resolved inside the zip; one that leaves it or is external has target None."""
+        folder, base = posixpath.split(source)
+        rels_name = posixpath.join(folder, "_rels", f"{base}.rels")
+        if rels_name not in self.parts:
+            return {}
+        out: dict[str, _Rel] = {}
+        for el in self.xml(rels_name).iter(f"{{{_PR}}}Relationship"):
+            rid, kind, target = el.get("Id"), el.get("Type") or "", el.get("Target") or ""
+            if not rid:
+                continue
+            name: str | None = None
+            if (el.get("TargetMode") or "").lower() != "external" and "://" not in target:
+                joined = (
+                    target.lstrip("/")
+                    if target.startswith("/")
+                    else (posixpath.join(folder, target))
+                )
+                normal = posixpath.normpath(joined)
+                name = normal if normal in self.parts else None
+            out[rid] = _Rel(kind.rstrip("/").rsplit("/", 1)[-1], name)
+        return out
+
+    def main_part(self) -> str:
+        """The name of the document part (word/document.xml in every file Word writes)."""
+        for rel in self.rels("").values():
+            if rel.type == "officeDocument" and rel.target is not None:
+                return rel.target
+        if "word/document.xml" in self.parts:
+            return "word/document.xml"
         raise ContentError(
             "the file is a zip archive but not a Word document (no document.xml inside)",
             code="damaged-document",
         )
-    return archive
 
 
-def _open_docx(data: bytes) -> Any:
-    """python-docx's Document for `data`, or ContentError in plain words."""
-    _check_container(data)
-    import docx
-    from lxml import etree  # type: ignore[import-untyped]  # python-docx's own parser
+@dataclass(frozen=True)
+class _Opened:
+    package: _Package
+    body: Any
+    styles: Any
+    numbering: Any
+    rels: dict[str, _Rel]
 
-    try:
-        return docx.Document(io.BytesIO(data))
-    except (
-        zipfile.BadZipFile,
-        KeyError,
-        ValueError,
-        etree.LxmlError,
-        OSError,
-        EOFError,
-        AttributeError,
-        TypeError,
-    ) as err:
-        raise ContentError(
-            f"the Word document is damaged and cannot be read ({type(err).__name__}: {err})",
-            code="damaged-document",
-        ) from None
+
+def _open_docx(data: bytes) -> _Opened:
+    """The document's body, styles and numbering, or ContentError in plain words."""
+    package = _Package(data)
+    main = package.main_part()
+    root = package.xml(main, body=True)
+    body = root.find(_w("body"))
+    if body is None:
+        raise _damaged(f"{main} has no body")
+    rels = package.rels(main)
+
+    def related(kind: str) -> Any:
+        name = next((r.target for r in rels.values() if r.type == kind and r.target), None)
+        return package.xml(name) if name is not None else None
+
+    return _Opened(package, body, related("styles"), related("numbering"), rels)
 
 
 # --- styles and numbering -------------------------------------------------------------------
@@ -199,13 +443,11 @@ def _int(value: str | None, default: int = 0) -> int:
 class _Styles:
     """Paragraph properties inherited through basedOn chains, looked up once per style id."""
 
-    def __init__(self, doc: Any) -> None:
+    def __init__(self, root: Any) -> None:
         self._by_id: dict[str, Any] = {}
         self._cache: dict[str, _StyleInfo] = {}
         self._default_id: str | None = None
-        try:
-            root = doc.styles.element
-        except (AttributeError, KeyError, ValueError):
+        if root is None:
             return
         for style in root.iter(_w("style")):
             sid = style.get(_w("styleId"))
@@ -286,14 +528,10 @@ class _Numbering:
     Staff number headings 一、二、 with Word's list feature as often as by typing them; the
     marker must reach the screen, so it is generated here from the level's format."""
 
-    def __init__(self, doc: Any) -> None:
+    def __init__(self, root: Any) -> None:
         self._levels: dict[tuple[str, int], _Level] = {}
         self._counters: dict[str, list[int]] = {}
-        try:
-            from docx.opc.constants import RELATIONSHIP_TYPE as RT
-
-            root = doc.part.part_related_by(RT.NUMBERING).element
-        except (KeyError, ValueError, AttributeError):
+        if root is None:
             return
         abstract: dict[str, dict[int, _Level]] = {}
         for an in root.iter(_w("abstractNum")):
@@ -339,13 +577,19 @@ class _Numbering:
             lv = self._levels.get((num_id, n), level)
             return _format_number(counters[n] or lv.start, lv.fmt)
 
-        text = re.sub(r"%([1-9])", value, level.text)
+        text = _LEVEL_REF.sub(value, level.text[: 4 * MAX_MARKER_CHARS])[:MAX_MARKER_CHARS]
         # A marker ending in a Chinese comma or bracket is followed directly by the text;
         # "1." and the like get a space, as Word shows a tab there.
         return text if text.endswith(("、", "）", ")", "：")) else text + " "
 
 
+_LEVEL_REF = re.compile(r"%([1-9])")
+"""'%1.%2.' in a level's text: the numbers of the levels above and this one."""
+
+
 def _format_number(n: int, fmt: str) -> str:
+    if not 0 <= n <= 100_000:
+        return str(n)  # a start value of a billion is no list a screen shows
     if fmt in (
         "chineseCounting",
         "chineseCountingThousand",
@@ -426,7 +670,6 @@ class _Para:
 @dataclass
 class _Walk:
     items: list[_Para] = field(default_factory=list)
-    images: int = 0
     textboxes: int = 0
     tables: int = 0
 
@@ -466,7 +709,6 @@ def _para_chars(p: Any, styles: _Styles, para_bold: bool | None, walk: _Walk) ->
                     b = rpr.find(_w("b"))
                     if b is not None:
                         bold = _on(b)
-                walk.images += sum(1 for _ in _iter_shown(child, _PICTURE_TAGS))
                 out.extend(_run_chars(child, bool(bold)))
             elif tag in (_w("del"), _w("moveFrom"), _w("pPr")):
                 continue  # deleted text is not visible; properties are not text
@@ -597,8 +839,12 @@ def _cell_chars(tc: Any, styles: _Styles, numbering: _Numbering, walk: _Walk, de
 
 
 def _ends_with_punct(chars: Chars) -> bool:
-    text = "".join(c for c, _ in chars).rstrip()
-    return bool(text) and text[-1] in "。；，、：！？;,.:!?"
+    """Does the text end (before any spaces) with a punctuation mark? Only the tail is
+    looked at: this runs once per paragraph of a cell, over the cell's text so far."""
+    for c, _ in reversed(chars):
+        if c and not c.isspace():
+            return c[-1] in "。；，、：！？;,.:!?"
+    return False
 
 
 def _table_rows(
@@ -649,12 +895,11 @@ def _table_rows(
         yield row, width, texts
 
 
-def _walk(doc: Any) -> _Walk:
-    styles = _Styles(doc)
-    numbering = _Numbering(doc)
+def _walk(doc: _Opened) -> _Walk:
+    styles = _Styles(doc.styles)
+    numbering = _Numbering(doc.numbering)
     walk = _Walk()
-    body = doc.element.body
-    for child in _content_children(body):
+    for child in _content_children(doc.body):
         if child.tag == _w("p"):
             walk.items += _paragraph_items(child, styles, numbering, walk)
         elif child.tag == _w("tbl"):
@@ -729,13 +974,15 @@ def _collapse_spaces(chars: Chars) -> Chars:
 def _spans(chars: Chars) -> tuple[Span, ...]:
     if not any(b for _, b in chars):
         return ()
-    spans: list[Span] = []
-    for c, b in chars:
-        if spans and spans[-1].bold == b:
-            spans[-1] = Span(spans[-1].text + c, b)
-        else:
-            spans.append(Span(c, b))
-    return tuple(spans)
+    # Grouped, then joined once: adding a character at a time to a span's text would copy
+    # the span for every character of a long bold paragraph.
+    return tuple(
+        Span("".join(c for c, _ in group), bold) for bold, group in groupby(chars, key=_bold)
+    )
+
+
+def _bold(char: tuple[str, bool]) -> bool:
+    return char[1]
 
 
 def _text(chars: Chars) -> str:
@@ -759,10 +1006,13 @@ class _Line:
         return _text(self.chars)
 
 
+_HEADING_STYLE = re.compile(r"(?:heading|标题)\s*([1-9])")
+
+
 def _heading_level(line: _Line) -> int | None:
     style = line.para.style
     name = style.name.strip().lower()
-    match = re.fullmatch(r"(?:heading|标题)\s*([1-9])", name)
+    match = _HEADING_STYLE.fullmatch(name)
     if match:
         return min(4, int(match.group(1)))
     if line.para.outline is not None and 0 <= line.para.outline <= 8:
@@ -847,7 +1097,11 @@ def _blocks(lines: list[_Line]) -> list[Block]:
     _mark_signature(lines, roles)
 
     blocks: list[Block] = []
+    titles_only = True
+    """Every block so far is a title: a flag, as asking the blocks at every line is quadratic."""
     for i, ln in enumerate(lines):
+        if blocks:
+            titles_only = titles_only and blocks[-1].role == "title"
         role = roles[i]
         text = ln.text
         if role == "title":
@@ -868,7 +1122,7 @@ def _blocks(lines: list[_Line]) -> list[Block]:
                     not ln.para.table_row
                     and not ln.para.marker
                     and ln.align != "center"
-                    and not _is_salutation(blocks, text)
+                    and not (blocks and titles_only and _is_salutation(text))
                 )
                 blocks.append(
                     Block(
@@ -927,16 +1181,116 @@ def _mark_signature(lines: list[_Line], roles: list[Role]) -> None:
         roles[i] = "signature"
 
 
-def _is_salutation(before: list[Block], text: str) -> bool:
-    """The addressee line right under the title (各村（社区）：) is set flush left."""
+def _is_salutation(text: str) -> bool:
+    """The addressee line (各村（社区）：), set flush left when it is right under the title."""
     from signage.formats.structure import is_salutation
 
-    return bool(before) and all(b.role == "title" for b in before) and is_salutation(text)
+    return is_salutation(text)
 
 
 def _body_align(align: Align | None) -> Align | None:
     """Only a deliberate centre or right is kept; left and justified are the role's default."""
     return align if align in ("center", "right") else None
+
+
+# --- pictures -------------------------------------------------------------------------------
+
+MAX_PICTURE_REFS = 2_000
+"""Picture references looked at; past this the rest are not counted one by one."""
+_PICTURE_HEAD_BYTES = 2_000_000
+"""Enough of a picture for Pillow to read its header (JPEG markers come after EXIF)."""
+
+
+def _picture_refs(body: Any) -> Iterator[tuple[str | None, bool]]:
+    """(relationship id, embedded?) of each picture shown in the body, in document order.
+
+    Not the copies Word keeps in mc:Fallback for older readers, nor pictures in deleted
+    text or in hidden runs: the same rules as the text."""
+    hidden = (_MC_FALLBACK, _w("del"), _w("moveFrom"))
+    for el in body.iter(*_PICTURE_TAGS):
+        shown = True
+        for anc in el.iterancestors():
+            if anc.tag in hidden:
+                shown = False
+                break
+            if anc.tag == _w("r"):
+                vanish = anc.find(f"{_w('rPr')}/{_w('vanish')}")
+                if vanish is not None and _on(vanish):
+                    shown = False
+                    break
+        if not shown:
+            continue
+        embed = el.get(f"{{{_R}}}embed") or el.get(f"{{{_R}}}id")
+        yield (embed, True) if embed else (el.get(f"{{{_R}}}link"), False)
+
+
+@dataclass(frozen=True)
+class _Pictures:
+    names: tuple[str, ...]
+    """Parts of the pictures that are shown, in order, each once."""
+    missing: int = 0
+    """Referenced but not inside the file: linked from outside, or lost."""
+    unshowable: int = 0
+    """Inside, but not a photo format the player shows (EMF/WMF drawings), or damaged."""
+    more: int = 0
+    """Good pictures past MAX_IMAGES."""
+
+    def warnings(self) -> list[str]:
+        out: list[str] = []
+        if self.names:
+            out.append(
+                f"the document contains {len(self.names)} picture(s); "
+                "they are shown as separate pages"
+            )
+        if self.missing:
+            out.append(
+                f"{self.missing} picture(s) the document refers to are not inside the file "
+                "(linked from elsewhere, or lost when it was saved); they are not shown"
+            )
+        if self.unshowable:
+            out.append(
+                f"{self.unshowable} picture(s) are drawings (EMF/WMF) or damaged and are not shown"
+            )
+        if self.more:
+            out.append(f"only the first {MAX_IMAGES} pictures are shown ({self.more} more)")
+        return out
+
+
+def _pictures(doc: _Opened, *, verify: bool) -> _Pictures:
+    """The pictures of an opened document: those embedded in it whose header passes the
+    checks every picture gets (`images.probe_image`, on the first `_PICTURE_HEAD_BYTES`).
+    Reading and drawing both decide this way, so picture n is the same picture for both.
+
+    With `verify` (when reading), each picture kept is also inflated whole, so that a
+    damaged or oversized one refuses the document now rather than failing a page later."""
+    from signage.formats.images import probe_image
+
+    names: list[str] = []
+    seen: set[str] = set()
+    missing = unshowable = more = 0
+    for count, (rid, embedded) in enumerate(_picture_refs(doc.body)):
+        if count >= MAX_PICTURE_REFS:
+            break
+        rel = doc.rels.get(rid) if rid and embedded else None
+        name = rel.target if rel is not None else None
+        if name is None:
+            missing += 1
+            continue
+        if name in seen:
+            continue  # the same picture inserted twice is one picture page
+        seen.add(name)
+        if len(names) >= MAX_IMAGES:
+            more += 1
+            continue
+        try:
+            probe_image(doc.package.read_head(name, _PICTURE_HEAD_BYTES))
+        except ContentError:
+            unshowable += 1
+            continue
+        if verify:
+            doc.package.read(name, MAX_PICTURE_BYTES)
+        names.append(name)
+    return _Pictures(tuple(names), missing, unshowable, more)
 
 
 # --- public ---------------------------------------------------------------------------------
@@ -948,11 +1302,8 @@ def read_docx_document(data: bytes) -> tuple[Document, int, tuple[str, ...]]:
     doc = _open_docx(data)
     walk = _walk(doc)
     blocks = _blocks(_lines(walk))
-    warnings: list[str] = []
-    if walk.images:
-        warnings.append(
-            f"the document contains {walk.images} picture(s); they are shown as separate pages"
-        )
+    pictures = _pictures(doc, verify=True)
+    warnings = pictures.warnings()
     if walk.textboxes:
         warnings.append(
             f"the document has {walk.textboxes} text box(es); their text is shown after the "
@@ -960,14 +1311,14 @@ def read_docx_document(data: bytes) -> tuple[Document, int, tuple[str, ...]]:
         )
     titles = [b.text for b in blocks if b.role == "title"]
     document = Document(title="".join(titles) or None, blocks=tuple(blocks))
-    return document, walk.images, tuple(warnings)
+    return document, len(pictures.names), tuple(warnings)
 
 
 def read_docx_slide(rel: str, data: bytes, settings: Settings) -> Slide:
     """A .docx as a notice (short) or document (long); ContentError if it cannot be read.
 
     A document with pictures but no text gives a Slide with no blocks: its pictures
-    (`docx_images`) are the pages."""
+    (`docx_picture`) are the pages."""
     del settings  # nothing in a .docx depends on the settings yet; kept for the reader shape
 
     document, images, warnings = read_docx_document(data)
@@ -987,29 +1338,22 @@ def read_docx_slide(rel: str, data: bytes, settings: Settings) -> Slide:
     )
 
 
-def docx_images(data: bytes) -> list[bytes]:
-    """The bytes of the pictures in a .docx, in the order they appear, each once.
-
-    Only formats Pillow can open are returned (EMF/WMF drawings are skipped); at most
-    MAX_IMAGES. Raises ContentError like `read_docx_slide`."""
+def docx_picture(data: bytes, index: int) -> bytes:
+    """The bytes of picture `index` (0-based) of a .docx: the same pictures, in the same
+    order, as `read_docx_slide` counted in `Slide.pictures`. Only that one is inflated.
+    ContentError as for reading, and "damaged-document" for an index it does not have."""
     doc = _open_docx(data)
-    part = doc.part
-    seen: set[str] = set()
-    out: list[bytes] = []
-    for el in doc.element.body.iter(*_PICTURE_TAGS):
-        if any(a.tag == _MC_FALLBACK for a in el.iterancestors()):
-            continue  # the same picture again, for readers that do not know the new format
-        rid = el.get(f"{{{_R}}}embed") or el.get(f"{{{_R}}}id")
-        if not rid or rid in seen:
-            continue
-        seen.add(rid)
-        try:
-            image_part = part.related_parts[rid]
-        except KeyError:
-            continue
-        if getattr(image_part, "content_type", "") not in SHOWABLE_IMAGE_TYPES:
-            continue
-        out.append(bytes(image_part.blob))
-        if len(out) >= MAX_IMAGES:
-            break
-    return out
+    names = _pictures(doc, verify=False).names
+    if not 0 <= index < len(names):
+        raise ContentError(
+            f"the document has no picture {index + 1} (it has {len(names)})",
+            code="damaged-document",
+        )
+    return doc.package.read(names[index], MAX_PICTURE_BYTES)
+
+
+def docx_images(data: bytes) -> list[bytes]:
+    """The bytes of every picture `docx_picture` gives, in order (at most MAX_IMAGES, and
+    MAX_UNCOMPRESSED_BYTES in all)."""
+    doc = _open_docx(data)
+    return [doc.package.read(n, MAX_PICTURE_BYTES) for n in _pictures(doc, verify=False).names]

@@ -223,9 +223,10 @@ def _render_picture(
         pil = canvas_img
     else:
         if page.picture is not None:
-            from signage.formats.word import docx_images
+            from signage.formats.word import docx_picture
 
-            data = docx_images(data)[page.picture]
+            # Only the picture this page shows is inflated, through the reader's counter.
+            data = docx_picture(data, page.picture)
         pil = prepare_image(data, (area.w, area.h), page.fit, ground)
     picture = pygame.image.frombytes(pil.tobytes(), pil.size, "RGB")
     surface.blit(picture, (area.x, area.y))

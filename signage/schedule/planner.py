@@ -118,38 +118,71 @@ def why_not_now(
     return None
 
 
+_STAR = "[^/]*"
+_STARS = {"*": ("[^/]*", "[^/]*?"), "**": (".*", ".*?"), "**/": ("(?:.*/)?", "(?:.*?/)??")}
+"""Each wildcard: (its pattern, its lazy pattern)."""
+
+
 def _glob_regex(pattern: str) -> re.Pattern[str]:
-    """A glob under slides/: `*` and `?` stay within one folder, `**` crosses folders."""
-    out = []
+    """A glob under slides/: `*` and `?` stay within one folder, `**` crosses folders.
+
+    Compiled as fnmatch does, so that matching stays linear in the name: a wildcard followed
+    by another takes the least it can, with the run after it, as one atomic group never tried
+    again (where the next wildcard can take up whatever a longer match would have). A naive
+    regex backtracks exponentially on `*a*a*a*a*a*a*a*b` against a long name: the player
+    froze for minutes on such a playlist item."""
+    pieces: list[tuple[str, str]] = []  # ("*" | "**" | "**/" | "", regex)
     i = 0
     while i < len(pattern):
         c = pattern[i]
         if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
+            pieces.append(("**/", ""))
             i += 3
             continue
         if pattern.startswith("**", i):
-            out.append(".*")
+            pieces.append(("**", ""))
             i += 2
             continue
         if c == "*":
-            out.append("[^/]*")
+            pieces.append(("*", ""))
         elif c == "?":
-            out.append("[^/]")
+            pieces.append(("", "[^/]"))
         elif c == "[":
             close = pattern.find("]", i + 2)
             if close == -1:
-                out.append(re.escape(c))
+                pieces.append(("", re.escape(c)))
             else:
                 body = pattern[i + 1 : close]
                 if body.startswith("!"):
                     body = "^" + body[1:]
-                out.append("[" + body.replace("\\", "\\\\") + "]")
+                pieces.append(("", "[" + body.replace("\\", "\\\\") + "]"))
                 i = close + 1
                 continue
         else:
-            out.append(re.escape(c))
+            pieces.append(("", re.escape(c)))
         i += 1
+    stars = [n for n, (star, _) in enumerate(pieces) if star]
+    out: list[str] = []
+    n = 0
+    while n < len(pieces):
+        star, text = pieces[n]
+        if not star:
+            out.append(text)
+            n += 1
+            continue
+        following = [p for p in stars if p > n]
+        run_end = following[0] if following else len(pieces)
+        run = "".join(text for _, text in pieces[n + 1 : run_end])
+        after = pieces[run_end][0] if following else ""
+        # The earliest end is enough when the next wildcard can take whatever a later end
+        # would have skipped: `**` takes anything; `*` after `*` takes a run without "/".
+        literal = "".join(text for _, text in pieces[n + 1 : run_end])
+        safe = after == "**" or (star == after == "*" and "/" not in literal)
+        if following and safe:
+            out.append(f"(?>{_STARS[star][1]}{run})")
+        else:
+            out.append(_STARS[star][0] + run)
+        n = run_end
     return re.compile("".join(out), re.IGNORECASE | re.DOTALL)
 
 

@@ -243,7 +243,7 @@ def check_playlist(rel: str, text: str, tz: tzinfo | None) -> tuple[Playlist | N
     try:
         root = compose_yaml_text(text)
     except YamlError as err:
-        return None, [Problem(rel, err.message, err.line, "yaml-syntax")]
+        return None, [Problem(rel, err.message, err.line, err.code)]
     if root is None:
         return None, [Problem(rel, "the playlist is empty", None, "empty-file")]
     if not isinstance(root, yaml.MappingNode):

@@ -48,6 +48,8 @@ KEY_POLL_S = 0.2
 FIRST_PAGE_WAIT_S = 10.0
 """How long the first frame waits for a worker to make the first page."""
 WAIT_RECHECK_S = 1.0
+DEFER_AFTER_S = 1.0
+"""A page not ready this long after it was due is passed over until it is."""
 VERIFY_INTERVAL_S = 3600.0
 """How often the frame on the glass is read back and compared with what was drawn."""
 STEP_KEYS = {
@@ -359,6 +361,8 @@ class Player:
         self.plan = plan
         self._next_change = self.folder.next_change(now_wall)
         self.preparer.forget_except({(i.slide.path, i.slide.digest) for i in plan.items})
+        if old is None or old.items != plan.items:
+            self.preparer.lay_out_ahead(plan.items, now_wall)
         display_changed = plan.display != self._display_state
         if display_changed:
             self._display_state = plan.display
@@ -395,6 +399,8 @@ class Player:
             if ready is None:
                 if self._waiting_since is None:
                     self._waiting_since = now
+                if now - self._waiting_since >= DEFER_AFTER_S and self._defer(item):
+                    continue  # a slow one waits for its next turn; the others go on
                 if self.rotation.current is None and self._shown_key is None:
                     self._show_idle(fade=False)  # never a black screen while the first is made
                 return
@@ -423,6 +429,15 @@ class Player:
         self._finish_current(now)
         self.rotation.current = None
         self._show_idle(fade)
+
+    def _defer(self, item: PlannedItem) -> bool:
+        """Pass over a slide whose page is still being made, if another can go up instead."""
+        self.preparer.defer(item)
+        if self.rotation.peek() is None:
+            self.preparer.undefer(item)  # it is all there is: better to wait for it
+            return False
+        log.info("%s is still being prepared; it comes next time round", item.slide.path)
+        return True
 
     def _finish_current(self, now: float) -> None:
         cur = self.rotation.current

@@ -54,6 +54,8 @@ class Preparer:
         """(path, digest) -> why that version is passed over."""
         self._pixels: dict[tuple[LayoutKey, int], Pixels] = {}
         self._asked: dict[str, tuple[str, LayoutKey, int, str, str]] = {}
+        self._deferred: set[tuple[str, str]] = set()
+        """(path, digest) of slides passed over while a worker still makes their pages."""
         """Lane key -> ("layout" | "render", layout key, page index, path, digest)."""
 
     def use(self, settings: Settings, version: int) -> None:
@@ -80,9 +82,21 @@ class Preparer:
 
     # --- asking --------------------------------------------------------------------------
 
-    def pages(self, item: PlannedItem, now: datetime) -> tuple[Page, ...] | None:
-        """The slide's pages; () if it cannot be shown; None while a worker lays it out."""
+    def defer(self, item: PlannedItem) -> None:
+        """Treat the slide as not there until its pages and pixels arrive (see Player)."""
+        self._deferred.add((item.slide.path, item.slide.digest))
+
+    def undefer(self, item: PlannedItem) -> None:
+        self._deferred.discard((item.slide.path, item.slide.digest))
+
+    def pages(
+        self, item: PlannedItem, now: datetime, *, soon: bool = True
+    ) -> tuple[Page, ...] | None:
+        """The slide's pages; () if it cannot be shown; None while a worker lays it out.
+        `soon`: the screen needs them next (the job goes ahead of those made in advance)."""
         if (item.slide.path, item.slide.digest) in self._failed:
+            return ()
+        if (item.slide.path, item.slide.digest) in self._deferred:
             return ()
         key = self.key(item, now)
         pages = self._layouts.get(key)
@@ -93,7 +107,10 @@ class Preparer:
         if lane_key not in self._asked:
             self._asked[lane_key] = ("layout", key, 0, item.slide.path, item.slide.digest)
             self._lane.submit(
-                lane_key, Layout(item, self.canvas, self._settings, now), LAYOUT_TIMEOUT_S
+                lane_key,
+                Layout(item, self.canvas, self._settings, now),
+                LAYOUT_TIMEOUT_S,
+                first=soon,
             )
             if self._lane.has_results():  # an inline lane answers at once
                 self.collect()
@@ -123,13 +140,20 @@ class Preparer:
             job = Render(
                 pages[index], slide.path, slide.digest, self._root, self.canvas, self._settings
             )
-            self._lane.submit(lane_key, job, RENDER_TIMEOUT_S)
+            self._lane.submit(lane_key, job, RENDER_TIMEOUT_S, first=True)
             if self._lane.has_results():  # an inline lane answers at once
                 self.collect()
                 return self._failed.get((slide.path, slide.digest)) or self._pixels.pop(
                     (key, index), PENDING
                 )
         return PENDING
+
+    def lay_out_ahead(self, items: tuple[PlannedItem, ...], now: datetime) -> None:
+        """Have every planned slide laid out in advance (behind what the screen needs next),
+        so that when its turn comes only its page is left to draw."""
+        for item in items:
+            if item.slide.kind != "meeting":  # laid out again each minute anyway
+                self.pages(item, now, soon=False)
 
     def waiting(self) -> bool:
         return bool(self._asked)
@@ -144,6 +168,7 @@ class Preparer:
             if asked is None:
                 continue
             what, key, index, path, digest = asked
+            self._deferred.discard((path, digest))
             if key[-1] != self._settings_version:
                 continue  # laid out for settings that have changed since
             result = answer.failure if answer.failure is not None else answer.result

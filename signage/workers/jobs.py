@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import stat as stat_mod
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from typing import Any, Literal
 
 from signage.core.config import Settings, apply_mapping
 from signage.core.model import ContentError, Page, PlannedItem, Playlist, Problem, Slide
-from signage.core.paths import display_path, resolve_inside
+from signage.core.paths import display_path, read_regular_file, resolve_inside
 
 log = logging.getLogger(__name__)
 
@@ -108,44 +107,8 @@ class State:
 
 
 def read_regular(path: Path, limit: int) -> bytes:
-    """A regular file's bytes, at most `limit`; opened without blocking, checked on the open
-    descriptor (a FIFO or device swapped in after a stat never blocks or streams forever)."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-    try:
-        fd = os.open(path, flags)
-    except FileNotFoundError:
-        raise ContentError("the file has disappeared", code="missing") from None
-    except PermissionError:
-        raise ContentError(
-            "the file cannot be read (permission denied)", code="permission-denied"
-        ) from None
-    except OSError as err:
-        raise ContentError(f"the file cannot be read: {err.strerror or err}") from None
-    try:
-        st = os.fstat(fd)
-        if not stat_mod.S_ISREG(st.st_mode):
-            raise ContentError("this is not a regular file", code="not-a-file")
-        if st.st_size > limit:
-            raise ContentError(
-                f"the file is too large ({st.st_size / 1e6:.0f} MB; "
-                f"the limit is {limit / 1e6:.0f} MB)",
-                code="too-large",
-            )
-        chunks: list[bytes] = []
-        size = 0
-        while size <= limit:
-            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        if size > limit:
-            raise ContentError(
-                "the file grew past its size limit while it was read", code="too-large"
-            )
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
+    """A regular file's bytes, at most `limit`, never blocking (core.paths.read_regular_file)."""
+    return read_regular_file(path, limit)
 
 
 def problem_from(rel: str, err: BaseException) -> Problem:
@@ -235,7 +198,7 @@ class ReadSettings:
         except ContentError as err:
             return SettingsResult({}, (problem_from(self.rel, err),), "")
         except YamlError as err:
-            problem = Problem(shown, err.message, err.line, "yaml-syntax")
+            problem = Problem(shown, err.message, err.line, err.code or "yaml-syntax")
             return SettingsResult({}, (problem,), "")
         digest = hashlib.sha256(data).hexdigest()
         if loaded is None:

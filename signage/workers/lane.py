@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from signage.workers.jobs import Failure, Job, Ready, State
+from signage.workers.jobs import Failure, FailureKind, Job, Ready, State
 from signage.workers.limits import EXIT_AFTER_MEMORY_ERROR, Limits
 from signage.workers.wire import HEADER, WireError, dumps, loads_result
 
@@ -55,7 +55,7 @@ class Done:
 
 
 class Lane(Protocol):
-    def submit(self, key: str, job: Job, timeout_s: float) -> int: ...
+    def submit(self, key: str, job: Job, timeout_s: float, *, first: bool = False) -> int: ...
     def cancel(self, key: str) -> None: ...
     def take(self) -> list[Done]: ...
     def has_results(self) -> bool: ...
@@ -144,6 +144,10 @@ class WorkerLane:
         self._tickets = 0
         self._closing = False
         self._workers: dict[int, _Worker] = {}
+        self._starting: dict[int, _Worker] = {}
+        """Workers still on their way to Ready, by slot (close() kills them too)."""
+        self._busy: dict[int, _Worker] = {}
+        """Workers running a job, by slot."""
         self._failures_in_a_row = 0
         self.started = 0
         """Worker processes started so far (the tests and the bench read it)."""
@@ -156,9 +160,10 @@ class WorkerLane:
 
     # --- what the caller uses --------------------------------------------------------------
 
-    def submit(self, key: str, job: Job, timeout_s: float) -> int:
-        """Queue `job` under `key` (a waiting job with the same key is replaced); its ticket."""
-        return self._enqueue(key, job, timeout_s, None).ticket
+    def submit(self, key: str, job: Job, timeout_s: float, *, first: bool = False) -> int:
+        """Queue `job` under `key` (a waiting job with the same key is replaced); its ticket.
+        `first`: ahead of everything waiting (what the screen needs next)."""
+        return self._enqueue(key, job, timeout_s, None, first=first).ticket
 
     def call(self, job: Job, timeout_s: float) -> Any:
         """Run `job` now and return its result, or a Failure. Blocks (one-shot commands)."""
@@ -213,16 +218,24 @@ class WorkerLane:
                 )
             self._queue.clear()
             self._cond.notify_all()
-            workers = list(self._workers.values())
+            workers = [*self._workers.values(), *self._starting.values()]
+            workers += [w for w in self._busy.values() if w not in workers]
         for worker in workers:
             worker.kill()
+        give_up = time.monotonic() + 5.0
         for thread in self._threads:
-            thread.join(10.0)
+            thread.join(max(0.1, give_up - time.monotonic()))
 
     # --- the supervising threads -----------------------------------------------------------
 
     def _enqueue(
-        self, key: str, job: Job, timeout_s: float, waiter: threading.Event | None
+        self,
+        key: str,
+        job: Job,
+        timeout_s: float,
+        waiter: threading.Event | None,
+        *,
+        first: bool = False,
     ) -> _Queued:
         with self._cond:
             if self._closing:
@@ -231,6 +244,8 @@ class WorkerLane:
             queued = _Queued(key, self._tickets, job, max(0.1, timeout_s), waiter)
             self._queue.pop(key, None)
             self._queue[key] = queued
+            if first:
+                self._queue.move_to_end(key, last=False)
             self._cond.notify_all()
             return queued
 
@@ -288,8 +303,8 @@ class WorkerLane:
     def _run(
         self, slot: int, worker: _Worker | None, queued: _Queued
     ) -> tuple[_Worker | None, Done]:
-        def failed(kind: str, detail: str) -> Done:
-            return Done(queued.key, queued.ticket, failure=Failure(kind, detail))  # type: ignore[arg-type]
+        def failed(kind: FailureKind, detail: str) -> Done:
+            return Done(queued.key, queued.ticket, failure=Failure(kind, detail))
 
         if worker is not None and worker.proc.poll() is not None:
             worker.reap()
@@ -299,6 +314,21 @@ class WorkerLane:
             if worker is None:
                 return None, failed("crash", "the worker process could not start (see the log)")
         deadline = time.monotonic() + queued.timeout_s
+        with self._cond:
+            self._busy[slot] = worker
+        try:
+            return self._exchange(worker, queued, deadline, failed)
+        finally:
+            with self._cond:
+                self._busy.pop(slot, None)
+
+    def _exchange(
+        self,
+        worker: _Worker,
+        queued: _Queued,
+        deadline: float,
+        failed: Callable[[FailureKind, str], Done],
+    ) -> tuple[_Worker | None, Done]:
         try:
             assert worker.proc.stdin is not None and worker.proc.stdout is not None
             request = dumps((queued.job, queued.timeout_s * 1.5 + 1.0))
@@ -325,13 +355,14 @@ class WorkerLane:
             return None, failed("crash", f"the worker ended ({how}; {err.strerror or err})")
         worker.jobs += 1
         worker.last_used = time.monotonic()
+        keep: _Worker | None = worker
         if isinstance(result, Failure) and result.kind == "memory":
             worker.reap()  # it exits after a MemoryError
-            worker = None
+            keep = None
         elif worker.jobs >= self._max_jobs:
             worker.kill()
-            worker = None
-        return worker, Done(queued.key, queued.ticket, result=result)
+            keep = None
+        return keep, Done(queued.key, queued.ticket, result=result)
 
     def _start(self, slot: int) -> _Worker | None:
         """A fresh worker that said Ready; None (after logging why) if it could not start."""
@@ -369,6 +400,14 @@ class WorkerLane:
             log.error("cannot start a %s worker (%s): %s", self.name, command[0], err)
             return None
         worker = _Worker(proc, Ready(proc.pid))
+        with self._cond:
+            self._starting[slot] = worker
+            closing = self._closing
+        if closing:
+            worker.kill()
+            with self._cond:
+                self._starting.pop(slot, None)
+            return None
         try:
             assert proc.stdout is not None
             ready = loads_result(
@@ -378,9 +417,15 @@ class WorkerLane:
                 raise WireError("the worker did not say Ready")
         except (TimeoutError, WireError, OSError) as err:
             worker.kill()
+            with self._cond:
+                self._starting.pop(slot, None)
+                if self._closing:
+                    return None
             self._failures_in_a_row += 1
             log.error("a %s worker failed to start: %s", self.name, err)
             return None
+        with self._cond:
+            self._starting.pop(slot, None)
         self._failures_in_a_row = 0
         self.started += 1
         worker.ready = ready
@@ -447,7 +492,7 @@ class InlineLane:
         self._closed = False
         self._wake = wake
 
-    def submit(self, key: str, job: Job, timeout_s: float) -> int:
+    def submit(self, key: str, job: Job, timeout_s: float, *, first: bool = False) -> int:
         self._tickets += 1
         self._done.append(self._run(key, self._tickets, job))
         return self._tickets
