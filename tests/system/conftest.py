@@ -58,6 +58,20 @@ def appliance(image: Image) -> Iterator[VM]:
             vm.stop()
 
 
+@pytest.fixture(scope="module")
+def standard_vga(image: Image) -> Iterator[VM]:
+    """A second lobby machine on QEMU's standard VGA (bochs-drm). test_screen_after_first_boot
+    starts it as soon as the first guest is up, so its boot overlaps the other scenarios."""
+    vm = boot(image, "std")
+    try:
+        yield vm
+    finally:
+        if KEEP:
+            vm.__exit__(None, None, None)
+        else:
+            vm.stop()
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     if TIMINGS:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
