@@ -222,6 +222,9 @@ def test_scripts_pass_shellcheck() -> None:
     scripts = [
         ROOT / "scripts/install",
         ROOT / "scripts/uninstall",
+        ROOT / "scripts/build-wheels",
+        ROOT / "scripts/lock",
+        ROOT / "scripts/system-test",
         ROOT / "systemd/record-security",
     ]
     r = subprocess.run(

@@ -109,12 +109,16 @@ def accelerator() -> str:
     return "tcg"
 
 
-def apt_mirror() -> str:
+def apt_mirror(files: Sequence[Path] | None = None) -> str:
     """The Debian mirror apt is configured with here (deb822 or one-line sources)."""
     override = os.environ.get("SIGNAGE_VM_MIRROR")
-    if override:
+    if override and files is None:
         return override
-    files = [Path("/etc/apt/sources.list"), *sorted(Path("/etc/apt/sources.list.d").glob("*"))]
+    if files is None:
+        files = [
+            Path("/etc/apt/sources.list"),
+            *sorted(Path("/etc/apt/sources.list.d").glob("*")),
+        ]
     for path in files:
         try:
             text = path.read_text(errors="replace")
@@ -133,10 +137,11 @@ def apt_mirror() -> str:
         else:
             for line in text.splitlines():
                 parts = line.split()
-                if len(parts) >= 4 and parts[0] == "deb" and SUITE in parts[2:3]:
-                    uri = parts[1] if not parts[1].startswith("[") else parts[2]
-                    if "security" not in uri:
-                        return uri
+                if parts[:1] != ["deb"]:
+                    continue
+                parts = [p for p in parts[1:] if not (p.startswith("[") or p.endswith("]"))]
+                if len(parts) >= 3 and parts[1] == SUITE and "main" in parts[2:]:
+                    return parts[0]
     return "http://deb.debian.org/debian"
 
 
