@@ -66,7 +66,10 @@ def run(seconds: float, display: str) -> int:
     vm = VM(image, display)
     with vm:
         vm.wait_agent(600)
-        vm.sh("for i in $(seq 300); do systemctl is-active -q signage && break; sleep 1; done")
+        vm.sh(
+            "for i in $(seq 600); do systemctl is-active -q signage && break; sleep 1; done",
+            timeout=660,
+        )
         boot = boot_times(vm)
         assert vm.agent is not None
         vm.sh("systemctl stop signage")
