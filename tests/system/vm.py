@@ -170,13 +170,24 @@ def installer_packages() -> list[str]:
 def checkout_files() -> list[Path]:
     """The files of this checkout that an administrator would copy (tracked and new, not
     ignored), relative to the repository."""
-    out = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO,
-        capture_output=True,
-        check=True,
-        timeout=60,
-    ).stdout
+    try:
+        out = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=REPO,
+            capture_output=True,
+            check=True,
+            timeout=60,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        # Not a git checkout (a copy from a USB stick): everything but what tools make.
+        skip = {".git", ".venv", "out", "build", "__pycache__", ".pytest_cache", ".mypy_cache"}
+        return sorted(
+            p.relative_to(REPO)
+            for p in REPO.rglob("*")
+            if p.is_file()
+            and not skip.intersection(p.relative_to(REPO).parts)
+            and not any(part.endswith(".egg-info") for part in p.parts)
+        )
     return sorted(Path(p) for p in out.decode().split("\0") if p and (REPO / p).is_file())
 
 
