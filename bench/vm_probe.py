@@ -156,14 +156,13 @@ def player(config: str, seconds: float) -> dict[str, object]:
 def fbi(photo: str, seconds: float) -> dict[str, object]:
     unit = "fbi-bench.service"
     sh("systemctl", "reset-failed", unit)
+    # fbi switches to the console it is given and forks into the background there.
     sh(
         "systemd-run",
         f"--unit={unit}",
         "--quiet",
         "-p",
-        "StandardInput=tty-force",
-        "-p",
-        "TTYPath=/dev/tty2",
+        "Type=forking",
         "/usr/bin/fbi",
         "-T",
         "2",
