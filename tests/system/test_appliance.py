@@ -278,8 +278,9 @@ def test_screen_on_standard_vga(standard_vga: VM) -> None:
     vm = standard_vga
     screen = Screen(vm, "std")
     vm.wait_agent(BOOT_S)
-    wait_active(vm, BOOT_S)
+    state = wait_active(vm, BOOT_S)
     match = screen.wait(BOOT_S, label="std-vga")
+    assert state["NRestarts"] == "0", state
     times = boot_times(vm)
     record("std VGA: kernel start to READY=1 (first frame)", times["ready"])
     record("std VGA: service start to READY=1", times["start_to_ready"])
