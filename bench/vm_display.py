@@ -70,6 +70,10 @@ def run(seconds: float, display: str) -> int:
             "for i in $(seq 600); do systemctl is-active -q signage && break; sleep 1; done",
             timeout=660,
         )
+        if vm.sh("systemctl is-active signage", check=False).code != 0:
+            print(vm.sh("systemctl status signage --no-pager -n 60", check=False).out)
+            print("vm_display: the player did not start; nothing measured")
+            return 1
         boot = boot_times(vm)
         assert vm.agent is not None
         vm.sh("systemctl stop signage")
