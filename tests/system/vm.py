@@ -76,7 +76,7 @@ TIMINGS: dict[str, float] = {}
 def record(name: str, seconds: float) -> None:
     """A measured duration, printed at the end and kept in out/system-test/timings.json."""
     TIMINGS[name] = round(seconds, 1)
-    log(f"{name}: {seconds:.1f} s")
+    log(f"{name}: {seconds:g}" if name.endswith("(count)") else f"{name}: {seconds:.1f} s")
 
 
 # --- what the host can do ---------------------------------------------------------------
