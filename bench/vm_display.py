@@ -75,6 +75,7 @@ def run(seconds: float, display: str) -> int:
             print("vm_display: the player did not start; nothing measured")
             return 1
         boot = boot_times(vm)
+        restarts = vm.sh("systemctl show -p NRestarts --value signage").out.strip()
         assert vm.agent is not None
         vm.sh("systemctl stop signage")
         vm.agent.write("/root/vm_probe.py", (REPO / "bench/vm_probe.py").read_bytes())
@@ -106,6 +107,7 @@ def run(seconds: float, display: str) -> int:
         f"first boot: kernel start to first frame (READY=1) {boot['ready']:.1f} s; "
         f"service start to first frame {boot['start_to_ready']:.1f} s"
     )
+    print(f"first boot: the player was restarted {restarts} time(s) before its first frame")
     print(f"bench player: start to first frame {static['start_to_ready_s']:.1f} s")
     s_cpu = static["cpu_percent_median"]
     print(
