@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import fnmatch
 import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from signage.core import paths
 from signage.core.model import ContentError
@@ -40,6 +43,35 @@ def test_temporary_and_hidden_names_are_ignored(name: str) -> None:
 @pytest.mark.parametrize("name", ["通知.txt", "photo.jpg", "a~b.txt", "tmp.txt"])
 def test_ordinary_names_are_not_ignored(name: str) -> None:
     assert not is_ignored(name)
+
+
+# Names built from the patterns' own pieces, so that near misses are common.
+_PIECES = st.sampled_from(
+    [
+        ".",
+        "~",
+        "$",
+        "tmp",
+        "part",
+        "swp",
+        "lock",
+        "#",
+        "thumbs",
+        "db",
+        "desktop",
+        "ini",
+        "sync-conflict-",
+        "通知",
+        "a",
+        "x",
+    ]
+)
+
+
+@given(st.lists(_PIECES, max_size=6).map("".join))
+def test_ignored_names_are_exactly_those_the_patterns_match(name: str) -> None:
+    expected = any(fnmatch.fnmatchcase(name.lower(), p) for p in paths.IGNORED_PATTERNS)
+    assert is_ignored(name) == expected
 
 
 def test_resolve_refuses_escapes(tmp_path: Path) -> None:

@@ -65,10 +65,43 @@ def _star_match(name: str, parts: tuple[str, ...]) -> bool:
     return True
 
 
+def _sorted_patterns() -> tuple[
+    frozenset[str], tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[tuple[str, ...], ...]
+]:
+    """The patterns by shape, so that the common ones are tested by str methods in C: a walk
+    looks at every name of a folder of 20,000 files on the player's loop."""
+    exact: set[str] = set()
+    prefixes: list[str] = []
+    suffixes: list[str] = []
+    inside: list[str] = []
+    other: list[tuple[str, ...]] = []
+    for parts in _IGNORED_PARTS:
+        if len(parts) == 1:
+            exact.add(parts[0])
+        elif len(parts) == 2 and parts[1] == "":
+            prefixes.append(parts[0])
+        elif len(parts) == 2 and parts[0] == "":
+            suffixes.append(parts[1])
+        elif len(parts) == 3 and parts[0] == parts[2] == "":
+            inside.append(parts[1])
+        else:
+            other.append(parts)
+    return frozenset(exact), tuple(prefixes), tuple(suffixes), tuple(inside), tuple(other)
+
+
+_EXACT, _PREFIXES, _SUFFIXES, _INSIDE, _OTHER = _sorted_patterns()
+
+
 def is_ignored(name: str) -> bool:
     """Temporary and hidden names that editors, copiers and Windows leave behind."""
     lowered = name.lower()
-    return any(_star_match(lowered, parts) for parts in _IGNORED_PARTS)
+    return (
+        lowered in _EXACT
+        or lowered.startswith(_PREFIXES)
+        or lowered.endswith(_SUFFIXES)
+        or any(run in lowered for run in _INSIDE)
+        or any(_star_match(lowered, parts) for parts in _OTHER)
+    )
 
 
 def display_path(rel: str) -> str:
@@ -221,6 +254,8 @@ class _Walker:
             return
         except OSError as err:
             self.refuse(rel, f"the folder cannot be read: {err.strerror or err}", "unreadable")
+            return
+        if self.stopped:
             return
         for name, is_dir in sorted(names, key=lambda n: natural_key(n[0])):
             if self.stopped:
