@@ -172,7 +172,9 @@ def _block_columns(
             block.text,
             role="title",
             size=round(size * TITLE_SCALE),
-            color="urgent_text" if urgent else "title",
+            # In the ink of the text, as the Chinese notice's title: the two scripts are set
+            # alike (same size, same brightness), and red is the header band's.
+            color=text_color,
             length=length,
             face=face,
             fonts=fonts,
