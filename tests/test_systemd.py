@@ -105,7 +105,12 @@ def test_main_unit_says_what_the_player_needs() -> None:
     assert "AF_INET" not in one["RestrictAddressFamilies"]
     assert one["CapabilityBoundingSet"] == ""
     assert one["NoNewPrivileges"] == "yes"
-    assert one["SystemCallFilter"] == "~@privileged @resources"
+    assert d["SystemCallFilter"] == [
+        "@system-service",
+        "~@privileged @resources",
+        # The workers bound themselves (limits.py): these must stay allowed, after the deny.
+        "setrlimit prlimit64 setpriority",
+    ]
     assert d["SystemCallFilter"][0] == "@system-service"
     assert "MemoryMax" in one
     assert one["WantedBy"] == "multi-user.target"

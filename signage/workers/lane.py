@@ -439,7 +439,15 @@ class WorkerLane:
                 mine,
             )
         if ready.skipped and self.started == 1:
-            log.info("%s workers run without: %s", self.name, ", ".join(ready.skipped))
+            # Without its memory or CPU limit a worker is bounded only by the service's
+            # cgroup: a hostile file can then take the player down with it.
+            unbounded = {"memory", "cpu"} & set(ready.skipped)
+            log.log(
+                logging.WARNING if unbounded else logging.INFO,
+                "%s workers run without: %s",
+                self.name,
+                ", ".join(ready.skipped),
+            )
         return worker
 
 

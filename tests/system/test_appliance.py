@@ -180,6 +180,17 @@ def test_share_drop_reaches_the_screen(appliance: VM, screen: Screen, tmp_path: 
     assert not is_black(match.picture)
     owner = appliance.sh(f"stat -c '%U:%G %a' '/srv/signage/slides/{NOTICE_DIR}/{NOTICE_NAME}'").out
     assert owner.strip() == "signage-staff:signage 640", owner
+    # The notice was read by a worker process (it stays 30 s after its last job): under the
+    # unit's sandbox it must have bound its own address space and CPU time.
+    pid = wait_active(appliance, BOOT_S)["MainPID"]
+    limits = appliance.sh(
+        f"for c in $(pgrep -P {pid}); do "
+        "grep -E 'Max (address space|cpu time)' /proc/$c/limits; done"
+    ).out
+    assert "Max address space" in limits, f"no worker process found under {pid}"
+    assert all("unlimited" not in line for line in limits.splitlines()), limits
+    journal = appliance.sh("journalctl -b -u signage --no-pager -o cat").out
+    assert "workers run without: memory" not in journal, journal[-3000:]
 
 
 def test_watchdog_restarts_a_hung_player(appliance: VM, screen: Screen) -> None:

@@ -52,16 +52,6 @@ SIZE = (1280, 720)
 # client (systemd-networkd, part of systemd) has no extra package.
 TEST_PACKAGES = ("qemu-guest-agent", "fbi", "procps", "iproute2", "kmod", "e2fsprogs")
 BOOT_PACKAGES = ("systemd-sysv", "udev", "dbus", "linux-image-amd64")
-# TEMPORARY (issue 11): until the player chooses its SDL renderer itself, SDL's default
-# desktop-GL renderer over Mesa's GLES library shows a black screen on KMSDRM. This drop-in
-# goes into the test image only (SIGNAGE_VM_RENDERER_DROPIN=0 leaves it out); remove it
-# when the display rewrite lands.
-RENDERER_DROPIN = (
-    "# TEMPORARY, system test image only: the player does not yet choose its renderer.\n"
-    "[Service]\nEnvironment=SDL_RENDER_DRIVER=opengles2\n"
-)
-
-
 class VMError(RuntimeError):
     pass
 
@@ -318,17 +308,15 @@ def _scaffold(root: Path) -> None:
     )
 
 
-def build_image(*, renderer_dropin: bool | None = None) -> Image:
+def build_image() -> Image:
     """The installed appliance image for this checkout, from the cache when nothing that goes
     into it changed."""
-    if renderer_dropin is None:
-        renderer_dropin = os.environ.get("SIGNAGE_VM_RENDERER_DROPIN", "1") != "0"
     CACHE.mkdir(parents=True, exist_ok=True)
     packages = sorted({*BOOT_PACKAGES, *installer_packages(), *TEST_PACKAGES})
     mirror = apt_mirror()
     base, base_s = _base(packages, mirror)
     files = checkout_files()
-    key = _digest(base.name, checkout_digest(files), f"dropin={renderer_dropin}")
+    key = _digest(base.name, checkout_digest(files))
     out = CACHE / f"appliance-{key}"
     image = Image(
         disk=out / "root.img",
@@ -368,10 +356,6 @@ def build_image(*, renderer_dropin: bool | None = None) -> Image:
         (out / "install.log").write_text(installed)
         # The administrator's copy of the checkout stays, as it would on a lobby machine;
         # the wheels do too (an upgrade scenario re-runs the installer from them).
-        if renderer_dropin:
-            dropin = work / "etc/systemd/system/signage.service.d/50-test-renderer.conf"
-            dropin.parent.mkdir(parents=True, exist_ok=True)
-            dropin.write_text(RENDERER_DROPIN)
         # 4 GiB, sparse: room for content and logs; the file only holds what is written.
         disk = str(image.disk)
         _run(["mkfs.ext4", "-q", "-F", "-L", "root", "-d", str(work), disk, "4G"], timeout=600)
