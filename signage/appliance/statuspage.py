@@ -238,6 +238,10 @@ def status_text(status: Mapping[str, Any], now: datetime) -> str:
         "如果上面的更新时间比现在早了 10 分钟以上，说明播放器没有在运行（例如停电或死机），"
         "请看一下屏幕，必要时联系管理员。改好或删掉有问题的文件后，稍等片刻再打开本页查看。）"
     )
+    out.append(
+        "（不用去大厅：同一个文件夹里的“当前画面.jpg”就是屏幕此刻的样子，屏幕每换一页就更新；"
+        "“今日预览.png”列出今天各个时段要播放的内容。）"
+    )
     out.append("")
 
     has_playlists = isinstance(status.get("playlists_unused"), list | tuple)

@@ -81,6 +81,19 @@ def fetch_content(vm: VM, dest: Path) -> Path:
         if key not in ("state_dir", "status_file", "play_log", "share", "display")
     }
     config["content"] = str(content)
+    # The card of an empty lobby names the share as staff type it (\\host\share): the
+    # guest's own answer, since the host has neither its name nor its smb.conf.
+    address = vm.sh(
+        "/opt/signage/venv/bin/python -c '"
+        "import socket; from pathlib import Path; "
+        "from signage.core.config import load_settings; "
+        "from signage.appliance.samba import staff_share_address; "
+        'settings, _ = load_settings(None, Path("/etc/signage/signage.yaml")); '
+        "print(staff_share_address(settings, socket.gethostname()))'",
+        timeout=60,
+    ).out.strip()
+    if address:
+        config["share"] = {"address": address}
     (dest / "machine.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
     return dest / "machine.yaml"
 

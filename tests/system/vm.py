@@ -52,6 +52,8 @@ SIZE = (1280, 720)
 # client (systemd-networkd, part of systemd) has no extra package.
 TEST_PACKAGES = ("qemu-guest-agent", "fbi", "procps", "iproute2", "kmod", "e2fsprogs")
 BOOT_PACKAGES = ("systemd-sysv", "udev", "dbus", "linux-image-amd64")
+
+
 class VMError(RuntimeError):
     pass
 
