@@ -353,7 +353,7 @@ def _showing_lines(
         out.append(f"  {_show_path(_text(current.get('path')))}{where}")
         since = _parse_time(current.get("since"))
         if since is not None:
-            out.append(f"  从{_short_time(since, now)} 开始显示")
+            out.append(f"  从{short_time(since, now)} 开始显示")
     elif display != "off":
         out.append("  现在没有在播放文件（屏幕显示单位名称和时间）。")
     playlist = _text(status.get("playlist"))
@@ -438,7 +438,7 @@ def _stopped_lines(stopped: Mapping[str, Any], now: datetime) -> list[str]:
     when = _parse_time(stopped.get("at"))
     result = _text(stopped.get("result"))
     why = _STOP_RESULTS.get(result, "原因不明")
-    at = f"在{_short_time(when, now)} " if when is not None else ""
+    at = f"在{short_time(when, now)} " if when is not None else ""
     detail = f"（技术说明：{result}）" if result and result not in ("success", "config") else ""
     if result == "config":
         lines = [f"注意：播放器{at}没有启动：播放机的设置文件有错。"]
@@ -891,7 +891,7 @@ def _problem_lines(
     lines.append(f"     原因：{explain(code, line, path, kept=kept, message=message)}")
     since = _parse_time(problem.get("since"))
     if since is not None:
-        lines.append(f"     发现时间：{_short_time(since, now)}")
+        lines.append(f"     发现时间：{short_time(since, now)}")
     if message:
         where = f"line {line}: " if line else ""
         lines.append(f"     技术说明（给管理员）：{where}{message}")
@@ -943,7 +943,7 @@ def _full_time(moment: datetime, now: datetime) -> str:
     return f"{m.year}年{m.month}月{m.day}日 星期{_WEEKDAYS[m.weekday()]} {m:%H:%M:%S}"
 
 
-def _short_time(moment: datetime, now: datetime) -> str:
+def short_time(moment: datetime, now: datetime) -> str:
     """今天 09:05 / 昨天 17:30 / 12月1日 08:00 / 2025年12月1日 08:00."""
     m = _local(moment, now)
     today = _local(now, now).date()

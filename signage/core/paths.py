@@ -255,9 +255,9 @@ class _Walker:
         except OSError as err:
             self.refuse(rel, f"the folder cannot be read: {err.strerror or err}", "unreadable")
             return
-        if self.stopped:
-            return
-        for name, is_dir in sorted(names, key=lambda n: natural_key(n[0])):
+        # A walk stopped at its limit shows nothing more: no need to sort what it will not use.
+        ordered = [] if self.stopped else sorted(names, key=lambda n: natural_key(n[0]))
+        for name, is_dir in ordered:
             if self.stopped:
                 return
             child, child_rel = os.path.join(path, name), f"{rel}/{name}"

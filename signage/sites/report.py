@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from signage.appliance.statuspage import short_time
 from signage.sites import words
 
 REPORT_JSON = "sync.json"
@@ -243,7 +244,7 @@ def content_lines(report: Mapping[str, Any], now: datetime) -> list[str]:
     if at is None:
         return ["还没有和镇里完整同步过一次，屏幕上可能还没有镇里的内容。"]
     age = words.duration(now - at)
-    lines = [f"最后一次和镇里一致：{words.short_time(at, now)}（{age}以前）。"]
+    lines = [f"最后一次和镇里一致：{short_time(at, now)}（{age}以前）。"]
     need = content.get("need_items")
     if isinstance(need, int) and need > 0:
         lines.append(f"还差 {need} 个文件没有收到。")

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import PurePosixPath
 from typing import Any
 
-from signage.appliance.statuspage import STATUS_TEXT_NAME, explain
+from signage.appliance.statuspage import STATUS_TEXT_NAME, explain, short_time
 from signage.sites import words
 from signage.sites.folders import STATIONS_DIR
 from signage.sites.report import SiteProblem, problem_lines
@@ -226,9 +226,7 @@ def _content_words(entry: Mapping[str, Any], now: datetime) -> str:
     at = words.parse_time(content.get("in_sync_at"))
     if at is None:
         return f"{missing}（还没有完整同步过）"
-    return (
-        f"{missing}，最后一次一致是 {words.short_time(at, now)}（{words.duration(now - at)}以前）"
-    )
+    return f"{missing}，最后一次一致是 {short_time(at, now)}（{words.duration(now - at)}以前）"
 
 
 def summary_text(data: Mapping[str, Any], now: datetime) -> str:
@@ -279,7 +277,7 @@ def _entry_lines(n: int, entry: Mapping[str, Any], now: datetime) -> list[str]:
         out.append("  连接：在线")
     elif seen is not None:
         ago = words.duration(now - seen)
-        out.append(f"  连接：离线，最后联系 {words.short_time(seen, now)}（{ago}以前）")
+        out.append(f"  连接：离线，最后联系 {short_time(seen, now)}（{ago}以前）")
     else:
         out.append("  连接：还没有联系上过")
     out.append(f"  内容：{_content_words(entry, now)}")

@@ -69,20 +69,6 @@ def full_time(moment: datetime, now: datetime) -> str:
     return f"{m.year}年{m.month}月{m.day}日 星期{_WEEKDAYS[m.weekday()]} {m:%H:%M:%S}"
 
 
-def short_time(moment: datetime, now: datetime) -> str:
-    """今天 09:05 / 昨天 17:30 / 12月1日 08:00 / 2025年12月1日 08:00."""
-    m = moment.astimezone(now.tzinfo) if now.tzinfo else moment
-    today = now.date()
-    clock = f"{m:%H:%M}"
-    if m.date() == today:
-        return f"今天 {clock}"
-    if m.date() == today - timedelta(days=1):
-        return f"昨天 {clock}"
-    if m.year == today.year:
-        return f"{m.month}月{m.day}日 {clock}"
-    return f"{m.year}年{m.month}月{m.day}日 {clock}"
-
-
 def duration(delta: timedelta) -> str:
     """How long, in the unit a person would say: 刚刚, 5 分钟, 3 小时, 2 天."""
     seconds = max(0.0, delta.total_seconds())

@@ -8,8 +8,6 @@ pygame.freetype is started only when a font is first opened, so importing this i
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from signage.core.config import Settings
 from signage.core.model import FontRole
+from signage.typeset.fontconfig import tool_output
 from signage.typeset.mongolian import MongolianFace, find_mongolian_face, overrides_of
 
 if TYPE_CHECKING:
@@ -86,22 +85,9 @@ class _Listed:
     styles: tuple[str, ...]
 
 
-def _run(args: Sequence[str]) -> str:
-    exe = shutil.which(args[0])
-    if exe is None:
-        return ""
-    try:
-        done = subprocess.run(
-            [exe, *args[1:]], capture_output=True, text=True, timeout=20, check=False
-        )
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    return done.stdout if done.returncode == 0 else ""
-
-
 def list_installed() -> list[_Listed]:
     """Every face fontconfig knows: file, index, family names, style names."""
-    out = _run(["fc-list", "-f", "%{file}\t%{index}\t%{family}\t%{style}\n"])
+    out = tool_output(["fc-list", "-f", "%{file}\t%{index}\t%{family}\t%{style}\n"])
     faces = []
     for row in out.splitlines():
         parts = row.split("\t")
@@ -139,7 +125,7 @@ def _find(installed: Sequence[_Listed], family: str, style: str) -> FontFace | N
 
 def _face_of_file(path: str) -> FontFace:
     """A font file named in the settings; for a collection, its Simplified Chinese face."""
-    out = _run(["fc-scan", "--format", "%{index}\t%{family}\n", path])
+    out = tool_output(["fc-scan", "--format", "%{index}\t%{family}\n", path])
     faces: list[tuple[int, str]] = []
     for row in out.splitlines():
         number, _, family = row.partition("\t")
@@ -183,7 +169,7 @@ def discover(
                 break
     if "sans" not in chosen and probe_system:
         # Any face that declares Simplified Chinese will do, rather than no text at all.
-        out = _run(["fc-list", "-f", "%{file}\t%{index}\t%{family}\n", ":lang=zh-cn"])
+        out = tool_output(["fc-list", "-f", "%{file}\t%{index}\t%{family}\n", ":lang=zh-cn"])
         for row in sorted(out.splitlines()):
             parts = row.split("\t")
             if len(parts) == 3 and parts[1].isdigit():

@@ -14,13 +14,13 @@ Nothing here opens a window; the face is opened on first use.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+
+from signage.typeset.fontconfig import tool_output
 
 if TYPE_CHECKING:
     import pygame.font
@@ -140,27 +140,14 @@ def mongolian_digits(text: str) -> str:
 # --- the face ----------------------------------------------------------------------------------
 
 
-def _run(args: list[str]) -> str:
-    exe = shutil.which(args[0])
-    if exe is None:
-        return ""
-    try:
-        done = subprocess.run(
-            [exe, *args[1:]], capture_output=True, text=True, timeout=20, check=False
-        )
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    return done.stdout if done.returncode == 0 else ""
-
-
 def find_mongolian_face(override: str | None = None) -> tuple[str, str] | None:
     """(file, family) of the Mongolian face: the configured file or family, else the first
     installed of MONGOLIAN_FAMILIES, else any face fontconfig lists for Mongolian in China."""
     if override and Path(override).is_file():
         return override, Path(override).stem
-    listed = _run(["fc-list", "-f", "%{file}\t%{family}\n", ":lang=mn-cn"])
+    listed = tool_output(["fc-list", "-f", "%{file}\t%{family}\n", ":lang=mn-cn"])
     if not listed:
-        listed = _run(["fc-list", "-f", "%{file}\t%{family}\n"])
+        listed = tool_output(["fc-list", "-f", "%{file}\t%{family}\n"])
     faces: list[tuple[str, tuple[str, ...]]] = []
     for row in sorted(listed.splitlines()):
         path, _, names = row.partition("\t")
