@@ -101,6 +101,10 @@ def run(seconds: float, display: str) -> int:
         static = probe("player", "/etc/signage/bench-static.yaml", str(seconds))
         fades = probe("player", "/etc/signage/bench-fades.yaml", str(seconds))
         fbi = probe("fbi", "/srv/bench-static/slides/photo.jpg", str(seconds))
+        for name, result in (("static", static), ("fades", fades)):
+            if "error" in result:
+                print(f"vm_display: the {name} run failed: {result['error']}")
+                return 1
 
     print(f"VM: QEMU {display}, accel {vm.command()[2]}, {vm.size[0]}x{vm.size[1]}, 2 vCPUs")
     print(

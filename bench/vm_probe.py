@@ -120,6 +120,11 @@ def player(config: str, seconds: float) -> dict[str, object]:
         with contextlib.suppress(OSError):
             sock.recv(4096)
     pid = sh("systemctl", "show", "-p", "MainPID", "--value", unit)
+    if sh("systemctl", "is-active", unit) != "active":
+        sock.close()
+        os.unlink(path)
+        log = sh("journalctl", "-u", unit, "--no-pager", "-n", "40", "-o", "cat")
+        return {"error": f"the player is not running (READY after {ready} s):\n{log}"}
     shares = windows(unit, seconds, beats, sock)
     gaps = [b - a for a, b in itertools.pairwise(beats)]
     memory = cgroup(unit)

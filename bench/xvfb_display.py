@@ -83,6 +83,8 @@ def measure(cmd: list[str], env: dict[str, str], seconds: float) -> dict[str, fl
             "cpu_median": statistics.median(shares),
             "cpu_mean": 100 * total / (time.monotonic() - t_start),
             "rss_mb": sum(status_mb(p, "VmRSS") for p in pids),
+            "rss_main_mb": status_mb(proc.pid, "VmRSS"),
+            "processes": float(len(pids)),
             "hwm_mb": max(status_mb(p, "VmHWM") for p in pids),
         }
     finally:
@@ -155,7 +157,8 @@ def main() -> int:
     for name, r in results.items():
         print(
             f"{name:8} CPU median {r['cpu_median']:.2f} % of a core (mean {r['cpu_mean']:.2f} %), "
-            f"RSS {r['rss_mb']:.0f} MB (peak {r['hwm_mb']:.0f} MB)"
+            f"RSS {r['rss_mb']:.0f} MB in {r['processes']:.0f} process(es) at the end, "
+            f"{r['rss_main_mb']:.0f} MB the main one (peak of any {r['hwm_mb']:.0f} MB)"
         )
     ratio = f"{s['cpu_mean'] / f['cpu_mean']:.0f}x" if f["cpu_mean"] > 0 else "feh at 0"
     print(f"signage/feh: CPU {ratio}, RSS {s['rss_mb'] / max(f['rss_mb'], 0.1):.1f}x")

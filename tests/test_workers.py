@@ -147,6 +147,20 @@ def test_an_idle_worker_goes_away_and_comes_back() -> None:
         lane.close()
 
 
+def test_a_warm_lane_has_a_worker_before_its_first_job() -> None:
+    lane = WorkerLane("warm", LIMITS, processes=2, warm=1)
+    try:
+        give_up = time.monotonic() + 20
+        while not lane.pids and time.monotonic() < give_up:
+            time.sleep(0.05)
+        assert len(lane.pids) == 1 and lane.started == 1  # one started, the other waits
+        first = lane.pids[0]
+        assert lane.call(Probe("echo", 3.0), 30.0) == 3.0
+        assert first in lane.pids and lane.started == 1  # the job went to the warm one
+    finally:
+        lane.close()
+
+
 def test_results_are_unpickled_from_an_allow_list_only() -> None:
     assert loads_result(dumps(Problem("slides/a.txt", "x"))) == Problem("slides/a.txt", "x")
     hostile = pickle.dumps(os.system)  # what a taken-over worker might send back

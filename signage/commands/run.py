@@ -67,6 +67,28 @@ def run_player(
         clock = SystemClock(tz)
         if getattr(args, "at", None):
             clock = ShiftedClock(parse_when(args.at, tz))
+    player_ref: list[Any] = []
+
+    def wake() -> None:
+        if player_ref:
+            player_ref[0].wake()
+
+    # Every content file is read, laid out and rendered in worker processes (signage.workers):
+    # one lane reads files, the other makes the pages that come next; each wakes the loop
+    # when an answer is ready. One worker of each starts now, while the display and the fonts
+    # are opened, so that the first page is not kept waiting for an interpreter.
+    limits = worker_limits(settings)
+    # Two readers: a file that holds one up (until its time limit) does not hold up the rest.
+    read_lane = WorkerLane("read", limits, processes=2, wake=wake, idle_exit_s=30.0, warm=1)
+    # Two for the screen too: a slide slow to lay out holds one, the next pages use the other.
+    screen_lane = WorkerLane("screen", limits, processes=2, wake=wake, idle_exit_s=60.0, warm=1)
+
+    def give_up() -> int:
+        read_lane.close()
+        screen_lane.close()
+        pygame.quit()
+        return 1
+
     try:
         pygame.display.init()
         pygame.font.init()
@@ -82,28 +104,13 @@ def run_player(
         )
     except (pygame.error, NoRendererError) as err:
         print(open_display_error_message(err, os.environ.get("SDL_VIDEODRIVER")), file=sys.stderr)
-        pygame.quit()
-        return 1
+        return give_up()
     try:
         fonts = FontBook.from_settings(settings.fonts)
     except Exception as err:  # no CJK font: say what to install instead of a traceback
         print(f"signage: {err}", file=sys.stderr)
-        pygame.quit()
-        return 1
-    player_ref: list[Any] = []
-
-    def wake() -> None:
-        if player_ref:
-            player_ref[0].wake()
-
-    # Every content file is read, laid out and rendered in worker processes (signage.workers):
-    # one lane reads files, the other makes the pages that come next; each wakes the loop
-    # when an answer is ready.
-    limits = worker_limits(settings)
-    # Two readers: a file that holds one up (until its time limit) does not hold up the rest.
-    read_lane = WorkerLane("read", limits, processes=2, wake=wake, idle_exit_s=30.0)
-    # Two for the screen too: a slide slow to lay out holds one, the next pages use the other.
-    screen_lane = WorkerLane("screen", limits, processes=2, wake=wake, idle_exit_s=60.0)
+        display.close()
+        return give_up()
     folder = ContentFolder(load, clock.monotonic, wake, lane=read_lane)
 
     from signage.appliance.notify import Notifier

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -108,6 +109,10 @@ class Display:
                 errors.append(f"{name}: not built into this SDL")
                 continue
             vsync = name != "software"
+            if name == "software":
+                # Else SDL backs the window's surface with a GL texture where it can (X11):
+                # Mesa and LLVM loaded, 60 MB, to show what shared memory shows for free.
+                os.environ.setdefault("SDL_FRAMEBUFFER_ACCELERATION", "0")
             try:
                 self.renderer = video.Renderer(
                     self.window, index=index, accelerated=-1, vsync=vsync, target_texture=True

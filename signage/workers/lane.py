@@ -129,7 +129,9 @@ class WorkerLane:
         max_jobs: int = 500,
         max_result_bytes: int = 128_000_000,
         python: str = sys.executable,
+        warm: int = 0,
     ) -> None:
+        """`warm`: how many worker processes to start now rather than at the first job."""
         self.name = name
         self.limits = limits
         self._wake = wake
@@ -137,6 +139,7 @@ class WorkerLane:
         self._max_jobs = max_jobs
         self._max_result = max_result_bytes
         self._python = python
+        self._warm = warm
         self._cond = threading.Condition()
         self._queue: OrderedDict[str, _Queued] = OrderedDict()
         self._running: dict[int, _Queued] = {}
@@ -148,6 +151,8 @@ class WorkerLane:
         """Workers still on their way to Ready, by slot (close() kills them too)."""
         self._busy: dict[int, _Worker] = {}
         """Workers running a job, by slot."""
+        self._ready_slots: set[int] = set()
+        """Slots whose worker process is up and waiting for a job."""
         self._failures_in_a_row = 0
         self.started = 0
         """Worker processes started so far (the tests and the bench read it)."""
@@ -259,9 +264,23 @@ class WorkerLane:
 
     def _serve(self, slot: int) -> None:
         worker: _Worker | None = None
+        if slot < self._warm:
+            # A worker's interpreter and imports then overlap the player's own start (the
+            # display, the fonts) instead of delaying the first page.
+            worker = self._start(slot)
+            if worker is not None:
+                with self._cond:
+                    self._workers[slot] = worker
         while True:
             with self._cond:
-                while not self._queue and not self._closing:
+                if worker is not None:
+                    self._ready_slots.add(slot)
+                # A slot with no process leaves a job to a slot whose process is up and
+                # waiting: starting another interpreter would only make the job wait longer.
+                while not self._closing and not (
+                    self._queue
+                    and (worker is not None or len(self._queue) > len(self._ready_slots))
+                ):
                     idle_for = (
                         self._idle_exit_s - (time.monotonic() - worker.last_used)
                         if worker is not None
@@ -270,6 +289,7 @@ class WorkerLane:
                     if idle_for is not None and idle_for <= 0:
                         break
                     self._cond.wait(idle_for)
+                self._ready_slots.discard(slot)
                 if self._closing:
                     return
                 if not self._queue:
@@ -281,6 +301,7 @@ class WorkerLane:
                     retiring = None
                     _, queued = self._queue.popitem(last=False)
                     self._running[slot] = queued
+                    self._cond.notify_all()  # a slot that waited for this one may go now
             if retiring is not None:
                 log.debug("%s worker %d idle; letting it go", self.name, retiring.pid)
                 retiring.kill()
