@@ -101,6 +101,20 @@ def accelerator() -> str:
     return "tcg"
 
 
+TCG_CPU = "Nehalem"
+"""The emulated CPU under TCG: SSE4.2, no AVX. With `-cpu max` (AVX2), QEMU 7.2's emulation
+of the AVX code that Mesa's llvmpipe JIT-compiles crashed the player at its first GL draw
+at most starts after the first (SIGSEGV in SDL_RenderCopy: 4 of 6 restarts, each after up
+to 11 crashes in a row); with this model, none in 5. Real CPUs run that code fine; a Pi has
+no AVX at all. SIGNAGE_VM_CPU chooses another model."""
+
+
+def cpu_model(accel: str) -> str:
+    if accel == "kvm":
+        return "host"
+    return os.environ.get("SIGNAGE_VM_CPU", TCG_CPU).strip() or TCG_CPU
+
+
 def apt_mirror(files: Sequence[Path] | None = None) -> str:
     """The Debian mirror apt is configured with here (deb822 or one-line sources)."""
     override = os.environ.get("SIGNAGE_VM_MIRROR")
@@ -586,7 +600,7 @@ class VM:
         else:
             raise ValueError(f"display {self.display!r}: virtio or std")
         accel = accelerator()
-        cpu = ["-cpu", "host"] if accel == "kvm" else ["-cpu", "max"]
+        cpu = ["-cpu", cpu_model(accel)]
         net = "user,id=n0,restrict=on"
         if self.smb_port:
             net += f",hostfwd=tcp:127.0.0.1:{self.smb_port}-:445"
