@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import shutil
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -220,6 +221,40 @@ def test_fade_draws_intermediate_frames(content: Path, display: None) -> None:
     run_for(player, clock, 12)
     assert current(player) == "slides/b.txt"
     assert player.frames - frames > 2
+
+
+def test_a_renderer_too_slow_to_fade_changes_pages_by_a_cut(
+    display: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pygame._sdl2 import video
+
+    from signage.screen import output
+    from signage.screen.output import Picture
+
+    screen_out = Display((320, 180), True, 0)
+    try:
+        pages = []
+        for colour in ((200, 30, 30), (30, 30, 200)):
+            surface = pygame.Surface((320, 180))
+            surface.fill(colour)
+            pages.append(Picture(video.Texture.from_surface(screen_out.renderer, surface), None))
+        draw = screen_out._draw
+
+        def slow_draw(frame: Picture, under: Picture | None = None) -> None:
+            time.sleep(output.SLOW_FRAME_S * 1.5)  # what llvmpipe did in an emulator
+            draw(frame, under)
+
+        monkeypatch.setattr(screen_out, "_draw", slow_draw)
+        assert screen_out.fade(pages[0], pages[1], 5.0, lambda: True) <= 4  # gave up early
+        assert screen_out.cuts_only
+        started = time.perf_counter()
+        assert screen_out.fade(pages[1], pages[0], 5.0, lambda: True) == 1
+        assert time.perf_counter() - started < 1.0
+        assert screen_out.last is pages[0]
+    finally:
+        pages.clear()
+        gc.collect()
+        screen_out.close()
 
 
 def test_escape_quits_a_window_and_the_combination_quits_full_screen(

@@ -31,6 +31,10 @@ BLEND = 1
 """SDL_BLENDMODE_BLEND: a texture's alpha modulates how it covers what is under it."""
 SOFTWARE_FPS = 30.0
 """A fade drawn by the CPU (software renderer, no vsync) needs no more frames than this."""
+SLOW_FRAME_S = 0.125
+"""A fade whose frames take longer than this (fewer than 8 a second) is a slideshow, not a
+fade: a GL renderer drawing in software on a slow CPU (llvmpipe in an emulator took 2.5
+CPU-seconds a fade). From then on pages change with a cut, which costs one frame."""
 
 
 class NoRendererError(Exception):
@@ -91,6 +95,8 @@ class Display:
         self.vsync = False
         self.readback = True
         """False once the renderer refused to read a frame back (it is then trusted)."""
+        self.cuts_only = False
+        """True once fades proved too slow here (SLOW_FRAME_S): pages then change by a cut."""
         self.renderer: Any = None
         self.last: Picture | None = None
         """What was presented last (what is on the glass)."""
@@ -200,6 +206,9 @@ class Display:
     def fade(self, old: Picture, new: Picture, seconds: float, on_frame: Callable[[], bool]) -> int:
         """Cross-fade from `old` to `new` over `seconds`; `on_frame` runs after each frame
         (heartbeat, keys) and returns False to stop. Returns the frames drawn."""
+        if self.cuts_only:
+            self.show(new)
+            return 1
         rate = self.refresh_hz if self.vsync else min(self.refresh_hz, SOFTWARE_FPS)
         limit = int(seconds * rate) + 2
         start = time.perf_counter()
@@ -213,6 +222,16 @@ class Display:
                 self._draw(new, under=old)
                 self.renderer.present()
                 frames += 1
+                per_frame = (time.perf_counter() - start) / frames
+                if frames >= 3 and per_frame > SLOW_FRAME_S:
+                    log.warning(
+                        "fades take %.0f ms a frame with renderer %s: pages change without "
+                        "them from now on",
+                        1000 * per_frame,
+                        self.renderer_name,
+                    )
+                    self.cuts_only = True
+                    break
                 if not self.vsync:
                     pause = start + frames / rate - time.perf_counter()
                     if pause > 0:
