@@ -222,3 +222,12 @@ def test_read_regular_file_never_blocks_and_reads_no_more_than_the_limit(tmp_pat
     assert read_regular_file(tmp_path / "ok.txt", 5) == b"12345"
     with pytest.raises(ContentError):
         read_regular_file(tmp_path / "ok.txt", 4)
+
+
+def test_a_reason_never_carries_a_dump_of_the_file() -> None:
+    # A zip member named with 60 KB of junk, quoted by the Word reader's complaint.
+    junk = "word/" + "\x00\x87PK\x05\x06" * 10_000
+    err = ContentError(f"the Word document is damaged and cannot be read ({junk})", code="x")
+    assert len(err.message) <= 400 and str(err) == err.message
+    assert err.message.isprintable() and err.message.endswith("…")
+    assert ContentError("第 3 行：缺少冒号").message == "第 3 行：缺少冒号"

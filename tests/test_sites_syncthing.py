@@ -201,7 +201,12 @@ def test_a_notice_reaches_the_screens_its_playlist_names_and_no_other(cluster: C
     # is what keeps it off that screen.
     assert (two.content / only_one).is_file()
     assert only_one not in two.rotation()
-    assert any(e.get("path") == only_one for e in two.status().get("left_out") or [])
+    # On disk before the player has looked at it: its status says so a moment later.
+    wait_for(
+        lambda: any(e.get("path") == only_one for e in two.status().get("left_out") or []),
+        "嘎查二's left_out",
+        *cluster.logs(),
+    )
     # Station-local content stays local, and never goes back to the office.
     put(one.content / "slides/本站/村务公开.txt", "村务公开\n本月收支已张贴。\n")
     time.sleep(3)

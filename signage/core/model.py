@@ -34,10 +34,21 @@ class Problem:
         return f"{where}: {self.message}" if where else self.message
 
 
+MESSAGE_LIMIT = 400
+"""Characters of a ContentError's message: it often quotes the file (a member's name, a
+parser's complaint), and a hostile file must not make the log or 状态.txt a dump of itself."""
+
+
+def _bounded(message: str) -> str:
+    clean = "".join(ch if ch.isprintable() or ch == "\n" else "?" for ch in message)
+    return clean if len(clean) <= MESSAGE_LIMIT else clean[: MESSAGE_LIMIT - 1] + "…"
+
+
 class ContentError(Exception):
     """Raised by readers for bad input; the message names the problem, the caller adds the path."""
 
     def __init__(self, message: str, line: int | None = None, code: str = "") -> None:
+        message = _bounded(message)
         super().__init__(message)
         self.message = message
         self.line = line
