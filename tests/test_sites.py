@@ -143,7 +143,7 @@ def test_content_folder_by_role() -> None:
     assert office["type"] == "sendonly" and office["id"] == folders.CONTENT_FOLDER_ID
     assert [d["deviceID"] for d in office["devices"]] == ["A", "B"]
     assert office["versioning"]["type"] == "" and office["versioning"]["params"] == {}
-    assert office["order"] == "smallestFirst" and office["fsWatcherEnabled"]
+    assert office["order"] == "alphabetic" and office["fsWatcherEnabled"]
     station = folders.content_folder(
         office, role="station", path=Path("/srv/signage"), devices=["B", "A"]
     )

@@ -12,6 +12,7 @@ reported at the station and at the office.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import json
@@ -113,6 +114,11 @@ def photo(width: int, height: int, seed: int) -> bytes:
     return out.getvalue()
 
 
+def playlist_in_use(site: Site) -> str | None:
+    playlist = site.status().get("playlist")
+    return str(playlist) if playlist else None
+
+
 PLAYLISTS = {
     "playlists/各站.yaml": "name: 各站通用\npriority: 0\nitems:\n  - slides: 通知/\n",
     "playlists/嘎查一.yaml": (
@@ -156,6 +162,14 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             for station in (one, two):
                 station.status_file, station.play_log, station.player_log = stack.enter_context(
                     headless_player(station.content, station.state, station.name)
+                )
+            for station in (one, two):
+                # The stations start from the office's playlists, as a running site does.
+                wait_for(
+                    functools.partial(playlist_in_use, station),
+                    f"{station.name}'s playlist",
+                    *station.logs(),
+                    timeout=60.0,
                 )
             yield Cluster(office, one, two)
     finally:

@@ -228,7 +228,10 @@ def content_folder(
         # writes as its own user.
         ignore_perms=True,
     )
-    out["order"] = "smallestFirst"
+    # Name order puts playlists/ and signage.yaml before slides/: a station knows which
+    # files are its own before they arrive. By size, a 50-byte notice for another village
+    # came before the playlist that keeps it off this screen, and played meanwhile.
+    out["order"] = "alphabetic"
     return out
 
 
