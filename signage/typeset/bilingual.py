@@ -192,8 +192,9 @@ def mongolian_pages(
     urgent = slide.urgent
     meta: ColorRole = "urgent_text" if urgent else "muted"
     document = slide.kind == "document"
-    if not zh:
-        pages = vertical_pages(
+
+    def mongolian_pages() -> list[Page]:
+        return vertical_pages(
             mn,
             frame,
             fonts,
@@ -204,6 +205,9 @@ def mongolian_pages(
             seconds=seconds,
             room=page_number_room(frame, face),
         )
+
+    if not zh:
+        pages = mongolian_pages()
         return number_pages([(p, "mn") for p in pages], frame, fonts, face, meta, always=document)
     banner = _banner(mn, zh, frame, fonts, face, floor, slide, seconds)
     if banner is not None:
@@ -211,17 +215,7 @@ def mongolian_pages(
     both = _side_by_side(mn, zh, frame, fonts, face, floor, slide, canvas, settings, now, seconds)
     if both is not None:
         return number_pages([(both, "zh")], frame, fonts, face, meta, always=document)
-    mn_pages = vertical_pages(
-        mn,
-        frame,
-        fonts,
-        face,
-        floor,
-        document=document,
-        urgent=urgent,
-        seconds=seconds,
-        room=page_number_room(frame, face),
-    )
+    mn_pages = mongolian_pages()
     zh_pages = layout_slide(
         _chinese_slide(slide, zh, slide.kind), canvas, fonts, settings, now, duration
     )
