@@ -481,6 +481,9 @@ class Agent:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.conn: _JsonSocket | None = None
+        self._syncs: set[int] = set()
+        """Tokens of every guest-sync sent: an agent that starts while a sync from an earlier,
+        abandoned attempt is still in the channel answers it late, after ours."""
 
     def connect(self, timeout: float) -> None:
         """Waits until the agent in the guest answers (after a boot or a reset)."""
@@ -490,7 +493,8 @@ class Agent:
             self.close()
             try:
                 self.conn = _JsonSocket(self.path, 5)
-                token = random.randrange(1, 1 << 30)
+                token = random.randrange(1 << 20, 1 << 30)  # never an agent's file handle
+                self._syncs.add(token)
                 self.conn.send({"execute": "guest-sync", "arguments": {"id": token}})
                 while True:
                     answer = self.conn.receive(5)
@@ -514,6 +518,8 @@ class Agent:
             message["arguments"] = arguments
         self.conn.send(message)
         answer = self.conn.receive(timeout)
+        while isinstance(answer.get("return"), int) and answer["return"] in self._syncs:
+            answer = self.conn.receive(timeout)
         if "error" in answer:
             raise VMError(f"guest agent {command}: {answer['error']}")
         return answer.get("return")
