@@ -54,10 +54,9 @@ from signage.typeset.mongolian import (
     words,
 )
 from signage.typeset.vertical import (
-    GUTTER_EM,
     Column,
-    columns_width,
     document_columns,
+    fit_beside,
     is_footer,
     number_pages,
     page_number_room,
@@ -314,40 +313,39 @@ def _side_by_side(
     largest at which both fit one page."""
     body = frame.body
     urgent = slide.urgent
-    scales = URGENT_SCALES if urgent else NOTICE_SCALES
     chinese = _chinese_slide(slide, zh, "document")
-    for scale in scales:
-        size = max(floor, round(floor * scale))
-        cols = document_columns(mn, size, body.h, face, fonts, urgent=urgent)
-        mn_w = columns_width(cols, face)
-        gutter = GUTTER_EM * size
-        zh_w = body.w - mn_w - gutter
-        if zh_w < 8 * size:
-            continue
-        area = Rect(round(body.x + mn_w + gutter), body.y, round(zh_w), body.h)
-        zh_pages = layout_slide(chinese, canvas, fonts, settings, now, None, body=area, floor=size)
-        if len(zh_pages) != 1:
-            continue
-        zh_lines = [ln for ln in zh_pages[0].lines if not is_footer(ln, frame)]
-        if not zh_lines:
-            continue
-        # Both halves centred as one group, each centred from top to bottom.
-        zh_top = min(ln.y for ln in zh_lines)
-        zh_bottom = max(ln.y + ln.size for ln in zh_lines)
-        zh_left = min(ln.x for ln in zh_lines)
-        zh_right = max(ln.x + ln.width for ln in zh_lines)
-        group = (zh_right - body.x) - (zh_left - (body.x + mn_w + gutter))
-        shift_x = (body.w - group) / 2
-        dy = body.y + (body.h - (zh_bottom - zh_top)) / 2 - zh_top
-        dx = shift_x - (zh_left - (body.x + mn_w + gutter))
-        moved = [_moved(ln, dx, dy) for ln in zh_lines]
-        span = max((c.length for c in cols), default=0.0)
-        mn_lines = place_columns(cols, body.x + shift_x, body.y + (body.h - span) / 2, span, face)
-        lines = [*mn_lines, *moved]
-        time = seconds if seconds is not None else page_seconds(reading_units(lines))
-        style: PageStyle = "urgent" if urgent else "notice"
-        return Page(style=style, duration=float(time), lines=tuple(lines))
-    return None
+    fit = fit_beside(
+        URGENT_SCALES if urgent else NOTICE_SCALES,
+        floor,
+        body,
+        face,
+        lambda size: document_columns(mn, size, body.h, face, fonts, urgent=urgent),
+        lambda area, size: layout_slide(
+            chinese, canvas, fonts, settings, now, None, body=area, floor=size
+        ),
+    )
+    if fit is None:
+        return None
+    zh_lines = [ln for ln in fit.page.lines if not is_footer(ln, frame)]
+    if not zh_lines:
+        return None
+    # Both halves centred as one group, each centred from top to bottom.
+    start = body.x + fit.width + fit.gutter
+    zh_top = min(ln.y for ln in zh_lines)
+    zh_bottom = max(ln.y + ln.size for ln in zh_lines)
+    zh_left = min(ln.x for ln in zh_lines)
+    zh_right = max(ln.x + ln.width for ln in zh_lines)
+    group = (zh_right - body.x) - (zh_left - start)
+    shift_x = (body.w - group) / 2
+    dy = body.y + (body.h - (zh_bottom - zh_top)) / 2 - zh_top
+    dx = shift_x - (zh_left - start)
+    moved = [_moved(ln, dx, dy) for ln in zh_lines]
+    span = max((c.length for c in fit.columns), default=0.0)
+    top = body.y + (body.h - span) / 2
+    lines = [*place_columns(fit.columns, body.x + shift_x, top, span, face), *moved]
+    time = seconds if seconds is not None else page_seconds(reading_units(lines))
+    style: PageStyle = "urgent" if urgent else "notice"
+    return Page(style=style, duration=float(time), lines=tuple(lines))
 
 
 def _moved(line: Line, dx: float, dy: float) -> Line:

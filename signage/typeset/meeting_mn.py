@@ -13,14 +13,14 @@ from datetime import datetime
 
 from signage.core.config import Settings
 from signage.core.model import Block, ColorRole, Line, Meeting, Page, PageStyle, Role, Slide
-from signage.typeset.canvas import Rect, frame_for
+from signage.typeset.canvas import frame_for
 from signage.typeset.fonts import FontBook
 from signage.typeset.layout import body_floor_px, layout_slide, page_seconds
 from signage.typeset.mongolian import MongolianFace, mongolian_digits
 from signage.typeset.vertical import (
-    GUTTER_EM,
     Column,
     columns_width,
+    fit_beside,
     number_pages,
     page_number_room,
     place_columns,
@@ -30,6 +30,13 @@ from signage.typeset.vertical import (
 )
 
 FIELD_ORDER = ("title", "place", "host", "attendees", "agenda", "notes")
+MEETING_SCALES = (1.3, 1.2, 1.1, 1.0)
+"""A meeting's sizes step down less far than a notice's: its fields are short."""
+
+
+def _meeting_sizes(f: int) -> tuple[int, int, int]:
+    """Title, time and place, the rest."""
+    return (round(f * 1.5), round(f * 1.25), f)
 
 
 def when_digits(m: Meeting) -> str:
@@ -106,24 +113,24 @@ def bilingual_meeting_pages(
     chinese = replace(slide, body=replace(m, mongolian=()))
     seconds = duration if duration is not None else slide.duration
     meta: ColorRole = "urgent_text" if urgent else "muted"
-    for scale in (1.3, 1.2, 1.1, 1.0):
-        f = max(floor, round(floor * scale))
-        sizes = (round(f * 1.5), round(f * 1.25), f)
-        cols = _columns(m, sizes, body.h, face, fonts, urgent)
-        reserved = columns_width(cols, face)
-        gutter = GUTTER_EM * f
-        area_w = body.w - reserved - gutter
-        if area_w < 8 * f:
-            continue
-        area = Rect(round(body.x + reserved + gutter), body.y, round(area_w), body.h)
-        zh = layout_slide(chinese, canvas, fonts, settings, now, duration, body=area, floor=f)
-        if len(zh) != 1:
-            continue
-        zh_lines = [ln for ln in zh[0].lines if not (ln.role == "meta" and ln.y >= frame.footer.y)]
+    fit = fit_beside(
+        MEETING_SCALES,
+        floor,
+        body,
+        face,
+        lambda f: _columns(m, _meeting_sizes(f), body.h, face, fonts, urgent),
+        lambda area, f: layout_slide(
+            chinese, canvas, fonts, settings, now, duration, body=area, floor=f
+        ),
+    )
+    if fit is not None:
+        zh_lines = [
+            ln for ln in fit.page.lines if not (ln.role == "meta" and ln.y >= frame.footer.y)
+        ]
         # The Mongolian at the sizes the Chinese took, if it still fits its part.
-        cols = _columns(m, _sizes_of(zh_lines, f), body.h, face, fonts, urgent)
-        if columns_width(cols, face) > reserved + 0.5 * f:
-            cols = _columns(m, sizes, body.h, face, fonts, urgent)
+        cols = _columns(m, _sizes_of(zh_lines, fit.size), body.h, face, fonts, urgent)
+        if columns_width(cols, face) > fit.width + 0.5 * fit.size:
+            cols = list(fit.columns)
         span = max((c.length for c in cols), default=0.0)
         lines = [*place_columns(cols, body.x, body.y + (body.h - span) / 2, span, face), *zh_lines]
         time = seconds if seconds is not None else page_seconds(reading_units(lines))

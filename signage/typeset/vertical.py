@@ -12,12 +12,12 @@ through typeset/mongolian.py.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
 from signage.core.model import Block, ColorRole, Glyphs, Line, Page, PageStyle, Role
-from signage.typeset.canvas import Frame
+from signage.typeset.canvas import Frame, Rect
 from signage.typeset.fonts import EM_TOP, FontBook
 from signage.typeset.layout import NOTICE_SCALES, TITLE_SCALE, URGENT_SCALES, page_seconds
 from signage.typeset.mongolian import (
@@ -251,6 +251,43 @@ def document_columns(
         out.extend(cols)
         prev = block.role
     return out
+
+
+@dataclass(frozen=True)
+class Beside:
+    """Mongolian columns at the left of the body and one Chinese page in what is left."""
+
+    size: int
+    columns: Sequence[Column]
+    width: float
+    """Of the columns, gutter not included: the Chinese starts at body.x + width + gutter."""
+    gutter: float
+    page: Page
+
+
+def fit_beside(
+    scales: Sequence[float],
+    floor: int,
+    body: Rect,
+    face: MongolianFace,
+    columns: Callable[[int], Sequence[Column]],
+    chinese: Callable[[Rect, int], Sequence[Page]],
+) -> Beside | None:
+    """The largest of `scales` (times the floor size) at which the Mongolian columns
+    `columns(size)` and, beside them, the Chinese `chinese(area, size)` both fit one page;
+    None when no size does (the two then go on pages of their own)."""
+    for scale in scales:
+        size = max(floor, round(floor * scale))
+        cols = columns(size)
+        width = columns_width(cols, face)
+        gutter = GUTTER_EM * size
+        rest = body.w - width - gutter
+        if rest < 8 * size:  # under eight characters a line, Chinese reads as a stutter
+            continue
+        pages = chinese(Rect(round(body.x + width + gutter), body.y, round(rest), body.h), size)
+        if len(pages) == 1:
+            return Beside(size, cols, width, gutter, pages[0])
+    return None
 
 
 def columns_width(cols: Sequence[Column], face: MongolianFace) -> float:
