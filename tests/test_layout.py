@@ -466,3 +466,25 @@ def test_no_page_but_the_last_under_60_percent_when_breaks_allow(kinds: list[str
         assert not (page[-1].line.role == "heading" and page[-1].keep_with_next)
     if len(rows) >= 3 and len(pages) > 1:
         assert len(pages[-1]) >= MIN_LAST_PAGE_LINES, [len(p) for p in pages]
+
+
+def test_a_meeting_that_fits_but_for_its_last_lines_leading_stays_on_one_page(
+    fonts: FontBook,
+) -> None:
+    """Two agenda items at 1920x1080 came to 2 px more than the body by the count of every
+    line's pitch, and the agenda went to a second page on its own; only ink has to fit.
+    However many items, a one-page meeting's lines stay inside the body."""
+    head = (
+        "kind: meeting\n标题: 全镇安全生产工作会议\n时间: 2026-12-03 14:30\n"
+        "地点: 镇政府三楼会议室\n主持: 张三\n参加人员: 各村书记、主任，镇直各部门负责人\n"
+    )
+    now = datetime(2026, 12, 2, 10, 0, tzinfo=TZ)  # "明天下午 14:30" is shown too
+    body = frame_for(LANDSCAPE).body
+    for n in range(6):
+        agenda = "议程:\n" + "".join(f"  - 第{k + 1}项工作部署\n" for k in range(n)) if n else ""
+        slide = read_meeting_slide("slides/m.yaml", (head + agenda).encode(), SETTINGS)
+        pages = layout_slide(slide, LANDSCAPE, fonts, SETTINGS, now)
+        if n == 2:
+            assert len(pages) == 1
+        if len(pages) == 1:
+            assert max(ln.y + ln.size for ln in content(pages[0])) <= body.y + body.h, n

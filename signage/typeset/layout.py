@@ -895,8 +895,11 @@ def _layout_meeting(
         size = max(floor, round(floor * scale))
         rows = rows_at(size, compact=compact)
         height = _height(rows)
-        if height <= body.h:
-            top = body.y + (body.h - height) / 2
+        # The last line's leading is white below it: a meeting 2 px over by that count
+        # otherwise went to a second page holding only its agenda.
+        ink = height - max(0.0, rows[-1].pitch - rows[-1].line.size) if rows else height
+        if ink <= body.h:
+            top = body.y + max(0.0, (body.h - height) / 2)
             style: PageStyle = "urgent" if urgent else "meeting"
             return _finish(
                 [_place(rows, top)], style, frame, fonts, duration, slide, color=page_color
