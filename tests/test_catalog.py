@@ -1096,3 +1096,27 @@ def test_background_with_no_settling_has_no_grace(root: Path, no_thread_left: No
         assert catalog.problems["slides/photo.jpg"].code == "image-truncated"
     finally:
         catalog.close()
+
+
+def test_a_flood_of_files_is_looked_at_a_little_per_call(root: Path) -> None:
+    """With a budget, one update looks at files for about that long and leaves the rest for
+    the next calls, which the catalog asks for at once (deadline 0.0); all arrive in the end.
+    Without one (check, preview, the first scan) everything is looked at in one call."""
+    catalog = make(root)
+    catalog.scan(0.0)
+    names = [f"slides/堆/{i}.txt" for i in range(400)]
+    for rel in names:
+        write(root / rel, f"notice {rel}", age=60)
+    catalog.update(names[:300], 1.0, budget_s=0.0)
+    assert catalog.next_settle_deadline() == 0.0  # more to look at: come back at once
+    calls = 1
+    while catalog.next_settle_deadline() == 0.0:
+        catalog.update([], 1.0, budget_s=0.0)
+        calls += 1
+        assert calls < 10_000
+    assert calls > 10  # a zero budget looks at one file a call (and settles one)
+    catalog.update([], 1.0 + SETTLE)
+    assert set(catalog.slides) == set(names)
+    again = make(root)
+    again.scan(0.0)
+    assert set(again.slides) == set(names)

@@ -42,6 +42,7 @@ import bisect
 import dataclasses
 import errno
 import logging
+import math
 import os
 import stat as stat_mod
 import time
@@ -88,6 +89,12 @@ MANY_CHANGES = 2000
 CROWDED_FOLDER = 200
 """So many changed files in one folder in one batch: the folder is walked (and its limits
 checked) rather than each file taken on its own."""
+LOOK_BUDGET_S = 0.1
+"""Time one `update` may spend looking at files when given a budget (the player's loop does);
+what is left waits in a backlog for the next call. A folder of 20,000 files arriving at once
+otherwise held the loop, and the watchdog's heartbeat with it, for seconds."""
+NATURAL_ORDER_MAX = 2000
+"""Files due to be read at once that are still put in natural name order (2 before 10)."""
 RENAME_WINDOW_S = 10.0
 """How long a vanished file's signature is remembered, to recognise it under a new name."""
 COPY_GRACE_S = 15.0
@@ -210,6 +217,8 @@ class Catalog:
         self._raw: dict[str, MetaFile] = {}
         self._problems: dict[str, tuple[Problem, Signature | None]] = {}
         self._pending: dict[str, _Pending] = {}
+        self._backlog: dict[str, bool] = {}
+        """Files still to look at (path -> first scan?), in the order they are to be looked at."""
         self._holds: dict[str, _Hold] = {}
         self._root_problem: Problem | None = None
         self._walk_problems: dict[str, Problem] = {}
@@ -292,6 +301,8 @@ class Catalog:
 
         0.0 (long past) when a reader has results waiting to be taken in.
         """
+        if self._backlog and self._root_problem is None:
+            return 0.0
         deadlines: list[float] = []
         if self._background:
             reading = self._reader.next_deadline()
@@ -324,17 +335,27 @@ class Catalog:
         self._collect(now, keep=present)
         if present:
             self._scan_all(now)
-            self._settle(now)
+            self._look_at_backlog(now, math.inf)
+            self._settle(now, math.inf)
             if first and self._background and self._reading:
                 self._reader.wait_idle(self._first_scan_wait_s)
                 self._collect(now, keep=True)
         return self._commit()
 
-    def update(self, changed: Iterable[str], now_mono: float | None = None) -> bool:
+    def update(
+        self,
+        changed: Iterable[str],
+        now_mono: float | None = None,
+        *,
+        budget_s: float | None = None,
+    ) -> bool:
         """Take in a batch of changed paths (files or folders; "" = everything) and settle.
 
         Call with an empty batch at `next_settle_deadline()`. True if anything visible changed.
+        With `budget_s`, files are looked at for about that long (by the performance
+        counter) and the rest on later calls, `next_settle_deadline()` saying when.
         """
+        until = math.inf if budget_s is None else time.perf_counter() + budget_s
         now = self._clock() if now_mono is None else now_mono
         self._begin_pass(now)
         was_missing = self._root_problem is not None or not self._scanned
@@ -343,14 +364,25 @@ class Catalog:
             paths = {""}  # one walk, with its limits, is quicker than this many looks
         present = self._check_root()
         self._collect(now, keep=present)
+        if not present:
+            self._backlog.clear()  # looked at now, every file would seem gone; a rescan follows
+        elif was_missing or "" in paths:
+            self._scan_all(now)
+        elif paths:
+            for rel in self._expand(paths):
+                self._backlog.setdefault(rel, False)
         if present:
-            if was_missing or "" in paths:
-                self._scan_all(now)
-            else:
-                for rel in self._expand(paths):
-                    self._note(rel, now, first=False)
-            self._settle(now)
+            self._look_at_backlog(now, until)
+            self._settle(now, until)
         return self._commit()
+
+    def _look_at_backlog(self, now: float, until: float) -> None:
+        while self._backlog:
+            rel = next(iter(self._backlog))
+            first = self._backlog.pop(rel)
+            self._note(rel, now, first=first)
+            if time.perf_counter() > until:
+                return
 
     def _begin_pass(self, now: float) -> None:
         self._real_root = os.path.realpath(self.root)
@@ -416,8 +448,8 @@ class Catalog:
         present = set(on_disk)
         for rel in self._known() - present:
             self._forget(rel)
-        for rel in on_disk:
-            self._note(rel, now, first=first)
+        # Every file is looked at again, in walk order: what was waiting is in the walk.
+        self._backlog = dict.fromkeys(on_disk, first)
 
     def _expand(self, paths: Iterable[str]) -> list[str]:
         """Changed paths -> the files to look at: a folder stands for everything under it.
@@ -454,7 +486,7 @@ class Catalog:
                 self._set_walk_problems(rel, walk.problems)
                 out.update(walk.files)
         known_set = set(known)
-        return sorted(out, key=lambda rel: (rel not in known_set, order_key(rel)))
+        return sorted(out, key=lambda rel: (rel not in known_set, rel))
 
     def _in_refused_folder(self, rel: str) -> bool:
         """Is the file inside a folder the walk refused (too many files, a link loop …)? An
@@ -595,10 +627,17 @@ class Catalog:
         self._stop_reading(rel)
         self._set_problem(rel, refusal.problem, None)
 
-    def _settle(self, now: float) -> None:
-        for rel, pending in sorted(self._pending.items(), key=lambda item: order_key(item[0])):
-            if now < self._due(pending):
-                continue
+    def _settle(self, now: float, until: float) -> None:
+        due = [rel for rel, pending in self._pending.items() if now >= self._due(pending)]
+        # Read in name order, so a rotation's first files come first; a flood of thousands
+        # is taken in plain code-point order (cheap), a little at a time.
+        due.sort(key=order_key if len(due) <= NATURAL_ORDER_MAX else None)
+        for rel in due:
+            if time.perf_counter() > until:
+                return  # the rest are due still, so the next call comes at once
+            pending = self._pending.get(rel)
+            if pending is None:
+                continue  # settled along with another (a rename, a refused folder)
             kind = file_kind(rel)
             look = self._look(rel)
             if kind is None or look is None:

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from signage.content.catalog import Catalog
+from signage.content.catalog import LOOK_BUDGET_S, Catalog
 from signage.content.quarantine import Quarantine
 from signage.content.reading import Reader
 from signage.core.config import Settings, with_content
@@ -100,12 +100,12 @@ class ContentFolder:
 
     def update(self, paths: Iterable[str]) -> bool:
         """Take a batch of changed root-relative paths from the watcher ("" = everything)."""
-        changed = self.catalog.update(set(paths), self._monotonic())
+        changed = self.catalog.update(set(paths), self._monotonic(), budget_s=LOOK_BUDGET_S)
         return self._refresh_meta() or changed
 
     def settle(self) -> bool:
         """Called when a settle deadline passes: files that went quiet are taken now."""
-        changed = self.catalog.update((), self._monotonic())
+        changed = self.catalog.update((), self._monotonic(), budget_s=LOOK_BUDGET_S)
         return self._refresh_meta() or changed
 
     def next_deadline(self) -> float | None:
