@@ -180,6 +180,8 @@ class PlayLog:
             pages=pages,
         )
         line = json.dumps(rec.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n"
+        # A lone surrogate (a name that was not UTF-8) would stop the write, and the player.
+        line = line.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         target = self.directory / log_file_name(when_start.date())
         try:
             self.directory.mkdir(parents=True, exist_ok=True)

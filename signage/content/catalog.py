@@ -67,7 +67,9 @@ from signage.core.paths import (
     PLAYLISTS_DIR,
     SLIDES_DIR,
     display_path,
+    gbk_guess,
     is_ignored,
+    is_unicode_name,
     natural_key,
     walk_files,
 )
@@ -562,6 +564,12 @@ class Catalog:
         if not stat_mod.S_ISREG(st.st_mode):
             # A FIFO or device would block or never end when read.
             return refuse("this is not a regular file", "not-a-file")
+        if not is_unicode_name(rel):
+            return refuse(
+                "the file name is not UTF-8 (a name from an old zip or a USB stick written on "
+                f"an older Windows); read as GBK it says {gbk_guess(rel)!r}: rename the file",
+                "name-encoding",
+            )
         return (st.st_size, st.st_mtime_ns, st.st_ino)
 
     def _current_signature(self, rel: str) -> Signature | None:

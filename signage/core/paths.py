@@ -104,9 +104,31 @@ def is_ignored(name: str) -> bool:
     )
 
 
+def is_unicode_name(rel: str) -> bool:
+    """False for a name whose bytes were not UTF-8: Python hands them over as lone surrogates,
+    which no file, log or screen can write, so such a file is refused, never shown."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def gbk_guess(rel: str) -> str:
+    """The name as it most likely read on the Windows PC it came from (GBK), for a reason."""
+    return "/".join(
+        part
+        if is_unicode_name(part)
+        else part.encode("utf-8", "surrogateescape").decode("gb18030", "replace")
+        for part in rel.split("/")
+    )
+
+
 def display_path(rel: str) -> str:
-    """A relative path as text that is always printable (GBK-named files arrive as surrogates)."""
-    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    """A relative path as text that is always printable: a name whose bytes are not UTF-8
+    (GBK from an old zip or USB stick, handed over as surrogates) as GBK would read it, so
+    staff recognise their file in 状态.txt."""
+    return rel if is_unicode_name(rel) else gbk_guess(rel)
 
 
 def folder_depth(rel: str) -> int:
