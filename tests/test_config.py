@@ -4,7 +4,12 @@ from pathlib import Path
 
 import pytest
 
-from signage.core.config import Settings, load_settings, parse_size, with_content
+from signage.core.config import (
+    Settings,
+    load_settings,
+    parse_size,
+    with_content,
+)
 from signage.core.model import Problem
 from signage.formats.registry import MAX_TEXT_BYTES
 from signage.workers.jobs import ReadSettings, State
@@ -169,3 +174,18 @@ def test_the_last_good_copy_is_found_in_the_state_directories_given(tmp_path: Pa
     (state / LAST_GOOD_NAME).write_text("contnet: /srv/kept\n", "utf-8")
     _, problems = load_settings(None, machine, state_dirs=[state])
     assert not config_usable(problems)
+
+
+def test_a_machine_configuration_saved_as_unicode_in_notepad_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_bytes("screen: 大厅\r\ncontent: /srv/signage\r\n".encode("utf-16"))
+    values, problems, _ = read_machine_config(path)
+    assert problems == []
+    assert values is not None and values["screen"] == "大厅"
+
+
+def test_the_contents_signage_yaml_saved_as_unicode_is_read(tmp_path: Path) -> None:
+    (tmp_path / "signage.yaml").write_bytes("organisation: 青山镇人民政府\r\n".encode("utf-16"))
+    result = ReadSettings(str(tmp_path), "signage.yaml", MAX_TEXT_BYTES).run(State())
+    assert result.problems == ()
+    assert result.values["organisation"] == "青山镇人民政府"

@@ -274,6 +274,21 @@ def test_read_playlist_from_file_in_gbk(tmp_path: Path) -> None:
     assert playlist.items[0].slides == "通知/"
 
 
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "gbk"])
+def test_read_playlist_as_notepad_saves_it(tmp_path: Path, encoding: str) -> None:
+    """Notepad's 另存为 offers ANSI (GBK), UTF-8 (with a BOM) and Unicode (UTF-16 with one)."""
+    (tmp_path / "playlists").mkdir()
+    text = "name: 大厅\r\nitems: [通知/]\r\n"
+    data = text.encode(encoding)
+    if encoding in ("utf-16-le", "utf-16-be"):  # the BOM written the way Notepad does
+        data = "\ufeff".encode(encoding) + data
+    (tmp_path / "playlists" / "大厅.yaml").write_bytes(data)
+    playlist, problems = read_playlist(tmp_path, "playlists/大厅.yaml", TZ)
+    assert problems == []
+    assert playlist is not None
+    assert (playlist.name, playlist.items[0].slides) == ("大厅", "通知/")
+
+
 def test_read_playlist_refuses_a_path_outside(tmp_path: Path) -> None:
     playlist, problems = read_playlist(tmp_path, "../outside.yaml", TZ)
     assert playlist is None

@@ -34,6 +34,7 @@ from signage.core.yamlsafe import (
     compose_yaml_text,
     node_line,
     node_value,
+    yaml_text,
 )
 
 DEFAULT_MACHINE_CONFIG = Path("/etc/signage/signage.yaml")
@@ -433,13 +434,9 @@ def read_machine_config(path: Path) -> tuple[dict[str, Any] | None, list[Problem
         )
     if len(raw) > MAX_YAML_BYTES:
         return None, [Problem(source, f"too large ({len(raw)} bytes)", None, MACHINE_PROBLEM)], raw
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = raw.decode("gb18030")
-        except UnicodeDecodeError:
-            return None, [Problem(source, "not UTF-8 text", None, MACHINE_PROBLEM)], raw
+    text = yaml_text(raw)
+    if text is None:
+        return None, [Problem(source, "not UTF-8 text", None, MACHINE_PROBLEM)], raw
     try:
         root = compose_yaml_text(text)
     except YamlError as err:

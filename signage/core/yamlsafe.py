@@ -205,6 +205,27 @@ def _parse(text: str, step: Callable[[_BoundedLoader], Any]) -> Any:
         loader.dispose()
 
 
+def yaml_text(raw: bytes) -> str | None:
+    """The text of a YAML file as Windows editors save it; None if it is not text.
+
+    Notepad's "Unicode" is UTF-16 with a byte-order mark, its "UTF-8" has one too and its
+    "ANSI" is GBK on a Chinese PC; WPS writes UTF-8. A UTF-16 file read as GBK would be
+    refused as "not text", which sends staff to change the wrong thing.
+    """
+    encodings: tuple[str, ...]
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings = ("utf-16",)
+    else:
+        encodings = ("utf-8-sig", "gb18030")
+    for encoding in encodings:
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return text.lstrip("\ufeff")
+    return None
+
+
 def load_yaml_text(text: str) -> Any:
     """Parse one YAML document; YamlError carries a plain message and the 1-based line."""
     return _parse(text, lambda loader: loader.get_single_data())
@@ -223,13 +244,9 @@ def load_yaml_file(path: Path) -> Any:
         raise YamlError(
             f"cannot read the file: {err.message}", code=err.code or YAML_SYNTAX
         ) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = raw.decode("gb18030")
-        except UnicodeDecodeError:
-            raise YamlError("the file is not text (neither UTF-8 nor GBK)") from None
+    text = yaml_text(raw)
+    if text is None:
+        raise YamlError("the file is not text (neither UTF-8, UTF-16 nor GBK)")
     return load_yaml_text(text)
 
 

@@ -24,7 +24,13 @@ import yaml
 from signage.core.clock import parse_when
 from signage.core.model import ContentError, Fit, Playlist, PlaylistItem, Problem, TimeWindow
 from signage.core.paths import read_bytes_limited, resolve_inside
-from signage.core.yamlsafe import YamlError, compose_yaml_text, node_line, node_value
+from signage.core.yamlsafe import (
+    YamlError,
+    compose_yaml_text,
+    node_line,
+    node_value,
+    yaml_text,
+)
 
 MAX_PLAYLIST_BYTES = 1_000_000
 MAX_ITEMS = 2000
@@ -319,23 +325,13 @@ def parse_playlist(rel: str, text: str, tz: tzinfo | None) -> Playlist:
     return playlist
 
 
-def decode_text(data: bytes) -> str | None:
-    """UTF-8 (with or without BOM), else GBK/GB18030 as Notepad and WPS save it; None if neither."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
-
-
 def check_playlist_bytes(
     rel: str, data: bytes, tz: tzinfo | None
 ) -> tuple[Playlist | None, list[Problem]]:
     """`check_playlist` for a file's bytes; the digest is then the SHA-256 of the bytes."""
-    text = decode_text(data)
+    text = yaml_text(data)
     if text is None:
-        message = "the file is not text (neither UTF-8 nor GBK)"
+        message = "the file is not text (neither UTF-8, UTF-16 nor GBK)"
         return None, [Problem(rel, message, None, "not-text")]
     playlist, problems = check_playlist(rel, text, tz)
     if playlist is not None:

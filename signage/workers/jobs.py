@@ -185,15 +185,16 @@ class ReadSettings:
 
     def run(self, state: State) -> SettingsResult:
         from signage.core.config import CONTENT_FIELDS
-        from signage.core.yamlsafe import YamlError, load_yaml_text
-        from signage.schedule.playlist import decode_text
+        from signage.core.yamlsafe import YamlError, load_yaml_text, yaml_text
 
         shown = display_path(self.rel)
         try:
             data = read_regular(resolve_inside(Path(self.root), self.rel), self.max_bytes)
-            text = decode_text(data)
+            text = yaml_text(data)
             if text is None:
-                raise ContentError("the file is not text (neither UTF-8 nor GBK)", code="not-text")
+                raise ContentError(
+                    "the file is not text (neither UTF-8, UTF-16 nor GBK)", code="not-text"
+                )
             loaded = load_yaml_text(text)
         except ContentError as err:
             return SettingsResult({}, (problem_from(self.rel, err),), "")
