@@ -90,3 +90,22 @@ def test_chinese_written_times() -> None:
     assert isinstance(slide.body, Meeting)
     assert slide.body.start == datetime(2026, 12, 3, 14, 30, tzinfo=TZ)
     assert slide.body.end == datetime(2026, 12, 3, 16, 0, tzinfo=TZ)
+
+
+@pytest.mark.parametrize(
+    "when", ["2026-12-03", '"2026-12-03"', "2026年12月3日（星期四）", "2026/12/3"]
+)
+def test_a_start_without_a_time_is_refused_naming_the_field(when: str) -> None:
+    """Read as midnight it said "明天上午 0:00" and was gone on the meeting's own morning."""
+    data = f"kind: meeting\n标题: 周例会\n时间: {when}\n地点: 二楼\n".encode()
+    with pytest.raises(ContentError) as err:
+        read_meeting_slide("slides/m.yaml", data, SETTINGS)
+    assert err.value.code == "meeting-field" and err.value.line == 3
+    assert "without a time" in err.value.message
+
+
+def test_a_start_at_midnight_written_out_is_kept() -> None:
+    data = b"kind: meeting\ntitle: Night shift\nstart: 2026-12-03 00:00\n"
+    slide = read_meeting_slide("slides/m.yaml", data, SETTINGS)
+    assert isinstance(slide.body, Meeting)
+    assert slide.body.start == datetime(2026, 12, 3, 0, 0, tzinfo=TZ)

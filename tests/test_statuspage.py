@@ -626,6 +626,7 @@ def _real_messages() -> list[tuple[str, str]]:
         "kind: meeting\n时间: 2026-12-03 14:30\n",
         "kind: meeting\n标题: 会\n",
         "kind: meeting\n标题: 会\n时间: 2026年12月 下午\n",
+        "kind: meeting\n标题: 会\n时间: 2026年12月3日\n",
         "kind: meeting\n标题: 会\n时间: 2026-12-03 14:30\n结束时间: 傍晚\n",
         "kind: meeting\n标题: 会\n时间: 2026-12-03 14:30\n结束时间: 2026-12-03 13:00\n",
         "kind: meeting\n标题: 会\n时间: 2026-12-03 14:30\nduration: 9999\n",
@@ -674,6 +675,10 @@ def test_every_detailed_reason_matches_a_message_the_package_gives() -> None:
             "第 3 行：开会时间写成了“2026年12月 下午”，播放器认不出来。请写成“2026-12-03 14:30”",
         ),
         ("end '傍晚' is not a time like 16:00 or 2026-12-03 16:00", "结束时间写成了“傍晚”"),
+        (
+            "start '2026/12/3' is a day without a time: write when it begins, like …",
+            "第 3 行：开会时间只写了日期“2026/12/3”，没有写几点开始",
+        ),
     ],
 )
 def test_a_meeting_reason_names_the_field_and_the_forms(message: str, expected: str) -> None:

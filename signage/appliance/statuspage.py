@@ -569,6 +569,12 @@ DETAILED: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ),
     (
         "meeting-field",
+        re.compile(rf"start {_VALUE} is a day without a time"),
+        "{line}开会时间只写了日期{value}，没有写几点开始。请写成“2026-12-03 14:30”"
+        "或“2026年12月3日 下午2:30”这样，加上几点几分。",
+    ),
+    (
+        "meeting-field",
         re.compile(rf"end {_VALUE} is not a time"),
         "{line}结束时间写成了{value}，播放器认不出来。请写成“16:30”或“2026-12-03 16:30”这样。",
     ),

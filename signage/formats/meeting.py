@@ -17,7 +17,13 @@ from signage.core.clock import local_zone
 from signage.core.config import Settings
 from signage.core.model import ContentError, Meeting, Slide
 from signage.core.yamlsafe import YamlError, brief, load_yaml_text
-from signage.formats.text import clean_text, decode_text, parse_clock, parse_staff_when
+from signage.formats.text import (
+    clean_text,
+    decode_text,
+    iso_when,
+    parse_clock,
+    parse_staff_when,
+)
 
 KEYS = {
     "kind": "kind",
@@ -64,6 +70,8 @@ def forgive_full_width_colons(text: str) -> str:
     return _FULL_WIDTH_COLON.sub(r"\1\2: ", text)
 
 
+_DATE_ONLY = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}")
+"""A start written as a day alone (after `iso_when` turned 2026年12月3日 into 2026-12-03)."""
 DEFAULT_LENGTH = timedelta(hours=2)
 """How long a meeting without an end time stays on screen after its start."""
 MAX_AGENDA_ITEMS = 60
@@ -173,6 +181,13 @@ def read_meeting_slide(rel: str, data: bytes, settings: Settings) -> Slide:
         start = parse_staff_when(fields["start"], tz)
     except ValueError as err:
         raise bad("start", f"start: {err}") from None
+    if _DATE_ONLY.fullmatch(iso_when(str(fields["start"])).strip()):
+        # Read as midnight, it was "明天上午 0:00" on screen and gone by the meeting's morning.
+        raise bad(
+            "start",
+            f"start {brief(str(fields['start']))} is a day without a time: "
+            "write when it begins, like 2026-12-03 14:30",
+        )
     end = None
     if fields.get("end") not in (None, ""):
         end_text = str(fields["end"]).strip()
