@@ -173,3 +173,41 @@ def test_a_large_picture_is_shrunk_first_and_still_comes_out_upright(orientation
     marker_image(1200, 800).save(png, "PNG")
     out = prepare_image(png.getvalue(), (120, 80), "contain", BG)
     assert out.getpixel((20, 15))[0] > 200 and min(out.getpixel((100, 65))) > 200
+
+
+DARK, PAPER = (16, 16, 18), (250, 247, 240)
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP", "GIF"])
+@pytest.mark.parametrize(("ink", "ground"), [((0, 0, 0), PAPER), ((255, 255, 255), DARK)])
+def test_a_logo_on_nothing_is_set_on_the_ground_it_stands_out_from(
+    fmt: str, ink: tuple[int, int, int], ground: tuple[int, int, int]
+) -> None:
+    """A black logo or QR code with a transparent background vanished on the dark picture
+    ground; a white one would vanish on paper."""
+    logo = Image.new("RGBA", (400, 300), (0, 0, 0, 0))
+    logo.paste((*ink, 255), (100, 80, 300, 220))
+    buf = io.BytesIO()
+    logo.save(buf, fmt)
+    out = prepare_image(buf.getvalue(), (400, 300), "contain", DARK, PAPER)
+    assert out.info["ground"] == ground
+    assert out.getpixel((10, 10)) == ground  # around the logo
+    assert out.getpixel((200, 150)) == ink
+
+
+def test_a_photo_keeps_the_ground_it_was_given() -> None:
+    buf = io.BytesIO()
+    marker_image().save(buf, "PNG")
+    out = prepare_image(buf.getvalue(), (240, 240), "contain", DARK, PAPER)
+    assert out.info["ground"] == DARK and out.getpixel((0, 0)) == DARK
+
+
+def test_a_16_bit_grey_picture_is_scaled_not_clipped() -> None:
+    """Converted directly, every value above 255 became white: a 16-bit scan, a white page."""
+    grey = Image.new("I;16", (256, 8))
+    grey.putdata([x * 256 for x in range(256)] * 8)
+    buf = io.BytesIO()
+    grey.save(buf, "PNG")
+    out = prepare_image(buf.getvalue(), (256, 8), "contain", BG)
+    row = [out.getpixel((x, 4)) for x in (0, 64, 128, 192, 255)]
+    assert [p[0] for p in row] == pytest.approx([0, 64, 128, 192, 255], abs=2)

@@ -250,8 +250,14 @@ def prepare_image(
     box: tuple[int, int],
     fit: Literal["contain", "cover"],
     background: tuple[int, int, int],
+    other: tuple[int, int, int] | None = None,
 ) -> Image.Image:
-    """An RGB image exactly `box` in size: the picture fitted, letterboxed on background."""
+    """An RGB image exactly `box` in size: the picture fitted, letterboxed on background.
+
+    A picture with transparent parts (a logo, a QR code) is set on whichever of
+    `background` and `other` its visible pixels stand out from more: a black logo on
+    nothing would vanish on a dark ground, a white one on paper. The ground used is in
+    the result's `info["ground"]`."""
     im = _open(data)
     orientation = _orientation(im)
     stored_w, stored_h = im.size
@@ -273,8 +279,11 @@ def prepare_image(
     if orientation != 1:
         # From the tag read at open: the reduced copy above need not carry the EXIF block.
         im = im.transpose(_TRANSPOSE[orientation])
+    im = _eight_bit(im)
     if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
         rgba = im.convert("RGBA")
+        if other is not None:
+            background = _standing_out(rgba, background, other)
         ground = Image.new("RGBA", rgba.size, (*background, 255))
         ground.alpha_composite(rgba)
         im = ground.convert("RGB")
@@ -285,4 +294,41 @@ def prepare_image(
         im = im.resize(target, Image.Resampling.BICUBIC, reducing_gap=2.0)
     canvas = Image.new("RGB", box, background)
     canvas.paste(im, ((box[0] - target[0]) // 2, (box[1] - target[1]) // 2))
+    canvas.info["ground"] = background
     return canvas
+
+
+def _eight_bit(im: Image.Image) -> Image.Image:
+    """16- and 32-bit greys scaled to 8 bits: converted directly, Pillow clips every value
+    above 255 to white, and a 16-bit scan came out a white page."""
+    if im.mode not in ("I", "F") and not im.mode.startswith("I;16"):
+        return im
+    wide = im.convert("F") if im.mode == "F" else im.convert("I")
+    extrema = wide.getextrema()
+    low, high = float(extrema[0]), float(extrema[1])  # type: ignore[arg-type]  # one band
+    top = 65535.0 if im.mode.startswith("I;16") else max(high, 255.0)
+    if im.mode == "F" and low >= 0.0 and high <= 1.0:
+        top = 1.0  # floating-point pictures hold 0 … 1
+    return wide.point(lambda v: v * (255.0 / top)).convert("L")
+
+
+def _luminance(rgb: tuple[float, ...]) -> float:
+    return 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]
+
+
+def _standing_out(
+    rgba: Image.Image, background: tuple[int, int, int], other: tuple[int, int, int]
+) -> tuple[int, int, int]:
+    """The ground, of two, farther in brightness from the picture's visible pixels."""
+    from PIL import ImageStat
+
+    small = rgba.copy()
+    small.thumbnail((64, 64))
+    alpha = small.getchannel("A")
+    if alpha.getbbox() is None:
+        return background  # nothing visible at all
+    mean = ImageStat.Stat(small.convert("RGB"), mask=alpha.point(lambda a: 255 if a > 128 else 0))
+    seen = _luminance(tuple(mean.mean))
+    if abs(seen - _luminance(other)) > abs(seen - _luminance(background)):
+        return other
+    return background

@@ -227,7 +227,10 @@ def _render_picture(
 
             # Only the picture this page shows is inflated, through the reader's counter.
             data = docx_picture(data, page.picture)
-        pil = prepare_image(data, (area.w, area.h), page.fit, ground)
+        other = theme.background if page.style == "image" else theme.image_background
+        pil = prepare_image(data, (area.w, area.h), page.fit, ground, other)
+        if page.style == "image" and pil.info.get("ground", ground) != ground:
+            surface.fill(pil.info["ground"])  # a logo on nothing: the whole page its ground
     picture = pygame.image.frombytes(pil.tobytes(), pil.size, "RGB")
     surface.blit(picture, (area.x, area.y))
     if page.style == "pdf" and page.count > 1:
