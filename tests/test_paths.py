@@ -231,3 +231,30 @@ def test_a_reason_never_carries_a_dump_of_the_file() -> None:
     assert len(err.message) <= 400 and str(err) == err.message
     assert err.message.isprintable() and err.message.endswith("…")
     assert ContentError("第 3 行：缺少冒号").message == "第 3 行：缺少冒号"
+
+
+def test_a_link_swapped_in_after_the_path_was_resolved_is_not_followed(tmp_path: Path) -> None:
+    """Check then open by name: a file (or a folder above it) turned into a link between the
+    two led the read outside the folder (4 of 25 tries, found by a helper)."""
+    root = tmp_path / "content"
+    (root / "slides" / "t").mkdir(parents=True)
+    outside = tmp_path / "secret.txt"
+    outside.write_text("secret", encoding="utf-8")
+    target = root / "slides" / "t" / "a.txt"
+    target.write_text("notice", encoding="utf-8")
+    real = resolve_inside(root, "slides/t/a.txt")
+    assert read_regular_file(real, 1000, real=True) == b"notice"
+    target.unlink()
+    target.symlink_to(outside)  # the file itself
+    with pytest.raises(ContentError) as err:
+        read_regular_file(real, 1000, real=True)
+    assert err.value.code == "outside-root"
+    target.unlink()
+    target.write_text("notice", encoding="utf-8")
+    (root / "slides" / "t").rename(root / "slides" / "t2")
+    (root / "slides" / "t").symlink_to(tmp_path)  # a folder above it
+    (tmp_path / "a.txt").write_text("outside", encoding="utf-8")
+    with pytest.raises(ContentError) as err:
+        read_regular_file(real, 1000, real=True)
+    assert err.value.code == "outside-root"
+    assert read_regular_file(real, 1000) == b"outside"  # what the old open did

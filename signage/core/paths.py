@@ -352,14 +352,19 @@ def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
 _DIGITS = re.compile(r"(\d+)")
 
 
-def read_regular_file(path: Path, limit: int) -> bytes:
+def read_regular_file(path: Path, limit: int, *, real: bool = False) -> bytes:
     """The bytes of a regular file of at most `limit` bytes, read no further than that.
 
     The file is opened without blocking and checked on the open descriptor, so a FIFO or a
     device swapped in after a stat() neither blocks nor streams for ever, and a sparse file
-    of 50 GB is refused by its size before anything is read. ContentError in plain words."""
+    of 50 GB is refused by its size before anything is read. ContentError in plain words.
+
+    `real`: `path` is what `resolve_inside` found, with no link in it; the file opened must
+    be that very path, so a link swapped into it since (by someone who may write the folder)
+    cannot lead the read outside the content folder."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (os.O_NOFOLLOW if real else 0)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        fd = os.open(path, flags)
     except FileNotFoundError:
         raise ContentError("the file has disappeared", code="missing") from None
     except PermissionError:
@@ -367,12 +372,16 @@ def read_regular_file(path: Path, limit: int) -> bytes:
             "the file cannot be read (permission denied)", code="permission-denied"
         ) from None
     except OSError as err:
+        if err.errno == errno.ELOOP and real:
+            raise _swapped() from None
         if err.errno == errno.ELOOP:
             raise ContentError("the file is a symbolic link loop", code="symlink-loop") from None
         if err.errno in (errno.ENXIO, errno.EISDIR):
             raise ContentError("this is not a regular file", code="not-a-file") from None
         raise ContentError(f"the file cannot be read: {err.strerror or err}") from None
     try:
+        if real and _opened_elsewhere(fd, path):
+            raise _swapped()
         st = os.fstat(fd)
         if stat_mod.S_ISDIR(st.st_mode):
             raise ContentError("this is a folder, not a file", code="not-a-file")
@@ -403,10 +412,28 @@ def read_regular_file(path: Path, limit: int) -> bytes:
     return data
 
 
-def read_bytes_limited(path: Path, limit: int) -> bytes:
+def _opened_elsewhere(fd: int, path: Path) -> bool:
+    """Is the open file not at `path`? Where /proc cannot say, O_NOFOLLOW has to do."""
+    try:
+        opened = os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return False
+    expected = os.fspath(path)
+    return opened not in (expected, expected + " (deleted)")
+
+
+def _swapped() -> ContentError:
+    return ContentError(
+        "the file or a folder above it changed into a link while it was being opened; "
+        "it is not read",
+        code="outside-root",
+    )
+
+
+def read_bytes_limited(path: Path, limit: int, *, real: bool = False) -> bytes:
     """Read a regular, non-empty file of at most `limit` bytes; ContentError in plain words
     otherwise (see `read_regular_file`)."""
-    data = read_regular_file(path, limit)
+    data = read_regular_file(path, limit, real=real)
     if not data:
         raise ContentError("the file is empty (0 bytes)", code="empty-file")
     return data

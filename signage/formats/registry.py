@@ -18,7 +18,7 @@ from typing import cast
 
 from signage.core.config import Settings
 from signage.core.model import ContentError, Slide
-from signage.core.paths import read_bytes_limited, resolve_inside
+from signage.core.paths import read_bytes_limited, read_regular_file, resolve_inside
 from signage.formats.misnamed import actual_reader
 
 MAX_TEXT_BYTES = 2_000_000
@@ -96,7 +96,7 @@ def read_slide(root: Path, rel: str, settings: Settings) -> Slide:
         raise ContentError(
             f"files of type {ext or '(none)'} cannot be shown", code="unsupported-type"
         )
-    data = read_bytes_limited(path, fmt.max_bytes)
+    data = read_bytes_limited(path, fmt.max_bytes, real=True)
     from signage.formats.mongolian import check_legacy_mongolian
 
     # Windows hides extensions: a meeting saved as 会议.yaml.txt is still a meeting.
@@ -123,6 +123,8 @@ def slide_bytes(root: Path, rel: str, settings: Settings) -> bytes:
     if fmt is not None and fmt.module == "office":
         from signage.formats.office import office_converted
 
-        return office_converted(rel, read_bytes_limited(path, fmt.max_bytes), settings)[1]
-    with open(path, "rb") as fh:
-        return fh.read()
+        data = read_bytes_limited(path, fmt.max_bytes, real=True)
+        return office_converted(rel, data, settings)[1]
+    if fmt is None:
+        raise ContentError("files of this type cannot be shown", code="unsupported-type")
+    return read_regular_file(path, fmt.max_bytes, real=True)

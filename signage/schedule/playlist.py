@@ -342,7 +342,7 @@ def check_playlist_bytes(
 def read_playlist(root: Path, rel: str, tz: tzinfo | None) -> tuple[Playlist | None, list[Problem]]:
     """Read `root/rel` (e.g. "playlists/lobby.yaml") and check it; never raises for bad input."""
     try:
-        data = read_bytes_limited(resolve_inside(root, rel), MAX_PLAYLIST_BYTES)
+        data = read_bytes_limited(resolve_inside(root, rel), MAX_PLAYLIST_BYTES, real=True)
     except ContentError as err:
         code = err.code or ("outside-root" if "outside" in err.message else "unreadable")
         return None, [Problem(rel, err.message, err.line, code)]

@@ -107,8 +107,9 @@ class State:
 
 
 def read_regular(path: Path, limit: int) -> bytes:
-    """A regular file's bytes, at most `limit`, never blocking (core.paths.read_regular_file)."""
-    return read_regular_file(path, limit)
+    """A regular file's bytes, at most `limit`, never blocking (core.paths.read_regular_file);
+    `path` from resolve_inside, so it must still be that file when opened."""
+    return read_regular_file(path, limit, real=True)
 
 
 def problem_from(rel: str, err: BaseException) -> Problem:
