@@ -834,3 +834,29 @@ def test_problems_keep_their_reason_through_status_page(tmp_path: Path) -> None:
         problems=[{"path": problem.path, "message": problem.message, "code": problem.code}]
     )
     assert "信息屏不播放视频" in status_text(status, NOW)
+
+
+def test_characters_no_font_has_are_named_under_the_file_that_plays(tmp_path: Path) -> None:
+    """They showed as boxes on the screen, and only `signage inspect` said so."""
+    from signage.core.config import Settings
+    from signage.workers.jobs import ReadSlide, State
+
+    root = tmp_path
+    (root / "slides").mkdir()
+    (root / "slides" / "庆祝.txt").write_text(
+        "庆祝\n\n今天是好日子🎉，欢迎\U00020000先生。私用\ue000字。\n", encoding="utf-8"
+    )
+    slide = ReadSlide(str(root), "slides/庆祝.txt", Settings(content=root)).run(State())
+    assert not isinstance(slide, Problem)
+    (warning,) = slide.warnings
+    assert "U+1F389" in warning and "U+20000" in warning and "U+E000" in warning
+    text = status_text(
+        _status(
+            rotation=["slides/庆祝.txt"],
+            warnings=[{"path": "slides/庆祝.txt", "message": warning}],
+        ),
+        NOW,
+    )
+    part = text[text.index("二、") : text.index("三、")]
+    expected = "1. slides\\庆祝.txt\n     提示：屏幕上有些字显示不出来，会是空方框：🎉、𠀀、U+E000"
+    assert expected in part.replace("\r\n", "\n")

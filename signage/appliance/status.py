@@ -28,11 +28,13 @@ def status_dict(
     left_out: Sequence[tuple[str, str]] = (),
     urgent: bool = False,
     playlists: Sequence[tuple[str, str]] = (),
+    warnings: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Any]:
     """The status as JSON-ready data. `left_out` is the plan's (path, reason) for files that
     are fine but do not play now (dates, playlist, screen, meeting period, urgent notice);
     `urgent` says urgent notices have taken over; `playlists` the plan's (path, reason) for
-    the valid playlists not in use now."""
+    the valid playlists not in use now; `warnings` (path, message) for files that play with
+    something staff should know (characters no font has, pages left out)."""
     return {
         "updated_at": now.isoformat(timespec="seconds"),
         "pid": os.getpid(),
@@ -62,7 +64,15 @@ def status_dict(
         "playlists_unused": [
             {"path": display_path(path), "reason": reason} for path, reason in playlists
         ],
+        "warnings": [
+            {"path": display_path(path), "message": message}
+            for path, message in warnings[:MAX_WARNINGS]
+        ],
     }
+
+
+MAX_WARNINGS = 200
+"""Warnings in the status file at most: it is rewritten on every change."""
 
 
 def problem_key(problem: Problem) -> str:

@@ -24,6 +24,7 @@ import json
 import os
 import re
 import tempfile
+import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
@@ -268,12 +269,17 @@ def status_text(status: Mapping[str, Any], now: datetime) -> str:
     out.append("")
 
     rotation = [_text(p) for p in _items(status.get("rotation")) if _text(p)]
+    warned: dict[str, list[str]] = {}
+    for e in _items(status.get("warnings")):
+        if isinstance(e, Mapping) and _text(e.get("path")) and _text(e.get("message")):
+            warned.setdefault(_text(e.get("path")), []).append(_text(e.get("message")))
     out.append(f"二、正在轮流播放的文件（共 {len(rotation)} 个）")
-    if rotation:
-        out += [f"  {n}. {_show_path(p)}" for n, p in enumerate(rotation, 1)]
-    elif display == "off":
+    for n, p in enumerate(rotation, 1):
+        out.append(f"  {n}. {_show_path(p)}")
+        out += [f"     提示：{explain_warning(w)}" for w in warned.get(p, [])]
+    if not rotation and display == "off":
         out.append("  （没有：关屏时段所有文件都暂停播放，到了开屏时间自动继续。）")
-    else:
+    elif not rotation:
         out.append("  （没有）")
     out.append("")
 
@@ -513,6 +519,31 @@ LEFT_OUT_REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 _LEFT_OUT_FALLBACK = "按设置现在不播放（技术说明：{0}）。"
 _CHINESE_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?: (\d{2}:\d{2})(?::\d{2})?)?")
+
+
+_NO_GLYPH = re.compile(r"^no installed font has (?P<chars>.+?)(?: and (?P<more>\d+) more)?: ")
+
+
+def _visible_char(listed: str) -> str:
+    """'🎉 (U+1F389)' -> '🎉'; a private-use or unassigned one (nothing to see) by its code."""
+    char, _, code = listed.partition(" (")
+    if len(char) == 1 and unicodedata.category(char) not in ("Co", "Cn"):
+        return char
+    return code.rstrip(")") or listed
+
+
+def explain_warning(message: str) -> str:
+    """A reader's or the typesetter's warning about a file that plays, for staff."""
+    m = _NO_GLYPH.match(message)
+    if m:
+        chars = "、".join(_visible_char(part) for part in m.group("chars").split("、"))
+        more = f"等 {int(m.group('more')) + 10} 个字" if m.group("more") else ""
+        return (
+            f"屏幕上有些字显示不出来，会是空方框：{chars}{more}。这些字本机的字体里没有"
+            "（生僻字、表情符号或其他文字）。请换成常用字，或者请管理员安装有这些字的字体。"
+            f"（技术说明：{message}）"
+        )
+    return f"这个文件可以播放，但请留意：{message}"
 
 
 def why_left_out(reason: str) -> str:

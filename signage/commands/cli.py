@@ -303,7 +303,7 @@ def _fonts(settings: Settings) -> FontBook:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from signage.appliance.statuspage import explain
+    from signage.appliance.statuspage import explain, explain_warning
     from signage.core.paths import PLAYLISTS_DIR, SLIDES_DIR
 
     folder = _content_folder(args, settle_s=0.0)
@@ -351,7 +351,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             kind = _KINDS_ZH.get(slide.kind, slide.kind)
             print(f"可以播放  {folder.describe(slide_path)}  〔{kind}〕{slide.title}")
             for warning in slide.warnings:
-                print(f"          提示（技术说明）：{warning}")
+                print(f"          提示：{explain_warning(warning)}")
         for problem in problems:
             print(_problem_text(problem, folder, "有问题    "))
         print(

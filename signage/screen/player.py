@@ -642,6 +642,11 @@ class Player:
             left_out=self.plan.left_out if self.plan else (),
             urgent=self.plan.urgent if self.plan else False,
             playlists=self.plan.playlists if self.plan else (),
+            warnings=[
+                (path, warning)
+                for path, slide in self.folder.catalog.slides.items()
+                for warning in slide.warnings
+            ],
         )
         comparable = {k: v for k, v in status.items() if k != "updated_at"}
         if not force and comparable == self._status_written and mono < self._status_due:

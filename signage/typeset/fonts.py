@@ -8,6 +8,7 @@ pygame.freetype is started only when a font is first opened, so importing this i
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -198,6 +199,10 @@ def discover(
     return chosen, fallbacks, notes
 
 
+_NOT_DRAWN = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+"""Controls, format characters, surrogates and line separators: never inked."""
+
+
 class FontBook:
     """The faces for each role, opened lazily, with cached per-character advances.
 
@@ -326,7 +331,8 @@ class FontBook:
         """The distinct characters of text that no installed font can draw, in order."""
         out: list[str] = []
         for ch in dict.fromkeys(text):
-            if ch.isspace() or not ch.isprintable():
+            # Private-use and unassigned characters are drawn (as boxes) like any other.
+            if ch.isspace() or unicodedata.category(ch) in _NOT_DRAWN:
                 continue
             if self._owner_of(ch, role) is None:
                 out.append(ch)

@@ -13,6 +13,7 @@ bytes nobody validated.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import os
@@ -24,7 +25,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 from signage.core.config import Settings, apply_mapping
-from signage.core.model import ContentError, Page, PlannedItem, Playlist, Problem, Slide
+from signage.core.model import (
+    ContentError,
+    Document,
+    Meeting,
+    Page,
+    PlannedItem,
+    Playlist,
+    Problem,
+    Slide,
+)
 from signage.core.paths import display_path, read_regular_file, resolve_inside
 
 log = logging.getLogger(__name__)
@@ -144,13 +154,31 @@ class ReadSlide:
         from signage.formats.registry import read_slide
 
         try:
-            return read_slide(Path(self.root), self.rel, self.settings)
+            slide = read_slide(Path(self.root), self.rel, self.settings)
         except MemoryError:
             raise  # the worker may be in a bad state: it reports and is replaced
         except Exception as err:
             if not isinstance(err, ContentError | OSError):
                 log.exception("reading %s failed unexpectedly", display_path(self.rel))
             return problem_from(self.rel, err)
+        return with_glyph_warnings(slide, state, self.settings)
+
+
+def with_glyph_warnings(slide: Slide, state: State, settings: Settings) -> Slide:
+    """The slide, warned of the characters no installed font has (staff see them in
+    状态.txt and `check`, not only as boxes on the screen)."""
+    from signage.typeset.describe import missing_glyph_warnings
+
+    if not isinstance(slide.body, Document | Meeting):
+        return slide
+    try:
+        warnings = missing_glyph_warnings(slide, state.font_book(settings))
+    except Exception as err:  # no fonts at all: the screen worker will say so
+        log.warning("cannot check %s against the fonts: %s", display_path(slide.path), err)
+        return slide
+    if not warnings:
+        return slide
+    return dataclasses.replace(slide, warnings=(*slide.warnings, *warnings))
 
 
 @dataclass(frozen=True)
