@@ -111,10 +111,15 @@ def test_binary_files_are_not_text(data: bytes) -> None:
 
 
 def test_empty_and_blank_files() -> None:
-    for data in (b"", b"\r\n \r\n", "\ufeff".encode() + b"\n", b"---\ntitle: x\n---\n\n"):
+    """0 bytes is an empty file (maybe a copy not yet written); spaces, a BOM or settings
+    alone are a file with no text, not "0 字节" (found by a helper)."""
+    with pytest.raises(ContentError) as err:
+        read_text_slide("slides/x.txt", b"", SETTINGS)
+    assert err.value.code == "empty-file"
+    for data in (b"\r\n \r\n", "\ufeff".encode() + b"\n", b"---\ntitle: x\n---\n\n"):
         with pytest.raises(ContentError) as err:
             read_text_slide("slides/x.txt", data, SETTINGS)
-        assert err.value.code in ("empty-file",)
+        assert err.value.code == "no-text"
 
 
 def test_tabs_controls_and_fullwidth_spaces_are_cleaned() -> None:

@@ -422,14 +422,16 @@ def is_urgent_path(rel: str) -> bool:
 
 def read_text_slide(rel: str, data: bytes, settings: Settings) -> Slide:
     """A .txt or .md file as a notice or document slide; ContentError for bad input."""
+    if not data:
+        raise ContentError("the file is empty (0 bytes)", code="empty-file")
     if not data.strip(b" \t\r\n\x00"):
-        raise ContentError("the file is empty", code="empty-file")
+        raise ContentError("the file holds only spaces and blank lines", code="no-text")
     raw, encoding = decode_text(data)
     text = clean_text(raw)
     front, body, first_line = split_front_matter(text)
     fm = parse_front_matter(front, settings) if front is not None else FrontMatter()
     if not body.strip():
-        raise ContentError("the file has no text to show", code="empty-file")
+        raise ContentError("the file has no text to show", code="no-text")
     # Two blank lines say all that more can; a file of a million of them would otherwise
     # cost a million lines of structure.
     body = _BLANK_RUN.sub(_two_blank_lines_at_most, body)
