@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -617,3 +618,15 @@ def test_globs_keep_their_meaning(pattern: str, name: str, matches: bool) -> Non
     from signage.schedule.planner import expand_item
 
     assert (expand_item(pattern, [name]) == [name]) is matches
+
+
+def test_a_name_matches_whatever_its_unicode_form_and_case() -> None:
+    """公告é.txt typed on Windows (é one character) names the file a Mac saved (e and a
+    combining accent): they looked the same and the playlist said 找不到."""
+    decomposed = unicodedata.normalize("NFD", "slides/Café/公告é.txt")
+    paths = [decomposed, "slides/other.txt"]
+    assert expand_item("Café/公告é.txt", paths) == [decomposed]
+    assert expand_item("CAFÉ/", paths) == [decomposed]
+    assert expand_item("café/*.txt", paths) == [decomposed] or expand_item("Café/*.txt", paths) == [
+        decomposed
+    ]

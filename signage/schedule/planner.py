@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, time, timedelta
 from pathlib import PurePosixPath
@@ -206,8 +207,8 @@ def expand_item(pattern: str, paths: Sequence[str]) -> list[str]:
 
 def _expand_one(pattern: str, under: list[str], prefix: str) -> list[str]:
     if _GLOB_CHARS.search(pattern):
-        regex = _glob_regex(pattern.rstrip("/"))
-        return [p for p in under if regex.fullmatch(p[len(prefix) :])]
+        regex = _glob_regex(unicodedata.normalize("NFC", pattern.rstrip("/")))
+        return [p for p in under if regex.fullmatch(unicodedata.normalize("NFC", p[len(prefix) :]))]
     folder = pattern.rstrip("/")
     if not folder:
         return list(under)
@@ -217,11 +218,17 @@ def _expand_one(pattern: str, under: list[str], prefix: str) -> list[str]:
     inside = [p for p in under if p.startswith(full + "/")]
     if inside:
         return inside
-    lowered = full.lower()
-    exact = [p for p in under if p.lower() == lowered]
+    loose = _loose(full)
+    exact = [p for p in under if _loose(p) == loose]
     if exact and not pattern.endswith("/"):
         return exact[:1]
-    return [p for p in under if p.lower().startswith(lowered + "/")]
+    return [p for p in under if _loose(p).startswith(loose + "/")]
+
+
+def _loose(path: str) -> str:
+    """A name as Windows would find it: any letter case, and é typed as one character or as
+    e and an accent (a Mac saves the second, a playlist typed on Windows the first)."""
+    return unicodedata.normalize("NFC", path).casefold()
 
 
 def _for_screen(playlist: Playlist, screen: str) -> bool:
