@@ -627,6 +627,4 @@ def test_a_name_matches_whatever_its_unicode_form_and_case() -> None:
     paths = [decomposed, "slides/other.txt"]
     assert expand_item("Café/公告é.txt", paths) == [decomposed]
     assert expand_item("CAFÉ/", paths) == [decomposed]
-    assert expand_item("café/*.txt", paths) == [decomposed] or expand_item("Café/*.txt", paths) == [
-        decomposed
-    ]
+    assert expand_item("Café/*.txt", paths) == [decomposed]
