@@ -189,3 +189,10 @@ def test_the_contents_signage_yaml_saved_as_unicode_is_read(tmp_path: Path) -> N
     result = ReadSettings(str(tmp_path), "signage.yaml", MAX_TEXT_BYTES).run(State())
     assert result.problems == ()
     assert result.values["organisation"] == "青山镇人民政府"
+
+
+def test_full_width_colons_in_the_contents_signage_yaml_are_forgiven(tmp_path: Path) -> None:
+    (tmp_path / "signage.yaml").write_text("organisation：青山镇人民政府\n", encoding="utf-8")
+    result = ReadSettings(str(tmp_path), "signage.yaml", MAX_TEXT_BYTES).run(State())
+    assert result.problems == ()
+    assert result.values["organisation"] == "青山镇人民政府"

@@ -340,3 +340,11 @@ def test_pages_per_turn_on_an_item() -> None:
     )
     assert problems == [] and playlist is not None
     assert playlist.items[0].pages_per_turn == 3
+
+
+def test_full_width_colons_after_keys_are_forgiven() -> None:
+    """`name：大厅` as a Chinese input method types it was "应该是‘名称: 内容’这样一行一项"."""
+    text = "name：大厅\npriority ： 5\nitems：\n  - slides：通知/\n    duration：12\n"
+    playlist = parse_playlist(REL, text, TZ)
+    assert (playlist.name, playlist.priority) == ("大厅", 5)
+    assert (playlist.items[0].slides, playlist.items[0].duration) == ("通知/", 12)

@@ -32,6 +32,7 @@ from signage.core.yamlsafe import (
     MAX_YAML_BYTES,
     YamlError,
     compose_yaml_text,
+    forgive_full_width_colons,
     node_line,
     node_value,
     yaml_text,
@@ -438,7 +439,7 @@ def read_machine_config(path: Path) -> tuple[dict[str, Any] | None, list[Problem
     if text is None:
         return None, [Problem(source, "not UTF-8 text", None, MACHINE_PROBLEM)], raw
     try:
-        root = compose_yaml_text(text)
+        root = compose_yaml_text(forgive_full_width_colons(text))
     except YamlError as err:
         return None, [Problem(source, err.message, err.line, MACHINE_PROBLEM)], raw
     if root is None:

@@ -226,6 +226,19 @@ def yaml_text(raw: bytes) -> str | None:
     return None
 
 
+_ASCII_KEY_FULL_WIDTH = re.compile(
+    r"^([ \t]*(?:-[ \t]+)?)([A-Za-z_][A-Za-z0-9_]*)[ \t\u3000]*：[ \t\u3000]*", re.MULTILINE
+)
+"""`name：大厅`: a settings key (always ASCII) then a full-width colon, typed by a Chinese input
+method. Only spaces and tabs around it, so that blank lines are never scanned twice."""
+
+
+def forgive_full_width_colons(text: str) -> str:
+    """'priority：5' → 'priority: 5' (also after a list's '- ') for a line that starts with an
+    ASCII key; values, comments and Chinese text are left as they are. Linear in the text."""
+    return _ASCII_KEY_FULL_WIDTH.sub(r"\1\2: ", text)
+
+
 def load_yaml_text(text: str) -> Any:
     """Parse one YAML document; YamlError carries a plain message and the 1-based line."""
     return _parse(text, lambda loader: loader.get_single_data())

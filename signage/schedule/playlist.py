@@ -27,6 +27,7 @@ from signage.core.paths import read_bytes_limited, resolve_inside
 from signage.core.yamlsafe import (
     YamlError,
     compose_yaml_text,
+    forgive_full_width_colons,
     node_line,
     node_value,
     yaml_text,
@@ -247,7 +248,7 @@ def check_playlist(rel: str, text: str, tz: tzinfo | None) -> tuple[Playlist | N
     """Parse a playlist; (playlist, []) when it is good, (None, every problem) when not."""
     check = _Check(rel)
     try:
-        root = compose_yaml_text(text)
+        root = compose_yaml_text(forgive_full_width_colons(text))
     except YamlError as err:
         return None, [Problem(rel, err.message, err.line, err.code)]
     if root is None:

@@ -214,7 +214,12 @@ class ReadSettings:
 
     def run(self, state: State) -> SettingsResult:
         from signage.core.config import CONTENT_FIELDS
-        from signage.core.yamlsafe import YamlError, load_yaml_text, yaml_text
+        from signage.core.yamlsafe import (
+            YamlError,
+            forgive_full_width_colons,
+            load_yaml_text,
+            yaml_text,
+        )
 
         shown = display_path(self.rel)
         try:
@@ -224,7 +229,7 @@ class ReadSettings:
                 raise ContentError(
                     "the file is not text (neither UTF-8, UTF-16 nor GBK)", code="not-text"
                 )
-            loaded = load_yaml_text(text)
+            loaded = load_yaml_text(forgive_full_width_colons(text))
         except ContentError as err:
             return SettingsResult({}, (problem_from(self.rel, err),), "")
         except YamlError as err:
