@@ -251,6 +251,7 @@ class Catalog:
         self.version = 0
         """Goes up by one on every visible change: compare it to know whether to re-plan."""
         self._views_version = -1
+        self._order_keys: dict[str, tuple[tuple[tuple[int, int | str], ...], ...]] = {}
         self._slides_view: Mapping[str, Slide] = MappingProxyType({})
         self._problems_view: Mapping[str, Problem] = MappingProxyType({})
         self._playlists_view: Mapping[str, MetaFile] = MappingProxyType({})
@@ -850,14 +851,26 @@ class Catalog:
         if self._views_version == self.version:
             return
         self._views_version = self.version
-        ordered = sorted(self._slides, key=order_key)
+        # Name-order keys are kept from one refresh to the next (for the files still there):
+        # with thousands of files arriving a few at a time, working each one out again on
+        # every refresh held the player's loop.
+        old_keys = self._order_keys
+        keys: dict[str, tuple[tuple[tuple[int, int | str], ...], ...]] = {}
+
+        def key(rel: str) -> tuple[tuple[tuple[int, int | str], ...], ...]:
+            found = keys.get(rel) or old_keys.get(rel) or order_key(rel)
+            keys[rel] = found
+            return found
+
+        ordered = sorted(self._slides, key=key)
         self._slides_view = MappingProxyType({rel: self._slides[rel][0] for rel in ordered})
         problems: dict[str, Problem] = {}
         if self._root_problem is not None:
             problems[""] = self._root_problem
-        for rel in sorted({*self._problems, *self._walk_problems}, key=order_key):
+        for rel in sorted({*self._problems, *self._walk_problems}, key=key):
             entry = self._problems.get(rel)
             problems[rel] = entry[0] if entry is not None else self._walk_problems[rel]
         self._problems_view = MappingProxyType(problems)
-        playlists = sorted((r for r in self._raw if r != SETTINGS_FILE), key=order_key)
+        playlists = sorted((r for r in self._raw if r != SETTINGS_FILE), key=key)
+        self._order_keys = keys
         self._playlists_view = MappingProxyType({rel: self._raw[rel] for rel in playlists})

@@ -247,13 +247,13 @@ def _file_name(path: str) -> str:
 
 def in_urgent_folder(path: str) -> bool:
     """Whether a root-relative slide path lies below an urgent folder (any depth)."""
-    return any(part.lower() in URGENT_FOLDERS for part in PurePosixPath(path).parts[1:-1])
+    return any(part.lower() in URGENT_FOLDERS for part in path.split("/")[1:-1])
 
 
 def _with_urgent_folders(slides: Mapping[str, Slide]) -> Mapping[str, Slide]:
     """The slides, those in an urgent folder marked urgent: the readers decide `urgent` for
     text only, and a photo or a Word file dropped into 紧急 is just as urgent."""
-    marked = [p for p, s in slides.items() if not s.urgent and in_urgent_folder(p)]
+    marked = {p for p, s in slides.items() if not s.urgent and in_urgent_folder(p)}
     if not marked:
         return slides
     return {p: dataclasses.replace(s, urgent=True) if p in marked else s for p, s in slides.items()}

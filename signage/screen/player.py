@@ -48,6 +48,8 @@ KEY_POLL_S = 0.2
 FIRST_PAGE_WAIT_S = 10.0
 """How long the first frame waits for a worker to make the first page."""
 WAIT_RECHECK_S = 1.0
+REPLAN_AT_LEAST_S = 60.0
+"""The plan is made again this often even when nothing says it changed (a safety net)."""
 DEFER_AFTER_S = 1.0
 """A page not ready this long after it was due is passed over until it is."""
 VERIFY_INTERVAL_S = 3600.0
@@ -200,6 +202,8 @@ class Player:
         self._showing_since_wall: datetime | None = None
         self._last_tick = 0.0
         self._next_change: datetime | None = None
+        self._plan_stamp: tuple[int, int] | None = None
+        self._plan_made = 0.0
         self._settings_version = folder.settings_version
         self._quit_mods, self._quit_key = parse_quit_keys(folder.settings.quit_keys)
         self._wake = threading.Event()
@@ -354,8 +358,24 @@ class Player:
     # --- the loop --------------------------------------------------------------------------
 
     def replan(self) -> bool:
-        """Recompute the plan for now; True if what is on screen must change at once."""
+        """Recompute the plan for now; True if what is on screen must change at once.
+
+        The plan is a function of the content and the time: it is made again when the
+        content changed, at the next moment it can change by time alone, and at least once
+        a minute, not on every pass (with thousands of files arriving a few at a time,
+        planning on every pass held the loop)."""
         now_wall = self.clock.now()
+        mono = self.clock.monotonic()
+        stamp = (self.folder.catalog.version, self.folder.settings_version)
+        boundary = self._next_change
+        if (
+            self.plan is not None
+            and stamp == self._plan_stamp
+            and (boundary is None or now_wall < boundary)
+            and mono < self._plan_made + REPLAN_AT_LEAST_S
+        ):
+            return False
+        self._plan_stamp, self._plan_made = stamp, mono
         plan = self.folder.plan(now_wall)
         old = self.plan
         self.plan = plan
@@ -384,6 +404,7 @@ class Player:
             self._waiting_since = None
             self._show_dark()
             return
+        deferred = False
         for _ in range(max(1, len(self.rotation.order)) + 1):
             position = self.rotation.peek()
             if position is None:
@@ -397,9 +418,14 @@ class Player:
             if isinstance(ready, Failed):
                 continue  # now known to be unshowable: peek passes over it
             if ready is None:
-                if self._waiting_since is None:
+                if self._waiting_since is None or deferred:
+                    # The one after a slide passed over has only just been asked for: it
+                    # gets its own wait. Passing over every unready slide of thousands in
+                    # one go held the loop and logged a line for each, ten times a second.
                     self._waiting_since = now
-                if now - self._waiting_since >= DEFER_AFTER_S and self._defer(item):
+                late = now - self._waiting_since >= DEFER_AFTER_S
+                if not deferred and late and self._defer(item):
+                    deferred = True
                     continue  # a slow one waits for its next turn; the others go on
                 if self.rotation.current is None and self._shown_key is None:
                     self._show_idle(fade=False)  # never a black screen while the first is made
@@ -653,6 +679,9 @@ class Player:
             return
         self._status_written = comparable
         self._status_due = mono + STATUS_INTERVAL_S
+        self._put_status(status)
+
+    def _put_status(self, status: dict[str, Any]) -> None:
         self.hooks.on_status(status)
         if self.status_file is None:
             return
