@@ -115,3 +115,14 @@ def test_golden_idle_frame(fonts: FontBook) -> None:
 
 def test_header_shows_the_date_and_time_in_chinese() -> None:
     assert chinese_datetime(datetime(2026, 11, 28, 14, 30)) == "2026年11月28日 星期六 14:30"
+
+
+def test_an_organisation_too_long_for_the_band_ends_in_an_ellipsis(fonts: FontBook) -> None:
+    """At the smallest size a 60-character name still ran under the clock."""
+    frame = frame_for(FRAME_CANVAS)
+    name = "某某自治区某某盟某某旗某某镇人民政府" * 4
+    org, clock = header_lines(frame, name, NOW, fonts)
+    assert org.text.endswith("…") and name.startswith(org.text[:-1])
+    assert org.x + org.width < clock.x
+    short = header_lines(frame, "青山镇人民政府", NOW, fonts)[0]
+    assert short.text == "青山镇人民政府"

@@ -81,6 +81,7 @@ def header_lines(
     lines = [_line(clock, band.right - margin - clock_w, top, size, fonts)]
     while org_size > 16 and fonts.advance(organisation, "sans-bold", org_size) > room:
         org_size -= 2
+    organisation = _cut_to(organisation, room, org_size, fonts)
     if organisation:
         lines.insert(
             0,
@@ -94,6 +95,21 @@ def header_lines(
             ),
         )
     return lines
+
+
+def _cut_to(text: str, room: float, size: int, fonts: FontBook) -> str:
+    """text, or as much of it as fits `room` followed by '…': a name longer than the band
+    even at the smallest size ran under the clock."""
+    if fonts.advance(text, "sans-bold", size) <= room:
+        return text
+    low, high = 0, len(text)  # the longest prefix that fits, by halving: names may be long
+    while low < high:
+        mid = (low + high + 1) // 2
+        if fonts.advance(text[:mid] + "…", "sans-bold", size) <= room:
+            low = mid
+        else:
+            high = mid - 1
+    return text[:low].rstrip() + "…"
 
 
 def draw_header(
