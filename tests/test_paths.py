@@ -258,3 +258,29 @@ def test_a_link_swapped_in_after_the_path_was_resolved_is_not_followed(tmp_path:
         read_regular_file(real, 1000, real=True)
     assert err.value.code == "outside-root"
     assert read_regular_file(real, 1000) == b"outside"  # what the old open did
+
+
+@pytest.mark.parametrize(
+    ("name", "ext"),
+    [
+        ("slides/通知.TXT", ".txt"),
+        ("slides/通知.txt ", ".txt"),
+        ("slides/通知.txt.", ".txt"),
+        ("slides/照片.jpg\u3000", ".jpg"),
+        ("slides/无扩展名", ""),
+        ("slides/ . ", ""),
+    ],
+)
+def test_the_extension_is_what_a_windows_pc_shows(name: str, ext: str) -> None:
+    """`尾随空格.txt ` was told 不支持这种文件格式 while Explorer showed a .txt."""
+    assert paths.extension(name) == ext
+
+
+def test_a_notice_whose_name_ends_in_a_space_is_read(tmp_path: Path) -> None:
+    from signage.core.config import Settings
+    from signage.formats.registry import read_slide
+
+    (tmp_path / "slides").mkdir()
+    (tmp_path / "slides" / "通知.txt ").write_text("停水通知\n\n明天停水。\n", encoding="utf-8")
+    slide = read_slide(tmp_path, "slides/通知.txt ", Settings(content=tmp_path))
+    assert slide.kind == "notice" and slide.title == "停水通知"

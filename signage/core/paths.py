@@ -104,6 +104,13 @@ def is_ignored(name: str) -> bool:
     )
 
 
+def extension(rel: str) -> str:
+    """'.txt' for '通知.TXT', and for '通知.txt ' too: Windows drops spaces and dots after a
+    name, so a file named so on a Mac or by a script shows as 通知.txt on a staff PC."""
+    name = PurePosixPath(rel).name.rstrip(" .\u3000")
+    return PurePosixPath(name).suffix.lower() if name else ""
+
+
 def is_unicode_name(rel: str) -> bool:
     """False for a name whose bytes were not UTF-8: Python hands them over as lone surrogates,
     which no file, log or screen can write, so such a file is refused, never shown."""

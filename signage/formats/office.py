@@ -29,11 +29,12 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Mapping
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Literal
 
 from signage.core.config import Settings
 from signage.core.model import ContentError, Slide
+from signage.core.paths import extension
 
 Target = Literal["docx", "pdf"]
 
@@ -291,7 +292,7 @@ def office_converted(rel: str, data: bytes, settings: Settings) -> tuple[Target,
 
     For the page preparer: a presentation's PDF to render pages from, or a document's
     .docx to take pictures from (`docx_images`). Cached, so cheap after `read_office_slide`."""
-    ext = PurePosixPath(rel).suffix.lower()
+    ext = extension(rel)
     target = target_for(ext)
     return target, convert(data, ext, target, settings)
 
@@ -300,7 +301,7 @@ def read_office_slide(rel: str, data: bytes, settings: Settings) -> Slide:
     """An office file as a slide: a typeset document (kind notice/document) for word-processor
     formats, a PDF slide (kind "pdf") for presentations. ContentError "needs-libreoffice"
     when LibreOffice is not installed (and the file was never converted before)."""
-    ext = PurePosixPath(rel).suffix.lower()
+    ext = extension(rel)
     if ext not in WRITER_EXTENSIONS | PRESENTATION_EXTENSIONS:
         raise ContentError(
             f"files of type {ext or '(none)'} cannot be shown", code="unsupported-type"

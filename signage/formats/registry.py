@@ -13,12 +13,12 @@ import dataclasses
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import cast
 
 from signage.core.config import Settings
 from signage.core.model import ContentError, Slide
-from signage.core.paths import read_bytes_limited, read_regular_file, resolve_inside
+from signage.core.paths import extension, read_bytes_limited, read_regular_file, resolve_inside
 from signage.formats.misnamed import actual_reader
 
 MAX_TEXT_BYTES = 2_000_000
@@ -71,8 +71,9 @@ _BY_EXTENSION = {ext: fmt for fmt in FORMATS for ext in fmt.extensions.split()}
 
 
 def format_for(rel: str) -> Format | None:
-    """The format a file name belongs to; None: a type that cannot be shown."""
-    return _BY_EXTENSION.get(PurePosixPath(rel).suffix.lower())
+    """The format a file name belongs to (by `core.paths.extension`); None: a type that
+    cannot be shown."""
+    return _BY_EXTENSION.get(extension(rel))
 
 
 def size_limit(rel: str) -> int:
@@ -92,7 +93,7 @@ def read_slide(root: Path, rel: str, settings: Settings) -> Slide:
     path = resolve_inside(root, rel)
     fmt = format_for(rel)
     if fmt is None:
-        ext = PurePosixPath(rel).suffix.lower()
+        ext = extension(rel)
         raise ContentError(
             f"files of type {ext or '(none)'} cannot be shown", code="unsupported-type"
         )

@@ -20,6 +20,7 @@ from typing import Any
 from signage.core.clock import local_zone, parse_when
 from signage.core.config import Settings
 from signage.core.model import ContentError, Document, Slide, SlideKind
+from signage.core.paths import extension
 from signage.core.yamlsafe import YamlError, brief, load_yaml_text
 from signage.formats.structure import structure_text
 
@@ -442,7 +443,7 @@ def read_text_slide(rel: str, data: bytes, settings: Settings) -> Slide:
             "(split it into several files)",
             code="document-too-large",
         )
-    is_md = PurePosixPath(rel).suffix.lower() == ".md"
+    is_md = extension(rel) == ".md"
     from signage.formats.mongolian import structure_versions
 
     doc: Document | None = None
