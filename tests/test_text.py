@@ -253,3 +253,18 @@ def test_markdown_salutation_is_flush_left_and_a_list_intro_is_not() -> None:
     assert doc.blocks[0] == Block("body", "各位居民：", indent=False)
     doc = doc_of("slides/a.md", "# 指南\n\n中心办理以下事项：\n\n- 社保\n".encode())
     assert doc.blocks[1].indent is True
+
+
+@pytest.mark.parametrize(
+    "text", ["---\ntitle: 停水通知\n明天停水。\n", "---\n标题：停水\n\n明天停水。\n"]
+)
+def test_settings_opened_with_dashes_and_never_closed_are_named(text: str) -> None:
+    """Shown as they were, '---' and 'title: …' became the notice's headline."""
+    with pytest.raises(ContentError) as err:
+        read_text_slide("slides/x.txt", text.encode(), SETTINGS)
+    assert err.value.code == "front-matter" and err.value.line == 1
+
+
+def test_a_notice_that_opens_with_a_rule_is_still_a_notice() -> None:
+    slide = read_text_slide("slides/x.txt", "---\n时间：明天上午\n地点：三楼\n".encode(), SETTINGS)
+    assert slide.kind == "notice"

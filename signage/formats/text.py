@@ -306,6 +306,11 @@ class FrontMatter:
 _KEY_LINE = re.compile(r"^\s*['\"]?[A-Za-z_\u4e00-\u9fff][\w\u4e00-\u9fff-]*['\"]?\s*[:：]")
 
 
+_FRONT_KEY_NAMES = "|".join(re.escape(k) for k in sorted(_FRONT_KEYS, key=len, reverse=True))
+_FRONT_KEY = re.compile(rf"^[ \t]*['\"]?(?:{_FRONT_KEY_NAMES})['\"]?[ \t]*[:：]", re.IGNORECASE)
+"""A line that can only be a setting of this file (a notice's first line may well be "时间：…")."""
+
+
 def split_front_matter(text: str) -> tuple[str | None, str, int]:
     """(front matter or None, body, line number of the body's first line)."""
     lines = text.split("\n")
@@ -318,6 +323,13 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
             if not any(_KEY_LINE.match(ln) for ln in front):
                 return None, text, 1
             return "\n".join(front), "\n".join(lines[n + 1 :]), n + 2
+    if len(lines) > 1 and _KEY_LINE.match(lines[1]) and _FRONT_KEY.match(lines[1]):
+        # Settings opened with --- and never closed: shown, they were the notice's headline.
+        raise ContentError(
+            "the settings at the top start with --- but no line --- closes them",
+            line=1,
+            code="front-matter",
+        )
     return None, text, 1
 
 
