@@ -109,3 +109,32 @@ def test_a_start_at_midnight_written_out_is_kept() -> None:
     slide = read_meeting_slide("slides/m.yaml", data, SETTINGS)
     assert isinstance(slide.body, Meeting)
     assert slide.body.start == datetime(2026, 12, 3, 0, 0, tzinfo=TZ)
+
+
+@pytest.mark.parametrize(
+    ("when", "start", "end"),
+    [
+        ("2026-12-03 15:00-17:00", (15, 0), (17, 0)),
+        ("2026-12-03 09:00-11:30", (9, 0), (11, 30)),
+        ("2026-12-03 14:30 - 16:30", (14, 30), (16, 30)),
+        ("2026年12月3日 下午3:00～5:00", (15, 0), (17, 0)),
+        ("2026年12月3日 14:30-16:30", (14, 30), (16, 30)),
+    ],
+)
+def test_a_start_written_with_its_end_is_both(
+    when: str, start: tuple[int, int], end: tuple[int, int]
+) -> None:
+    """ISO 8601 read '15:00-17:00' as 15:00 at UTC-17: the meeting showed as the next day's
+    and played after it was over (found by a helper)."""
+    data = f"kind: meeting\n标题: 周例会\n时间: {when}\n".encode()
+    slide = read_meeting_slide("slides/m.yaml", data, SETTINGS)
+    assert isinstance(slide.body, Meeting)
+    assert slide.body.start == datetime(2026, 12, 3, *start, tzinfo=TZ)
+    assert slide.body.end == datetime(2026, 12, 3, *end, tzinfo=TZ)
+
+
+def test_an_afternoon_meetings_end_written_without_pm_is_in_the_afternoon() -> None:
+    data = "kind: meeting\n标题: 会\n时间: 2026年12月3日 下午3:00\n结束时间: 5:00\n".encode()
+    slide = read_meeting_slide("slides/m.yaml", data, SETTINGS)
+    assert isinstance(slide.body, Meeting)
+    assert slide.body.end == datetime(2026, 12, 3, 17, 0, tzinfo=TZ)

@@ -348,3 +348,10 @@ def test_full_width_colons_after_keys_are_forgiven() -> None:
     playlist = parse_playlist(REL, text, TZ)
     assert (playlist.name, playlist.priority) == ("大厅", 5)
     assert (playlist.items[0].slides, playlist.items[0].duration) == ("通知/", 12)
+
+
+def test_a_time_range_is_never_read_as_a_utc_offset() -> None:
+    text = "items:\n  - slides: a.txt\n    show_until: 2026-12-03 09:00-11:30\n"
+    with pytest.raises(ContentError) as err:
+        parse_playlist(REL, text, TZ)
+    assert "time range" in err.value.message

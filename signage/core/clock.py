@@ -86,6 +86,10 @@ def _padded(value: str) -> str:
     return day if h is None else f"{day} {int(h):02d}:{mi}{sec or ''}"
 
 
+TIME_RANGE = re.compile(r"\d:\d\d(?::\d\d)?[ \t]*[-~～—–－至到][ \t]*\d{1,2}[:：]\d\d$")
+"""'…15:00-17:00': a start and an end, never the UTC offset ISO 8601 would make of it."""
+
+
 def parse_when(text: str, tz: tzinfo | None = None, *, end_of_day: bool = False) -> datetime:
     """'2026-12-01', '2026-12-01 09:00', '2026-12-01T09:00:30' in local time.
 
@@ -94,6 +98,12 @@ def parse_when(text: str, tz: tzinfo | None = None, *, end_of_day: bool = False)
     """
     raw = str(text).strip()
     value = _padded(raw.replace("：", ":"))
+    if TIME_RANGE.search(value):
+        # ISO reads "15:00-17:00" as 15:00 at UTC-17: the meeting came up a day late.
+        raise ValueError(
+            f"{raw!r} is a time range: write the start here (an end has its own field, "
+            "such as a meeting's end)"
+        )
     date_only = len(value) <= 10
     try:
         parsed = datetime.fromisoformat(value.replace(" ", "T", 1) if not date_only else value)

@@ -70,6 +70,24 @@ def forgive_full_width_colons(text: str) -> str:
     return _FULL_WIDTH_COLON.sub(r"\1\2: ", text)
 
 
+_CLOCK_ONLY = re.compile(r"\d{1,2}[:：]\d\d")
+_ENDS_IN_TIME = re.compile(r"\d[:：]\d\d$")
+_RANGE_MARKS = "-~～—–－至到"
+
+
+def _start_and_end(text: str) -> tuple[str, str] | None:
+    """('2026-12-03 15:00', '17:00') for a start written with its end ('… 15:00-17:00',
+    '2026年12月3日 下午3:00～5:00'); None for anything else. By string search, not one
+    pattern: a pattern with a leading .* would backtrack on a long hostile value."""
+    cut = max(text.rfind(mark) for mark in _RANGE_MARKS)
+    if cut <= 0:
+        return None
+    head, tail = text[:cut].rstrip(), text[cut + 1 :].strip()
+    if _CLOCK_ONLY.fullmatch(tail) and _ENDS_IN_TIME.search(head):
+        return head, tail
+    return None
+
+
 _DATE_ONLY = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}")
 """A start written as a day alone (after `iso_when` turned 2026年12月3日 into 2026-12-03)."""
 DEFAULT_LENGTH = timedelta(hours=2)
@@ -177,8 +195,15 @@ def read_meeting_slide(rel: str, data: bytes, settings: Settings) -> Slide:
     tz = local_zone(settings.timezone)
     if fields.get("start") in (None, ""):
         raise bad("start", "the meeting has no start time (start: 2026-12-03 14:30 / 时间:)")
+    start_text = fields["start"]
+    split = _start_and_end(str(start_text).strip()) if len(str(start_text)) <= 80 else None
+    if split is not None:
+        # 时间: 2026-12-03 15:00-17:00 says when it ends too.
+        start_text = split[0]
+        if fields.get("end") in (None, ""):
+            fields = {**fields, "end": split[1]}
     try:
-        start = parse_staff_when(fields["start"], tz)
+        start = parse_staff_when(start_text, tz)
     except ValueError as err:
         raise bad("start", f"start: {err}") from None
     if _DATE_ONLY.fullmatch(iso_when(str(fields["start"])).strip()):
@@ -195,6 +220,8 @@ def read_meeting_slide(rel: str, data: bytes, settings: Settings) -> Slide:
             clock = parse_clock(end_text)
             if clock is not None:
                 end = start.replace(hour=clock[0], minute=clock[1])
+                if end < start and clock[0] < 12 <= start.hour:
+                    end += timedelta(hours=12)  # 下午3:00 to 5:00 ends at 17:00
             else:
                 end = parse_staff_when(fields["end"], tz)
         except ValueError:
