@@ -453,7 +453,7 @@ def test_gbk_file_names(root: Path) -> None:
     # file as it read on the PC it came from.
     assert not catalog.slides
     problems = {p.path: p for p in catalog.problems.values()}
-    assert set(problems) == {"slides/公告.txt", "slides/坏.txt"}
+    assert set(problems) == {"slides/公告.txt〔编码不对〕", "slides/坏.txt〔编码不对〕"}
     for problem in problems.values():
         assert problem.code == "name-encoding"
         json.dumps({"path": problem.path}, ensure_ascii=False).encode("utf-8")
@@ -463,7 +463,7 @@ def test_gbk_file_names(root: Path) -> None:
     catalog.update([rel, "slides/公告.txt"], 1.0)
     catalog.update([], 1.0 + SETTLE)
     assert list(catalog.slides) == ["slides/公告.txt"]
-    assert {p.path for p in catalog.problems.values()} == {"slides/坏.txt"}
+    assert {p.path for p in catalog.problems.values()} == {"slides/坏.txt〔编码不对〕"}
 
 
 def test_playlists_and_settings_are_kept_checked(root: Path) -> None:

@@ -486,7 +486,7 @@ def test_bad_input_dropped_into_a_running_player(
 
     rotation = sorted([*base, f"slides/good/{ODD_NAME}"])
     expected = {
-        "slides/good/通知公告.txt": {"name-encoding"},
+        "slides/good/通知公告.txt〔编码不对〕": {"name-encoding"},
         "slides/truncated.jpg": {"damaged-image"},
         "slides/zero.png": {"empty-file"},
         "slides/binary.txt": {"not-text"},

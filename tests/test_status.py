@@ -106,4 +106,4 @@ def test_a_gbk_name_is_written_printable(tmp_path: Path) -> None:
     back = json.loads(path.read_text("utf-8"))
     assert back["left_out"][0]["reason"] == "for screen lobby-2"
     # As the Windows PC that named it read it (GBK), so staff know which file it is.
-    assert back["left_out"][0]["path"] == "slides/公告.txt"
+    assert back["left_out"][0]["path"] == "slides/公告.txt〔编码不对〕"

@@ -122,11 +122,13 @@ def is_unicode_name(rel: str) -> bool:
 
 
 def gbk_guess(rel: str) -> str:
-    """The name as it most likely read on the Windows PC it came from (GBK), for a reason."""
+    """The name as it most likely read on the Windows PC it came from (GBK), each such part
+    marked, for a reason: a file beside it with the same name in UTF-8 is another file, and
+    the part to rename may be a folder's."""
     return "/".join(
         part
         if is_unicode_name(part)
-        else part.encode("utf-8", "surrogateescape").decode("gb18030", "replace")
+        else part.encode("utf-8", "surrogateescape").decode("gb18030", "replace") + "〔编码不对〕"
         for part in rel.split("/")
     )
 
