@@ -52,6 +52,8 @@ REPLAN_AT_LEAST_S = 60.0
 """The plan is made again this often even when nothing says it changed (a safety net)."""
 DEFER_AFTER_S = 1.0
 """A page not ready this long after it was due is passed over until it is."""
+MAX_PASS_OVER = 50
+"""Unready slides passed over in one go, at most: enough for any lobby's slow files."""
 VERIFY_INTERVAL_S = 3600.0
 """How often the frame on the glass is read back and compared with what was drawn."""
 STEP_KEYS = {
@@ -203,6 +205,7 @@ class Player:
         self._last_tick = 0.0
         self._next_change: datetime | None = None
         self._plan_stamp: tuple[int, int] | None = None
+        self._told_deferred: set[str] = set()
         self._plan_made = 0.0
         self._settings_version = folder.settings_version
         self._quit_mods, self._quit_key = parse_quit_keys(folder.settings.quit_keys)
@@ -404,7 +407,7 @@ class Player:
             self._waiting_since = None
             self._show_dark()
             return
-        deferred = False
+        passed_over = 0
         for _ in range(max(1, len(self.rotation.order)) + 1):
             position = self.rotation.peek()
             if position is None:
@@ -418,14 +421,13 @@ class Player:
             if isinstance(ready, Failed):
                 continue  # now known to be unshowable: peek passes over it
             if ready is None:
-                if self._waiting_since is None or deferred:
-                    # The one after a slide passed over has only just been asked for: it
-                    # gets its own wait. Passing over every unready slide of thousands in
-                    # one go held the loop and logged a line for each, ten times a second.
+                if self._waiting_since is None:
                     self._waiting_since = now
+                # A few unready slides in a row are passed over at once (the screen goes on
+                # with the next ready one); thousands are not walked on every pass.
                 late = now - self._waiting_since >= DEFER_AFTER_S
-                if not deferred and late and self._defer(item):
-                    deferred = True
+                if late and passed_over < MAX_PASS_OVER and self._defer(item):
+                    passed_over += 1
                     continue  # a slow one waits for its next turn; the others go on
                 if self.rotation.current is None and self._shown_key is None:
                     self._show_idle(fade=False)  # never a black screen while the first is made
@@ -462,7 +464,12 @@ class Player:
         if self.rotation.peek() is None:
             self.preparer.undefer(item)  # it is all there is: better to wait for it
             return False
-        log.info("%s is still being prepared; it comes next time round", item.slide.path)
+        if item.slide.path not in self._told_deferred:
+            # Once per slide: with thousands unready this was ten lines a second.
+            if len(self._told_deferred) > 1000:
+                self._told_deferred.clear()
+            self._told_deferred.add(item.slide.path)
+            log.info("%s is still being prepared; it comes next time round", item.slide.path)
         return True
 
     def _finish_current(self, now: float) -> None:
