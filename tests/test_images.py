@@ -211,3 +211,19 @@ def test_a_16_bit_grey_picture_is_scaled_not_clipped() -> None:
     out = prepare_image(buf.getvalue(), (256, 8), "contain", BG)
     row = [out.getpixel((x, 4)) for x in (0, 64, 128, 192, 255)]
     assert [p[0] for p in row] == pytest.approx([0, 64, 128, 192, 255], abs=2)
+
+
+def test_a_webp_claiming_80_megapixels_is_refused_by_its_header_before_pillow_opens_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pillow's WebP plugin allocates the canvas when it opens the file: where the worker's
+    memory did not allow it, the file was called damaged instead."""
+    from tests.hostile_files import _webp_claiming
+
+    def no_open(*_: object, **__: object) -> None:
+        raise AssertionError("opened before its size was checked")
+
+    monkeypatch.setattr(Image, "open", no_open)
+    with pytest.raises(ContentError) as err:
+        read_image_slide("slides/a.webp", _webp_claiming(10_000, 8_000), Settings())
+    assert err.value.code == "decompression-bomb"

@@ -67,9 +67,39 @@ def _quietly(fn: Callable[P, R]) -> Callable[P, R]:
     return quiet
 
 
+def _webp_size(data: bytes) -> tuple[int, int] | None:
+    """A WebP's canvas size from its first chunk's header (RFC 9649), None if not a WebP.
+
+    Pillow's WebP plugin makes libwebp's decoder, which allocates the whole canvas, when it
+    opens the file: a header claiming 80 megapixels failed there as "damaged" (or not, as the
+    worker's memory happened to allow) before our estimate could refuse it by its size."""
+    if len(data) < 30 or data[:4] != b"RIFF" or data[8:12] != b"WEBP":
+        return None
+    chunk = data[12:16]
+    if chunk == b"VP8X":
+        return 1 + int.from_bytes(data[24:27], "little"), 1 + int.from_bytes(data[27:30], "little")
+    if chunk == b"VP8L" and data[20] == 0x2F:
+        bits = int.from_bytes(data[21:25], "little")
+        return 1 + (bits & 0x3FFF), 1 + ((bits >> 14) & 0x3FFF)
+    if chunk == b"VP8 ":
+        w = int.from_bytes(data[26:28], "little") & 0x3FFF
+        h = int.from_bytes(data[28:30], "little") & 0x3FFF
+        return w, h
+    return None
+
+
 def _open(data: bytes) -> Image.Image:
     if not data:
         raise ContentError("the file is empty (0 bytes)", code="empty-file")
+    claimed = _webp_size(data)
+    if claimed is not None and claimed[0] * claimed[1] * 4 * 2 > MAX_DECODE_BYTES:
+        w, h = claimed
+        raise ContentError(
+            f"the image would take {w * h * 8 / 1e6:.0f} MB to decode ({w}x{h} WEBP); more "
+            f"than {MAX_DECODE_BYTES / 1e6:.0f} MB is refused: save it as an ordinary JPEG, "
+            "or smaller",
+            code="decompression-bomb",
+        )
     try:
         # Our own limit is checked below with a clear message; PIL's warning would be noise.
         im = Image.open(io.BytesIO(data))
