@@ -93,13 +93,7 @@ def _open(data: bytes) -> Image.Image:
         raise ContentError("the file is empty (0 bytes)", code="empty-file")
     claimed = _webp_size(data)
     if claimed is not None and claimed[0] * claimed[1] * 4 * 2 > MAX_DECODE_BYTES:
-        w, h = claimed
-        raise ContentError(
-            f"the image would take {w * h * 8 / 1e6:.0f} MB to decode ({w}x{h} WEBP); more "
-            f"than {MAX_DECODE_BYTES / 1e6:.0f} MB is refused: save it as an ordinary JPEG, "
-            "or smaller",
-            code="decompression-bomb",
-        )
+        raise _too_big_to_decode(claimed[0] * claimed[1] * 4 * 2, f"{claimed[0]}x{claimed[1]} WEBP")
     try:
         # Our own limit is checked below with a clear message; PIL's warning would be noise.
         im = Image.open(io.BytesIO(data))
@@ -136,13 +130,17 @@ def _open(data: bytes) -> Image.Image:
         raise ContentError("the image has no pixels", code="damaged-image")
     need = decode_bytes(im)
     if need > MAX_DECODE_BYTES:
-        raise ContentError(
-            f"the image would take {need / 1e6:.0f} MB to decode ({w}x{h} {im.format}"
-            f"{', progressive' if _progressive(im) else ''}); more than "
-            f"{MAX_DECODE_BYTES / 1e6:.0f} MB is refused: save it as an ordinary JPEG, or smaller",
-            code="decompression-bomb",
-        )
+        progressive = ", progressive" if _progressive(im) else ""
+        raise _too_big_to_decode(need, f"{w}x{h} {im.format}{progressive}")
     return im
+
+
+def _too_big_to_decode(need: int, what: str) -> ContentError:
+    return ContentError(
+        f"the image would take {need / 1e6:.0f} MB to decode ({what}); more than "
+        f"{MAX_DECODE_BYTES / 1e6:.0f} MB is refused: save it as an ordinary JPEG, or smaller",
+        code="decompression-bomb",
+    )
 
 
 def _progressive(im: Image.Image) -> bool:
